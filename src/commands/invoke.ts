@@ -1,0 +1,60 @@
+import {Flags} from '@oclif/core';
+import {readFile} from 'node:fs/promises';
+import {FnError} from '../core/errors.js';
+import {invoke} from '../core/invoke.js';
+import {FnCommand} from '../ui/base-command.js';
+
+export default class Invoke extends FnCommand {
+  static summary = 'Send a request (or a CloudEvent) to a function and print the answer.';
+  static description = 'Targets the locally running function (fn run) unless --target names a URL. Exits non-zero when the function answers with an HTTP error status.';
+  static examples = [
+    '<%= config.bin %> invoke --data \'{"name":"Ada"}\'',
+    '<%= config.bin %> invoke --cloudevent --type com.example.ping --source cli --data \'{"n":1}\'',
+    '<%= config.bin %> invoke --target https://hello.default.example.com --file payload.json',
+  ];
+
+  static flags = {
+    target: Flags.string({description: 'URL to invoke', default: 'http://127.0.0.1:8080'}),
+    data: Flags.string({char: 'd', description: 'request body', exclusive: ['file']}),
+    file: Flags.string({char: 'f', description: 'read the request body from a file', exclusive: ['data']}),
+    'content-type': Flags.string({description: 'content type of the body (default application/json)'}),
+    method: Flags.string({char: 'X', description: 'HTTP method (default GET without a body, POST with one)'}),
+    path: Flags.string({description: 'path appended to the target URL', default: '/'}),
+    cloudevent: Flags.boolean({description: 'send a CloudEvent (binary mode)'}),
+    type: Flags.string({description: 'CloudEvent type', default: 'fn.invoke', dependsOn: ['cloudevent']}),
+    source: Flags.string({description: 'CloudEvent source', default: 'fn/cli', dependsOn: ['cloudevent']}),
+    id: Flags.string({description: 'CloudEvent id (default: a random UUID)', dependsOn: ['cloudevent']}),
+  };
+
+  async run() {
+    const {flags} = await this.parse(Invoke);
+    const data = flags.file ? await readBody(flags.file) : flags.data;
+    const url = new URL(flags.path, flags.target).toString();
+    const result = await invoke({
+      url,
+      data,
+      contentType: flags['content-type'],
+      method: flags.method,
+      cloudevent: flags.cloudevent ? {type: flags.type, source: flags.source, id: flags.id} : undefined,
+    });
+    if (!this.jsonEnabled()) {
+      if (result.cloudevent) this.log(JSON.stringify(result.cloudevent, null, 2));
+      else this.log(result.body);
+    }
+    if (result.status >= 400) {
+      throw new FnError('INVOKE_HTTP_ERROR', 'unexpected', `the function answered ${result.status}`, {
+        suggestion: 'see the function\'s log for the error',
+        details: {status: result.status, body: result.body},
+      });
+    }
+    return result;
+  }
+}
+
+async function readBody(file: string): Promise<Buffer> {
+  try {
+    return await readFile(file);
+  } catch {
+    throw new FnError('FILE_NOT_FOUND', 'usage', `--file ${file} cannot be read`, {suggestion: 'check the path'});
+  }
+}

@@ -1,0 +1,40 @@
+import {Flags} from '@oclif/core';
+import {resolve} from 'node:path';
+import {loadFunction} from '../core/function.js';
+import {FnError} from '../core/errors.js';
+import {parseKeyValues} from '../core/key-values.js';
+import {hostRunner} from '../factory.js';
+import {FnCommand} from '../ui/base-command.js';
+import {pathFlag} from '../ui/flags.js';
+
+export default class Run extends FnCommand {
+  static summary = 'Run the function locally with its runtime invoker.';
+  static description = 'Serves the function on http://127.0.0.1:PORT until Ctrl-C. Health endpoints: /health/liveness, /health/readiness.';
+  static examples = ['<%= config.bin %> run', '<%= config.bin %> run --port 9000 --env GREETING=hi'];
+
+  static flags = {
+    path: pathFlag,
+    port: Flags.integer({description: 'port to listen on', default: 8080, min: 1, max: 65535}),
+    env: Flags.string({char: 'e', description: 'environment variable NAME=VALUE (repeatable)', multiple: true}),
+  };
+
+  async run() {
+    const {flags} = await this.parse(Run);
+    const dir = resolve(flags.path);
+    const config = await loadFunction(dir);
+    const env = parseKeyValues(flags.env ?? [], 'env');
+    const running = await (await hostRunner()).run({dir, config, port: flags.port, env}, this.progress);
+    if (this.jsonEnabled()) process.stdout.write(JSON.stringify({name: config.name, url: running.url, pid: running.pid}) + '\n');
+    else this.log(`${config.name} is running at ${running.url} (Ctrl-C to stop)`);
+
+    const stop = () => void running.stop('SIGTERM');
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+    const code = await running.exited;
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
+    if (code !== 0 && code !== null && code !== 143 && code !== 130) {
+      throw new FnError('RUN_FAILED', 'unexpected', `${config.name} exited with code ${code}`, {suggestion: 'see its output above'});
+    }
+  }
+}

@@ -1,0 +1,211 @@
+// fn.yaml: the function's configuration. Parsed with `yaml` (keeping node positions) and validated
+// against a JSON schema; every error names the file, line:column, the field and what is accepted.
+import {readFile, writeFile, rename} from 'node:fs/promises';
+import {join} from 'node:path';
+import {Ajv, type ErrorObject} from 'ajv';
+import {closest} from 'fastest-levenshtein';
+import {LineCounter, parseDocument, stringify, isMap, isSeq, type Node} from 'yaml';
+import {FnError} from './errors.js';
+import {functionSchema, type RUNTIMES, type TEMPLATES, type ROUTING_MODES, type SCALE_METRICS} from './function-schema.js';
+import {validateFunctionName} from './names.js';
+
+export const FUNCTION_FILE = 'fn.yaml';
+
+export type Runtime = (typeof RUNTIMES)[number];
+export type Template = (typeof TEMPLATES)[number];
+export type RoutingMode = (typeof ROUTING_MODES)[number];
+
+export interface KeyRef {
+  name: string;
+  key: string;
+  optional?: boolean;
+}
+export interface EnvVar {
+  name: string;
+  value?: string;
+  secretKeyRef?: KeyRef;
+  configMapKeyRef?: KeyRef;
+}
+export interface EnvFrom {
+  secretRef?: string;
+  configMapRef?: string;
+}
+export interface ResourceList {
+  cpu?: string | number;
+  memory?: string | number;
+  'ephemeral-storage'?: string | number;
+}
+
+export interface FunctionConfig {
+  specVersion?: 1;
+  name: string;
+  runtime: Runtime;
+  template?: Template;
+  image?: string;
+  registry?: string;
+  namespace?: string;
+  build?: {
+    baseImage?: string;
+    builderImage?: string;
+    buildArgs?: Record<string, string>;
+    dockerfile?: string;
+    platform?: string;
+  };
+  env?: EnvVar[];
+  envFrom?: EnvFrom[];
+  scale?: {
+    min?: number;
+    max?: number;
+    initial?: number;
+    target?: number;
+    metric?: (typeof SCALE_METRICS)[number];
+    concurrency?: number;
+  };
+  timeout?: number;
+  resources?: {requests?: ResourceList; limits?: ResourceList};
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+  deploy?: {routing?: RoutingMode};
+}
+
+let compiled: ReturnType<Ajv['compile']> | undefined;
+function validator() {
+  compiled ??= new Ajv({allErrors: true, strict: false}).compile(functionSchema);
+  return compiled;
+}
+
+/** The schema node at an ajv schemaPath such as `#/properties/env/items/additionalProperties`. */
+function schemaAt(schemaPath: string): any {
+  let node: any = functionSchema;
+  for (const part of schemaPath.replace(/^#/, '').split('/').filter(Boolean)) node = node?.[part];
+  return node;
+}
+
+function fieldName(instancePath: string, extra?: string): string {
+  const parts = instancePath.split('/').filter(Boolean);
+  if (extra) parts.push(extra);
+  return parts.reduce((acc, p) => (/^\d+$/.test(p) ? `${acc}[${p}]` : acc ? `${acc}.${p}` : p), '');
+}
+
+function describe(e: ErrorObject): {field: string; message: string; path: string[]; onKey: boolean} {
+  const path = e.instancePath.split('/').filter(Boolean);
+  switch (e.keyword) {
+    case 'additionalProperties': {
+      const key = (e.params as {additionalProperty: string}).additionalProperty;
+      const allowed = Object.keys(schemaAt(e.schemaPath.replace(/\/additionalProperties$/, ''))?.properties ?? {});
+      const guess = allowed.length ? closest(key, allowed) : undefined;
+      const hint = guess ? ` Did you mean "${guess}"?` : '';
+      return {
+        field: fieldName(e.instancePath, key),
+        message: `unknown key "${key}".${hint} Accepted keys: ${allowed.join(', ')}`,
+        path: [...path, key],
+        onKey: true,
+      };
+    }
+    case 'enum':
+      return {
+        field: fieldName(e.instancePath),
+        message: `must be one of: ${(e.params as {allowedValues: unknown[]}).allowedValues.join(', ')}`,
+        path,
+        onKey: false,
+      };
+    case 'required': {
+      const missing = (e.params as {missingProperty: string}).missingProperty;
+      return {field: fieldName(e.instancePath, missing), message: 'is required', path, onKey: false};
+    }
+    case 'pattern':
+      return {field: fieldName(e.instancePath), message: `must match ${(e.params as {pattern: string}).pattern}`, path, onKey: false};
+    default:
+      return {field: fieldName(e.instancePath), message: e.message ?? 'is invalid', path, onKey: false};
+  }
+}
+
+/** Position (1-based line and column) of the YAML node at `path`, or of its key. */
+function positionOf(doc: ReturnType<typeof parseDocument>, lines: LineCounter, path: string[], onKey: boolean) {
+  let node: unknown = doc.contents;
+  let keyNode: Node | undefined;
+  for (const part of path) {
+    if (isMap(node)) {
+      const pair = node.items.find((p) => String((p.key as any)?.value ?? p.key) === part);
+      if (!pair) break;
+      keyNode = pair.key as Node;
+      node = pair.value;
+    } else if (isSeq(node)) {
+      node = node.items[Number(part)];
+      keyNode = undefined;
+    } else break;
+  }
+  const target = (onKey && keyNode) || (node as Node | undefined) || keyNode;
+  const offset = target?.range?.[0] ?? 0;
+  return lines.linePos(offset);
+}
+
+/** Parse and validate fn.yaml text. Pure: `file` is used only in messages. */
+export function parseFunction(text: string, file = FUNCTION_FILE): FunctionConfig {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, {lineCounter: lines, prettyErrors: false, uniqueKeys: true});
+  if (doc.errors.length) {
+    const err = doc.errors[0];
+    const pos = lines.linePos(err.pos[0]);
+    throw new FnError('INVALID_FN_YAML', 'usage', `${file}:${pos.line}:${pos.col}: ${err.message.split('\n')[0]}`, {
+      suggestion: 'fix the YAML syntax at that line',
+      details: {file, line: pos.line, column: pos.col},
+    });
+  }
+  const data = doc.toJS() ?? {};
+  const validate = validator();
+  if (!validate(data)) {
+    // Most specific first: an unknown key beats the generic "must be object" of its parent.
+    const errors = [...(validate.errors ?? [])].sort((a, b) => b.instancePath.length - a.instancePath.length);
+    const first = describe(errors.find((e) => e.keyword === 'additionalProperties') ?? errors[0]);
+    const pos = positionOf(doc, lines, first.path, first.onKey);
+    throw new FnError('INVALID_FN_YAML', 'usage', `${file}:${pos.line}:${pos.col}: ${first.field || '(document)'} ${first.message}`, {
+      suggestion: `edit ${file} and run the command again`,
+      details: {file, line: pos.line, column: pos.col, field: first.field, errors: errors.map((e) => describe(e).field + ' ' + describe(e).message)},
+    });
+  }
+  const config = data as FunctionConfig;
+  try {
+    validateFunctionName(config.name);
+  } catch (e) {
+    const pos = positionOf(doc, lines, ['name'], false);
+    const fix = (e as FnError).suggestion?.replace('use --name ', '');
+    throw new FnError('INVALID_NAME', 'usage', `${file}:${pos.line}:${pos.col}: ${(e as FnError).message}`, {
+      suggestion: fix ? `set "name: ${fix}" in ${file}` : (e as FnError).suggestion,
+      details: {file, line: pos.line, column: pos.col, field: 'name'},
+    });
+  }
+  return config;
+}
+
+export function functionPath(dir: string): string {
+  return join(dir, FUNCTION_FILE);
+}
+
+export async function loadFunction(dir: string): Promise<FunctionConfig> {
+  const file = functionPath(dir);
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (e: any) {
+    if (e?.code === 'ENOENT') {
+      throw new FnError('NO_FUNCTION', 'notFound', `no ${FUNCTION_FILE} in ${dir}`, {
+        suggestion: 'run `fn init` to create a function here, or pass --path to a function folder',
+      });
+    }
+    throw e;
+  }
+  return parseFunction(text, file);
+}
+
+export function stringifyFunction(config: FunctionConfig): string {
+  return stringify(config, {lineWidth: 0});
+}
+
+/** Write fn.yaml atomically (temp file + rename): never a half-written file. */
+export async function saveFunction(dir: string, config: FunctionConfig): Promise<void> {
+  const file = functionPath(dir);
+  const tmp = `${file}.${process.pid}.tmp`;
+  await writeFile(tmp, stringifyFunction(config));
+  await rename(tmp, file);
+}

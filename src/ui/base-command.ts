@@ -1,0 +1,52 @@
+// Every fn command: --json (the command's return value), --verbose, and one way to report errors:
+// message, "Try:" next step, the documented exit code. Never prompts when CI is set or stdin is no TTY.
+import {Command, Flags, Errors} from '@oclif/core';
+import {FnError, toFnError, ExitCode} from '../core/errors.js';
+import type {Progress} from '../core/ports.js';
+import {stderrProgress} from './progress.js';
+
+export abstract class FnCommand extends Command {
+  static enableJsonFlag = true;
+
+  static baseFlags = {
+    verbose: Flags.boolean({char: 'v', description: 'Show detailed progress (build logs, API calls).', helpGroup: 'GLOBAL'}),
+  };
+
+  private progressInstance?: Progress;
+
+  /** Progress on stderr; silent under --json so stdout stays one JSON document. */
+  protected get progress(): Progress {
+    this.progressInstance ??= stderrProgress({verbose: this.argv.includes('--verbose') || this.argv.includes('-v'), quiet: this.jsonEnabled()});
+    return this.progressInstance;
+  }
+
+  /** True when we may ask the user a question. */
+  protected get interactive(): boolean {
+    return Boolean(process.stdin.isTTY && process.stdout.isTTY) && !process.env.CI;
+  }
+
+  protected async catch(err: Error & {exitCode?: number}): Promise<any> {
+    const error = fromOclif(err);
+    if (this.jsonEnabled()) {
+      process.stdout.write(JSON.stringify({error: error.toJSON()}, null, 2) + '\n');
+    } else {
+      process.stderr.write(`Error: ${error.message}\n`);
+      if (error.suggestion) process.stderr.write(`Try: ${error.suggestion}\n`);
+      if (error.exitCode === ExitCode.unexpected && error.cause instanceof Error && error.cause.stack) {
+        process.stderr.write(`${this.argv.includes('--verbose') ? error.cause.stack : '(run with --verbose for the stack trace)'}\n`);
+      }
+    }
+    process.exitCode = error.exitCode;
+  }
+}
+
+/** oclif's own parse errors (unknown flag, missing arg, bad option) are usage errors: exit 2. */
+function fromOclif(err: Error & {oclif?: {exit?: number}}): FnError {
+  if (err instanceof FnError) return err;
+  if (err instanceof Errors.ExitError) return new FnError('EXIT', 'unexpected', err.message);
+  const parseError = err.constructor?.name?.match(/Flag|Arg|Parse|Option|Required|Exclusive|Nonexistent|Failed/) || err.oclif?.exit === 2;
+  if (parseError) {
+    return new FnError('USAGE', 'usage', err.message.split('\n')[0], {suggestion: 'see --help for the accepted flags and arguments', details: {detail: err.message}});
+  }
+  return toFnError(err);
+}
