@@ -1,0 +1,111 @@
+import {describe, expect, test} from '@jest/globals';
+import {mkdtemp, readFile, readdir} from 'node:fs/promises';
+import {tmpdir} from 'node:os';
+import {join} from 'node:path';
+import {FnError} from '../../src/core/errors.js';
+import {loadFunction, parseFunction, saveFunction, type FunctionConfig} from '../../src/core/function.js';
+
+const full = `specVersion: 1
+name: orders
+runtime: go
+template: cloudevents
+image: 127.0.0.1:5000/team/orders
+registry: 127.0.0.1:5000/team
+namespace: shop
+build:
+  baseImage: mirror.local/debian:bookworm-slim
+  builderImage: mirror.local/golang:1.23
+  buildArgs: {GOFLAGS: -mod=mod}
+  platform: linux/amd64
+env:
+  - {name: LOG_LEVEL, value: debug}
+  - name: DB_PASSWORD
+    secretKeyRef: {name: db, key: password}
+  - name: FEATURE
+    configMapKeyRef: {name: flags, key: feature, optional: true}
+envFrom:
+  - secretRef: shared-secrets
+  - configMapRef: shared-config
+scale: {min: 1, max: 10, initial: 2, target: 50, metric: rps, concurrency: 100}
+timeout: 120
+resources:
+  requests: {cpu: 100m, memory: 128Mi}
+  limits: {memory: 256Mi}
+labels: {team: shop}
+annotations: {owner: ada}
+deploy: {routing: route}
+`;
+
+describe('parseFunction: accepted files', () => {
+  test('the smallest file', () => {
+    expect(parseFunction('name: hello\nruntime: node\n')).toEqual({name: 'hello', runtime: 'node'});
+  });
+
+  test('every documented key', () => {
+    const config = parseFunction(full);
+    expect(config.env?.[1].secretKeyRef).toEqual({name: 'db', key: 'password'});
+    expect(config.scale).toEqual({min: 1, max: 10, initial: 2, target: 50, metric: 'rps', concurrency: 100});
+    expect(config.deploy?.routing).toBe('route');
+    expect(config.build?.buildArgs).toEqual({GOFLAGS: '-mod=mod'});
+  });
+});
+
+// Each bad file: the position, the field and what the message must offer.
+const rejected: [string, string, RegExp][] = [
+  ['name: hello\nruntime: ruby\n', 'fn.yaml:2:10', /runtime must be one of: node, typescript, python, go/],
+  ['name: hello\nruntim: node\n', 'fn.yaml:2:1', /unknown key "runtim"\. Did you mean "runtime"\?/],
+  ['name: hello\nruntime: node\nscale:\n  mni: 1\n', 'fn.yaml:4:3', /scale\.mni unknown key "mni"\. Did you mean "min"\?/],
+  ['name: a\nruntime: node\nenv:\n  - name: X\n    valeu: y\n', 'fn.yaml:5:5', /env\[0\]\.valeu unknown key "valeu"\. Did you mean "value"\?/],
+  ['name: a\nruntime: node\nscale:\n  concurrency: 5000\n', 'fn.yaml:4:16', /scale\.concurrency must be <= 1000/],
+  ['name: a\nruntime: node\ntimeout: soon\n', 'fn.yaml:3:10', /timeout must be integer/],
+  ['name: a\nruntime: node\ndeploy: {routing: ingress}\n', 'fn.yaml:3:19', /deploy\.routing must be one of: service, route/],
+  ['runtime: node\n', 'fn.yaml:1:1', /name is required/],
+  ['name: Hello_World\nruntime: node\n', 'fn.yaml:1:7', /name "Hello_World" is not a valid function name/],
+  ['name: [\n', 'fn.yaml:2:1', /Flow sequence/],
+  ['name: a\nname: b\nruntime: node\n', 'fn.yaml:2:1', /unique/],
+];
+
+describe('parseFunction: rejected files', () => {
+  test.each(rejected)('%j', (text, position, message) => {
+    let error: unknown;
+    try {
+      parseFunction(text);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(FnError);
+    const fnError = error as FnError;
+    expect(fnError.exitCode).toBe(2);
+    expect(fnError.message.startsWith(`${position}:`)).toBe(true);
+    expect(fnError.message).toMatch(message);
+    expect(fnError.suggestion).toBeTruthy();
+  });
+
+  test('an invalid name suggests a valid one', () => {
+    expect(() => parseFunction('name: Hello_World\nruntime: node\n')).toThrow(expect.objectContaining({suggestion: 'set "name: hello-world" in fn.yaml'}));
+  });
+});
+
+describe('loadFunction and saveFunction', () => {
+  test('round trip through a real folder, no temp file left behind', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'fn-unit-'));
+    const config: FunctionConfig = parseFunction(full);
+    await saveFunction(dir, config);
+    expect(await readdir(dir)).toEqual(['fn.yaml']);
+    expect(await loadFunction(dir)).toEqual(config);
+    expect(await readFile(join(dir, 'fn.yaml'), 'utf8')).toContain('secretKeyRef:');
+  });
+
+  test('a folder without fn.yaml says how to create one', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'fn-unit-'));
+    await expect(loadFunction(dir)).rejects.toMatchObject({code: 'NO_FUNCTION', exitCode: 8, suggestion: expect.stringContaining('fn init')});
+  });
+
+  test('errors name the real file path', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'fn-unit-'));
+    await saveFunction(dir, {name: 'ok', runtime: 'node'});
+    const {writeFile} = await import('node:fs/promises');
+    await writeFile(join(dir, 'fn.yaml'), 'name: ok\nruntime: node\nlables: {}\n');
+    await expect(loadFunction(dir)).rejects.toThrow(`${join(dir, 'fn.yaml')}:3:1: lables unknown key "lables". Did you mean "labels"?`);
+  });
+});
