@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Installs everything fn's development and tests need on a fresh Debian machine (idempotent):
+# system packages from Debian, npm dependencies, and the build. Go and Node 20 must already exist.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+packages=(docker.io docker-registry etcd-server apache2-utils debootstrap openssl jq wrk hyperfine git curl)
+missing=()
+for p in "${packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+if ((${#missing[@]})); then
+  echo "setup: installing ${missing[*]}"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+# Debian's etcd-server package starts its own etcd on :2379; the test control plane runs its own.
+if systemctl is-active --quiet etcd 2>/dev/null; then systemctl stop etcd || true; fi
+
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  npm ci --no-audit --no-fund
+fi
+npm run build
