@@ -21,8 +21,8 @@ export default class Invoke extends FnCommand {
     method: Flags.string({char: 'X', description: 'HTTP method (default GET without a body, POST with one)'}),
     path: Flags.string({description: 'path appended to the target URL', default: '/'}),
     cloudevent: Flags.boolean({description: 'send a CloudEvent (binary mode)'}),
-    type: Flags.string({description: 'CloudEvent type', default: 'fn.invoke', dependsOn: ['cloudevent']}),
-    source: Flags.string({description: 'CloudEvent source', default: 'fn/cli', dependsOn: ['cloudevent']}),
+    type: Flags.string({description: 'CloudEvent type [default: fn.invoke]', dependsOn: ['cloudevent']}),
+    source: Flags.string({description: 'CloudEvent source [default: fn/cli]', dependsOn: ['cloudevent']}),
     id: Flags.string({description: 'CloudEvent id (default: a random UUID)', dependsOn: ['cloudevent']}),
   };
 
@@ -35,7 +35,8 @@ export default class Invoke extends FnCommand {
       data,
       contentType: flags['content-type'],
       method: flags.method,
-      cloudevent: flags.cloudevent ? {type: flags.type, source: flags.source, id: flags.id} : undefined,
+      // Defaults are applied here: oclif's dependsOn counts a flag default as "given".
+      cloudevent: flags.cloudevent ? {type: flags.type ?? 'fn.invoke', source: flags.source ?? 'fn/cli', id: flags.id} : undefined,
     });
     if (!this.jsonEnabled()) {
       if (result.cloudevent) this.log(JSON.stringify(result.cloudevent, null, 2));

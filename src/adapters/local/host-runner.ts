@@ -3,7 +3,7 @@
 import {join} from 'node:path';
 import {FnError} from '../../core/errors.js';
 import type {Progress, RunRequest, RunningFunction, Runner} from '../../core/ports.js';
-import {expandCommand, loadRuntimeSpec} from '../../core/runtime-spec.js';
+import {expandCommand, expandPlaceholders, loadRuntimeSpec, type RuntimeSpec} from '../../core/runtime-spec.js';
 import {runtimesDir} from '../../paths.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -11,13 +11,16 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export class HostRunner implements Runner {
   async run(request: RunRequest, progress: Progress): Promise<RunningFunction> {
     const spec = await loadRuntimeSpec(runtimesDir, request.config.runtime);
-    const [file, ...args] = expandCommand(spec, {runtimeDir: join(runtimesDir, request.config.runtime), functionDir: request.dir});
+    const placeholders = {runtimeDir: join(runtimesDir, request.config.runtime), functionDir: request.dir};
+    const [file, ...args] = expandCommand(spec, placeholders);
     const plainEnv = Object.fromEntries((request.config.env ?? []).filter((e) => e.value !== undefined).map((e) => [e.name, e.value!]));
+    const fnEnv = {FN_FUNCTION_DIR: request.dir, FN_TEMPLATE: request.config.template ?? 'http'};
     const {execa} = await import('execa');
+    await this.prepare(spec, placeholders, {...plainEnv, ...request.env, ...fnEnv}, request, progress);
     progress.step(`Starting ${request.config.name} (${request.config.runtime}) on port ${request.port}`);
     const child = execa(file, args, {
       cwd: request.dir,
-      env: {...plainEnv, ...spec.run.env, ...request.env, PORT: String(request.port), FN_FUNCTION_DIR: request.dir, FN_TEMPLATE: request.config.template ?? 'http'},
+      env: {...plainEnv, ...expandEnv(spec.run.env, placeholders), ...request.env, PORT: String(request.port), ...fnEnv},
       stdio: ['ignore', 'inherit', 'inherit'],
       reject: false,
       forceKillAfterDelay: 10_000,
@@ -57,4 +60,36 @@ export class HostRunner implements Runner {
       },
     };
   }
+
+  /** Runs the runtime's prepare steps (dependency install, compile, venv) with their output on stderr. */
+  private async prepare(
+    spec: RuntimeSpec,
+    placeholders: {runtimeDir: string; functionDir: string},
+    env: Record<string, string>,
+    request: RunRequest,
+    progress: Progress,
+  ): Promise<void> {
+    const {execa} = await import('execa');
+    for (const step of spec.prepare ?? []) {
+      const [file, ...args] = step.command.map((part) => expandPlaceholders(part, placeholders));
+      if (step.description) progress.step(step.description);
+      const result = await execa(file, args, {
+        cwd: request.dir,
+        env: {...env, ...expandEnv(step.env, placeholders)},
+        stdio: ['ignore', 2, 'inherit'],
+        reject: false,
+        timeout: (step.timeoutSeconds ?? 600) * 1000,
+      });
+      if (result.failed) {
+        const why = result.timedOut ? `took longer than ${step.timeoutSeconds ?? 600}s` : result.exitCode === undefined ? String(result.message) : `exited with code ${result.exitCode}`;
+        throw new FnError('RUN_PREPARE_FAILED', 'buildFailed', `preparing ${request.config.name} (${[file, ...args].join(' ')}) ${why}`, {
+          suggestion: 'see the output above; fix the dependency or compile error and run again',
+        });
+      }
+    }
+  }
+}
+
+function expandEnv(env: Record<string, string> | undefined, placeholders: {runtimeDir: string; functionDir: string}): Record<string, string> {
+  return Object.fromEntries(Object.entries(env ?? {}).map(([k, v]) => [k, expandPlaceholders(String(v), placeholders)]));
 }

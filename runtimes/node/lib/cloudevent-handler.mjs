@@ -1,0 +1,71 @@
+// The request handler for `cloudevents` functions: handle(context, event) where event is an SDK
+// CloudEvent read from a binary- or structured-mode request. The answer:
+//   a CloudEvent (any object with specversion, id, type, source) → that event, 200
+//   other data                → wrapped in a CloudEvent (type FN_CE_RESPONSE_TYPE, default
+//                               "<incoming type>.response"; source FN_CE_SOURCE, default "/fn/<name>"), 200
+//   undefined / null          → 204 No Content
+// The answer uses the request's content mode. The SDK is loaded only here, so http functions never pay
+// for it.
+import {randomUUID} from 'node:crypto';
+import {basename} from 'node:path';
+import {readBody} from './body.mjs';
+import {Context} from './context.mjs';
+import {HttpError} from './errors.mjs';
+import {send, sendError} from './respond.mjs';
+
+export async function createCloudEventHandler(handle, {maxBodyBytes, functionDir = process.cwd(), env = process.env}) {
+  const {CloudEvent, HTTP} = await import('cloudevents');
+  const source = env.FN_CE_SOURCE || `/fn/${env.K_SERVICE || basename(functionDir)}`;
+  const responseType = env.FN_CE_RESPONSE_TYPE;
+
+  const toResponseEvent = (value, incoming) => {
+    if (value instanceof CloudEvent) return value;
+    if (isCloudEventLike(value)) return new CloudEvent(typeof value.toJSON === 'function' ? value.toJSON() : value, false);
+    const attributes = {id: randomUUID(), type: responseType || `${incoming.type}.response`, source, data: value};
+    if (typeof value === 'object' && !ArrayBuffer.isView(value)) attributes.datacontenttype = 'application/json';
+    else if (typeof value === 'string') attributes.datacontenttype = 'text/plain';
+    return new CloudEvent(attributes);
+  };
+
+  const readEvent = (req, buffer) => {
+    const contentType = req.headers['content-type'] ?? '';
+    const isText = contentType === '' || /json|^text\/|xml/i.test(contentType);
+    let event;
+    try {
+      event = HTTP.toEvent({headers: req.headers, body: isText ? buffer.toString('utf8') : buffer});
+    } catch (e) {
+      throw new HttpError(400, `not a valid CloudEvent: ${e.message}`);
+    }
+    if (Array.isArray(event)) throw new HttpError(400, 'batched CloudEvents are not supported; send one event per request');
+    return event;
+  };
+
+  return async (req, res) => {
+    const where = `${req.method} ${req.url}`;
+    try {
+      const buffer = await readBody(req, maxBodyBytes);
+      const event = readEvent(req, buffer);
+      const structured = (req.headers['content-type'] ?? '').toLowerCase().startsWith('application/cloudevents+json');
+      const context = new Context(req);
+      context.cloudevent = event;
+      context.body = event.data;
+      let result;
+      try {
+        result = await handle(context, event);
+      } catch (e) {
+        return sendError(res, e, `handle() threw on ${where}`);
+      }
+      if (result === undefined || result === null) return send(res, 204, undefined, undefined);
+      const out = toResponseEvent(result, event);
+      const message = structured ? HTTP.structured(out) : HTTP.binary(out);
+      for (const [name, value] of Object.entries(message.headers)) res.setHeader(name, value);
+      send(res, 200, undefined, message.body);
+    } catch (e) {
+      sendError(res, e, `handling the CloudEvent ${where}`);
+    }
+  };
+}
+
+function isCloudEventLike(value) {
+  return typeof value === 'object' && value !== null && typeof value.specversion === 'string' && typeof value.type === 'string' && typeof value.source === 'string' && typeof value.id === 'string';
+}
