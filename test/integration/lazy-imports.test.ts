@@ -1,0 +1,36 @@
+// `fn --help`, `fn --version` and `fn init` must never load the heavy SDKs: they are imported lazily
+// by the code that needs them (DEVELOPERS.md, design.md). Checked on the real process's imports.
+import {describe, expect, test} from '@jest/globals';
+import {mkdtemp, readFile} from 'node:fs/promises';
+import {tmpdir} from 'node:os';
+import {join} from 'node:path';
+import {fileURLToPath} from 'node:url';
+import {runFn} from '../support/cli.js';
+
+const hook = fileURLToPath(new URL('../support/record-imports.mjs', import.meta.url));
+const heavy = ['@kubernetes/client-node', 'dockerode', 'execa', '@inquirer/prompts', 'cloudevents'];
+
+async function packagesLoadedBy(args: string[], env: Record<string, string> = {}): Promise<Set<string>> {
+  const record = join(await mkdtemp(join(tmpdir(), 'fn-imports-')), 'packages.txt');
+  const r = await runFn(args, {env: {...env, FN_RECORD_IMPORTS: record, NODE_OPTIONS: `--import ${hook}`}});
+  expect(r.exitCode).toBe(0);
+  return new Set((await readFile(record, 'utf8').catch(() => '')).split('\n').filter(Boolean));
+}
+
+describe('lazy imports', () => {
+  test('the recorder sees what a command does load (oclif for init)', async () => {
+    const dir = join(await mkdtemp(join(tmpdir(), 'fn-lazy-')), 'probe');
+    expect(await packagesLoadedBy(['init', dir, '--runtime', 'node'])).toContain('@oclif/core');
+  });
+
+  test.each([
+    ['--help', ['--help'], {FN_NO_FAST_PATH: '1'}],
+    ['--version', ['--version'], {FN_NO_FAST_PATH: '1'}],
+    ['init', ['init', 'DIR', '--runtime', 'node', '--template', 'cloudevents'], {}],
+    ['templates', ['templates'], {}],
+  ])('fn %s loads none of the heavy SDKs', async (_name, args, env) => {
+    const dir = join(await mkdtemp(join(tmpdir(), 'fn-lazy-')), 'fn-x');
+    const loaded = await packagesLoadedBy(args.map((a) => (a === 'DIR' ? dir : a)), env);
+    for (const pkg of heavy) expect([pkg, loaded.has(pkg)]).toEqual([pkg, false]);
+  });
+});
