@@ -1,0 +1,24 @@
+// What a rollout reports as it goes: one object per event, printed as a line of JSON with --json
+// (for CI logs) or as a progress line for humans.
+import type {PinnedTarget, TrafficTarget} from './split.js';
+
+export type RolloutEvent = {at: string; service: string} & (
+  | {event: 'started'; rolloutId: string; canary: {revisionName?: string; tag?: string; image?: string}; steps: number[]; prior: PinnedTarget[]; resumedFromStep?: number}
+  | {event: 'deployed'; revision: string; image?: string}
+  | {event: 'stepStarted'; step: number; of: number; percent: number}
+  | {event: 'revisionReady'; revision: string}
+  | {event: 'gate'; step: number; percent: number; passed: boolean; requests: number; errors: number; errorRate: number; p95Ms?: number; failures: string[]; sampleErrors: string[]}
+  | {event: 'trafficMoved'; step: number; of: number; percent: number; traffic: TrafficTarget[]}
+  | {event: 'waiting'; step: number; untilMs: number}
+  | {event: 'rollingBack'; step: number; reason: string}
+);
+
+type Distribute<T> = T extends unknown ? Omit<T, 'at' | 'service'> : never;
+export type RolloutEventBody = Distribute<RolloutEvent>;
+
+/** "hello-00001 90%, hello-00002 10% (canary)" */
+export function describeTraffic(block: Array<{revisionName?: string; latestRevision?: boolean; percent?: number; tag?: string}>): string {
+  return block
+    .map((t) => `${t.latestRevision ? '@latest' : t.revisionName} ${t.percent ?? 0}%${t.tag ? ` (${t.tag})` : ''}`)
+    .join(', ');
+}
