@@ -1,6 +1,8 @@
 // Ports: what the core needs from the outside world. Adapters in src/adapters implement them; the
 // core and the commands only ever see these interfaces.
-import type {FunctionConfig} from './function.js';
+import type {FunctionConfig, RoutingMode} from './function.js';
+import type {Condition, ConditionStatus, RevisionTemplate, TrafficTarget} from './knative.js';
+import type {FunctionManifests} from './manifests.js';
 
 /** Progress and warnings for humans: written to stderr, silenced by --json. */
 export interface Progress {
@@ -81,4 +83,104 @@ export interface RunningFunction {
 }
 export interface Runner {
   run(request: RunRequest, progress: Progress): Promise<RunningFunction>;
+}
+
+// ---- Knative: deploy, describe, traffic ----------------------------------------------------------
+// One adapter (src/adapters/knative) implements all three. A function is deployed either as one
+// Knative Service (routing "service") or as a Configuration plus a standalone Route of the same name
+// (routing "route"); these ports hide the difference.
+
+/** Which cluster: kubeconfig context and namespace (flag > fn.yaml > kubeconfig > "default"). */
+export interface ClusterSelection {
+  context?: string;
+  namespace?: string;
+}
+
+export interface FunctionRef {
+  name: string;
+  namespace: string;
+  /** Unknown (undefined): the adapter looks for a Service first, then a standalone Route. */
+  routing?: RoutingMode;
+}
+
+/** The cluster's view of a deployed function. */
+export interface DeployedFunction {
+  name: string;
+  namespace: string;
+  routing: RoutingMode;
+  /** resourceVersion of the object holding spec.traffic (Service or Route): writes are guarded by it. */
+  resourceVersion: string;
+  /** True when every controller has seen the latest spec (observedGeneration == generation). */
+  observed: boolean;
+  template?: RevisionTemplate;
+  /** spec.traffic as written ([] means 100% to the latest ready revision). */
+  traffic: TrafficTarget[];
+  /** status.traffic: what Knative routes now, with revision names resolved and tag URLs. */
+  statusTraffic: TrafficTarget[];
+  url?: string;
+  latestCreatedRevisionName?: string;
+  latestReadyRevisionName?: string;
+  /** Service conditions; in route mode synthesized: ConfigurationsReady, RoutesReady, Ready. */
+  conditions: Condition[];
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+  createdAt?: string;
+}
+
+export interface RevisionInfo {
+  name: string;
+  /** serving.knative.dev/configurationGeneration */
+  generation?: number;
+  createdAt?: string;
+  image?: string;
+  ready: ConditionStatus;
+  reason?: string;
+  message?: string;
+}
+
+export interface WaitOptions {
+  timeoutSeconds: number;
+  /** Called with every new state seen, for progress output. */
+  onUpdate?(fn: DeployedFunction): void;
+  signal?: AbortSignal;
+}
+export interface WaitResult {
+  fn: DeployedFunction;
+  timedOut: boolean;
+}
+
+export interface Describer {
+  /** undefined when there is no such function. */
+  get(ref: FunctionRef): Promise<DeployedFunction | undefined>;
+  /** Functions in a namespace, or in all namespaces when namespace is undefined. */
+  list(namespace: string | undefined): Promise<DeployedFunction[]>;
+  /** One paginated list of the function's Revisions (label selector). */
+  revisions(ref: FunctionRef): Promise<RevisionInfo[]>;
+  revision(namespace: string, name: string): Promise<RevisionInfo | undefined>;
+}
+
+export interface TrafficManager extends Describer {
+  /**
+   * One write of spec.traffic, guarded by fn.resourceVersion. Throws FnError STALE_OBJECT (exit
+   * conflict) when the object changed since it was read: re-read and recompute.
+   */
+  setTraffic(fn: DeployedFunction, traffic: TrafficTarget[], options?: {dryRun?: boolean}): Promise<DeployedFunction>;
+  /** Watches (no polling) from `from` until `done` holds or the timeout passes; `from` is checked first. */
+  waitFor(from: DeployedFunction, done: (fn: DeployedFunction) => boolean, options: WaitOptions): Promise<WaitResult>;
+}
+
+export interface ApplyOptions {
+  /** Take over fields another field manager owns (server-side apply force). */
+  force?: boolean;
+  dryRun?: boolean;
+  /** Fail with STALE_OBJECT when the traffic-holding object's resourceVersion is no longer this. */
+  resourceVersion?: string;
+}
+
+export interface Deployer extends TrafficManager {
+  /** Server-side apply with field manager "fn". Route mode: Configuration and Route, dry-run first. */
+  apply(manifests: FunctionManifests, options: ApplyOptions): Promise<DeployedFunction>;
+  /** Deletes the Service (or Configuration and Route); its Revisions go with it. */
+  delete(ref: FunctionRef): Promise<void>;
+  deleteRevision(namespace: string, name: string): Promise<void>;
 }

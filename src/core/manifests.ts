@@ -1,0 +1,266 @@
+// fn.yaml + an image digest → Knative objects. Pure and deterministic (same input, same bytes), so
+// `fn manifests` output can be committed for GitOps and `fn deploy` applies exactly the same objects.
+// Routing "service": one Knative Service. Routing "route": a Configuration and a standalone Route of
+// the same name, so traffic can be managed apart from the template (e.g. by another team or tool).
+import {createHash} from 'node:crypto';
+import {stringify} from 'yaml';
+import {FnError} from './errors.js';
+import type {FunctionConfig, RoutingMode} from './function.js';
+import {
+  MANAGED_BY_LABEL,
+  NAME_LABEL,
+  RUNTIME_LABEL,
+  SERVING_API_VERSION,
+  type Container,
+  type ContainerEnvVar,
+  type KnativeConfiguration,
+  type KnativeRoute,
+  type KnativeService,
+  type RevisionTemplate,
+  type TrafficTarget,
+} from './knative.js';
+
+/** The port every fn runtime listens on (Knative passes it as $PORT too). */
+export const FUNCTION_PORT = 8080;
+export const HEALTH_PATHS = {readiness: '/health/readiness', liveness: '/health/liveness'} as const;
+
+/** Env names Knative sets itself and refuses in a template. */
+const RESERVED_ENV = ['PORT', 'K_SERVICE', 'K_REVISION', 'K_CONFIGURATION'];
+const DIGEST_REF = /^[^\s@]+@sha256:[0-9a-f]{64}$/;
+/** Revision names are `<function>-<hash>`; above this name length the server names them instead. */
+const HASH_LENGTH = 10;
+export const MAX_NAMED_REVISION_FUNCTION_LENGTH = 63 - 1 - HASH_LENGTH;
+
+export interface ManifestOptions {
+  /** registry/name@sha256:… */
+  image: string;
+  namespace?: string;
+  /** Default: fn.yaml deploy.routing, else "service". */
+  routing?: RoutingMode;
+  /** Default: 100% to the latest revision. */
+  traffic?: TrafficTarget[];
+}
+
+interface ManifestsBase {
+  name: string;
+  namespace?: string;
+  /** The template's revision name (undefined for very long function names: the server names it). */
+  revisionName?: string;
+  image: string;
+}
+export type FunctionManifests =
+  | (ManifestsBase & {routing: 'service'; service: KnativeService})
+  | (ManifestsBase & {routing: 'route'; configuration: KnativeConfiguration; route: KnativeRoute});
+
+export const DEFAULT_TRAFFIC: TrafficTarget[] = [{latestRevision: true, percent: 100}];
+
+export function routingOf(config: Pick<FunctionConfig, 'deploy'>, override?: RoutingMode): RoutingMode {
+  return override ?? config.deploy?.routing ?? 'service';
+}
+
+export function assertDigestReference(image: string, field = '--image'): string {
+  if (DIGEST_REF.test(image)) return image;
+  throw new FnError('IMAGE_NOT_PINNED', 'usage', `${field} "${image}" is not pinned by digest (REGISTRY/NAME@sha256:<64 hex>); a tag could change under a running revision`, {
+    suggestion: "omit --image to build and push, or pass the digest reference (docker inspect --format '{{index .RepoDigests 0}}' IMAGE)",
+    details: {field, value: image},
+  });
+}
+
+function labelsFor(config: FunctionConfig): Record<string, string> {
+  return sortKeys({...config.labels, [NAME_LABEL]: config.name, [MANAGED_BY_LABEL]: 'fn', [RUNTIME_LABEL]: config.runtime});
+}
+
+/** Knative's own annotations (rollout-duration…) belong on the Service/Route; the rest on the revision. */
+function splitAnnotations(annotations: Record<string, string> = {}) {
+  const top: Record<string, string> = {};
+  const template: Record<string, string> = {};
+  for (const [k, v] of Object.entries(annotations)) (k.startsWith('serving.knative.dev/') ? top : template)[k] = v;
+  return {top, template};
+}
+
+function scaleAnnotations(config: FunctionConfig): Record<string, string> {
+  const s = config.scale ?? {};
+  if (s.min !== undefined && s.max !== undefined && s.max > 0 && s.min > s.max) {
+    throw new FnError('INVALID_SCALE', 'usage', `scale.min (${s.min}) is greater than scale.max (${s.max})`, {
+      suggestion: 'set scale.min ≤ scale.max in fn.yaml (scale.max 0 means no limit)',
+      details: {field: 'scale'},
+    });
+  }
+  const out: Record<string, string> = {};
+  const set = (key: string, value: number | string | undefined) => {
+    if (value !== undefined) out[`autoscaling.knative.dev/${key}`] = String(value);
+  };
+  set('min-scale', s.min);
+  set('max-scale', s.max);
+  set('initial-scale', s.initial);
+  set('target', s.target);
+  set('metric', s.metric);
+  return out;
+}
+
+function envFor(config: FunctionConfig): ContainerEnvVar[] | undefined {
+  if (!config.env?.length) return undefined;
+  return config.env.map((e, i) => {
+    if (RESERVED_ENV.includes(e.name)) {
+      throw new FnError('RESERVED_ENV', 'usage', `env[${i}].name "${e.name}" is reserved: Knative sets ${RESERVED_ENV.join(', ')} itself`, {
+        suggestion: `rename env[${i}] in fn.yaml`,
+        details: {field: `env[${i}].name`, value: e.name},
+      });
+    }
+    const sources = [e.value !== undefined, Boolean(e.secretKeyRef), Boolean(e.configMapKeyRef)].filter(Boolean).length;
+    if (sources > 1) {
+      throw new FnError('INVALID_ENV', 'usage', `env[${i}] (${e.name}) sets more than one of value, secretKeyRef, configMapKeyRef`, {
+        suggestion: `keep one of them for env[${i}] in fn.yaml`,
+        details: {field: `env[${i}]`},
+      });
+    }
+    if (e.secretKeyRef) return {name: e.name, valueFrom: {secretKeyRef: keyRef(e.secretKeyRef)}};
+    if (e.configMapKeyRef) return {name: e.name, valueFrom: {configMapKeyRef: keyRef(e.configMapKeyRef)}};
+    return {name: e.name, value: e.value ?? ''};
+  });
+}
+
+function keyRef(ref: {name: string; key: string; optional?: boolean}) {
+  return {name: ref.name, key: ref.key, ...(ref.optional === undefined ? {} : {optional: ref.optional})};
+}
+
+function envFromFor(config: FunctionConfig): Container['envFrom'] {
+  if (!config.envFrom?.length) return undefined;
+  return config.envFrom.map((e, i) => {
+    if (Boolean(e.secretRef) === Boolean(e.configMapRef)) {
+      throw new FnError('INVALID_ENV_FROM', 'usage', `envFrom[${i}] must set exactly one of secretRef, configMapRef`, {
+        suggestion: `e.g. envFrom: [{secretRef: my-secret}]`,
+        details: {field: `envFrom[${i}]`},
+      });
+    }
+    return e.secretRef ? {secretRef: {name: e.secretRef}} : {configMapRef: {name: e.configMapRef as string}};
+  });
+}
+
+function quantities(resources: object | undefined): Record<string, string> | undefined {
+  if (!resources) return undefined;
+  const list = resources as Record<string, string | number | undefined>;
+  const out: Record<string, string> = {};
+  for (const key of Object.keys(list).sort()) if (list[key] !== undefined) out[key] = String(list[key]);
+  return Object.keys(out).length ? out : undefined;
+}
+
+/** The revision template, named `<function>-<hash of the rest>` so unchanged inputs mean no new revision. */
+export function revisionTemplate(config: FunctionConfig, image: string): RevisionTemplate {
+  assertDigestReference(image);
+  const {template: userAnnotations} = splitAnnotations(config.annotations);
+  const annotations = sortKeys({...userAnnotations, ...scaleAnnotations(config)});
+  const resources = config.resources && {
+    ...(quantities(config.resources.requests) ? {requests: quantities(config.resources.requests)} : {}),
+    ...(quantities(config.resources.limits) ? {limits: quantities(config.resources.limits)} : {}),
+  };
+  const container: Container = {
+    name: 'function',
+    image,
+    ports: [{containerPort: FUNCTION_PORT, name: 'http1'}],
+    ...(envFor(config) ? {env: envFor(config)} : {}),
+    ...(envFromFor(config) ? {envFrom: envFromFor(config)} : {}),
+    ...(resources && Object.keys(resources).length ? {resources} : {}),
+    readinessProbe: {httpGet: {path: HEALTH_PATHS.readiness}},
+    livenessProbe: {httpGet: {path: HEALTH_PATHS.liveness}},
+    // Pod Security "restricted": the image must run as a non-root user (fn's runtimes do).
+    securityContext: {
+      runAsNonRoot: true,
+      allowPrivilegeEscalation: false,
+      capabilities: {drop: ['ALL']},
+      seccompProfile: {type: 'RuntimeDefault'},
+    },
+  };
+  const template: RevisionTemplate = {
+    metadata: {
+      labels: labelsFor(config),
+      ...(Object.keys(annotations).length ? {annotations} : {}),
+    },
+    spec: {
+      ...(config.scale?.concurrency === undefined ? {} : {containerConcurrency: config.scale.concurrency}),
+      ...(config.timeout === undefined ? {} : {timeoutSeconds: config.timeout}),
+      containers: [container],
+    },
+  };
+  if (config.name.length <= MAX_NAMED_REVISION_FUNCTION_LENGTH) {
+    template.metadata = {name: `${config.name}-${templateHash(template)}`, ...template.metadata};
+  }
+  return template;
+}
+
+/** Stable hash of a template (without its name): keys sorted, so object key order never matters. */
+export function templateHash(template: RevisionTemplate): string {
+  const {name: _name, ...metadata} = template.metadata;
+  return createHash('sha256')
+    .update(canonicalJson({metadata, spec: template.spec}))
+    .digest('hex')
+    .slice(0, HASH_LENGTH);
+}
+
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined);
+    return `{${entries
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+function sortKeys(record: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(record).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}
+
+/** A standalone Route's `latestRevision` entries must name the Configuration they follow. */
+export function withConfigurationName(name: string, traffic: TrafficTarget[]): TrafficTarget[] {
+  return traffic.map((t) => (t.latestRevision === true ? {configurationName: name, ...t} : t));
+}
+
+export function buildManifests(config: FunctionConfig, options: ManifestOptions): FunctionManifests {
+  const template = revisionTemplate(config, options.image);
+  const routing = routingOf(config, options.routing);
+  const traffic = options.traffic ?? DEFAULT_TRAFFIC;
+  const {top} = splitAnnotations(config.annotations);
+  const metadata = {
+    name: config.name,
+    ...(options.namespace ? {namespace: options.namespace} : {}),
+    labels: labelsFor(config),
+    ...(Object.keys(top).length ? {annotations: sortKeys(top)} : {}),
+  };
+  const base = {name: config.name, namespace: options.namespace, revisionName: template.metadata.name, image: options.image};
+  if (routing === 'service') {
+    return {
+      ...base,
+      routing,
+      service: {apiVersion: SERVING_API_VERSION, kind: 'Service', metadata, spec: {template, traffic}},
+    };
+  }
+  return {
+    ...base,
+    routing,
+    // Knative's own annotations (rollout-duration) are valid on the Route, not the Configuration.
+    configuration: {apiVersion: SERVING_API_VERSION, kind: 'Configuration', metadata: {name: metadata.name, ...(options.namespace ? {namespace: options.namespace} : {}), labels: metadata.labels}, spec: {template}},
+    route: {apiVersion: SERVING_API_VERSION, kind: 'Route', metadata, spec: {traffic: withConfigurationName(config.name, traffic)}},
+  };
+}
+
+/** The same manifests with another traffic block (computed from the cluster at deploy time). */
+export function withTraffic(manifests: FunctionManifests, traffic: TrafficTarget[]): FunctionManifests {
+  if (manifests.routing === 'service') {
+    return {...manifests, service: {...manifests.service, spec: {...manifests.service.spec, traffic}}};
+  }
+  return {...manifests, route: {...manifests.route, spec: {traffic: withConfigurationName(manifests.name, traffic)}}};
+}
+
+export function manifestObjects(manifests: FunctionManifests): Array<KnativeService | KnativeConfiguration | KnativeRoute> {
+  return manifests.routing === 'service' ? [manifests.service] : [manifests.configuration, manifests.route];
+}
+
+/** Multi-document YAML, one object per document. */
+export function renderManifests(manifests: FunctionManifests): string {
+  return manifestObjects(manifests)
+    .map((o) => stringify(o, {lineWidth: 0}))
+    .join('---\n');
+}
