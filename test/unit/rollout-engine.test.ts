@@ -7,7 +7,7 @@ import {abortRollout, promoteRollout, rolloutStatus} from '../../src/core/rollou
 import {readState, resumeRollout, startRollout, type RolloutDeps} from '../../src/core/rollout/engine.js';
 import type {RolloutEvent} from '../../src/core/rollout/events.js';
 import type {GateResult} from '../../src/core/rollout/gate.js';
-import {conflictCode, type CheckTarget, type RevisionSnapshot, type RolloutCluster, type ServiceSnapshot, type ServiceWrite} from '../../src/core/rollout/ports.js';
+import {conflictCode, type CheckTarget, type ImageDeploy, type RevisionSnapshot, type RolloutCluster, type ServiceSnapshot, type ServiceWrite} from '../../src/core/rollout/ports.js';
 import type {TrafficTarget} from '../../src/core/rollout/split.js';
 import {rolloutAnnotation, serializeState, type RolloutSettings} from '../../src/core/rollout/state.js';
 
@@ -23,7 +23,7 @@ class MemoryService implements RolloutCluster {
   latestReady = 'hello-00001';
   /** Readiness a new revision gets when the controller creates it. */
   nextRevision: Omit<RevisionSnapshot, 'name'> = {ready: 'True'};
-  writes: ServiceWrite[] = [];
+  writes: Array<ServiceWrite & {image?: string}> = [];
 
   async getService(name: string): Promise<ServiceSnapshot> {
     if (name !== 'hello') throw new FnError('NOT_FOUND', 'notFound', `no service ${name}`);
@@ -31,7 +31,14 @@ class MemoryService implements RolloutCluster {
     return this.snapshot();
   }
 
-  async writeService(name: string, change: ServiceWrite): Promise<ServiceSnapshot> {
+  /** Name the template gives the next revision (fn's templates are named; long names are not). */
+  templateName?: string;
+
+  async deployImage(name: string, deploy: ImageDeploy): Promise<ServiceSnapshot> {
+    return this.writeService(name, {resourceVersion: deploy.resourceVersion, traffic: deploy.traffic, annotations: {}, image: deploy.image});
+  }
+
+  async writeService(name: string, change: ServiceWrite & {image?: string}): Promise<ServiceSnapshot> {
     if (change.resourceVersion !== String(this.rv)) throw new FnError(conflictCode, 'conflict', `hello changed (rv ${this.rv}, wrote ${change.resourceVersion})`);
     this.writes.push(structuredClone(change));
     for (const [key, value] of Object.entries(change.annotations)) {
@@ -54,7 +61,7 @@ class MemoryService implements RolloutCluster {
   private reconcile() {
     const current = this.revisions.get(this.latestCreated);
     if (current && this.image !== (current as any).image && this.imageOf(this.latestCreated) !== this.image) {
-      const next = `hello-${String(this.revisions.size + 1).padStart(5, '0')}`;
+      const next = this.templateName ?? `hello-${String(this.revisions.size + 1).padStart(5, '0')}`;
       this.revisions.set(next, {name: next, ...this.nextRevision, ...({image: this.image} as object)});
       this.latestCreated = next;
     }
@@ -163,9 +170,12 @@ describe('a healthy rollout', () => {
     expect(moved()).toEqual([5, 25, 50, 100]);
     expect(svc.traffic).toEqual([{latestRevision: true, percent: 100}]);
     expect(state()).toMatchObject({status: 'succeeded', step: 3, canary: {revisionName: 'hello-00002', tag: 'canary'}, prior: [{revisionName: 'hello-00001', percent: 100}]});
-    // The first write carries the image, the pinned prior share and the new revision at 0% with its tag.
-    expect(svc.writes[0]).toMatchObject({image: 'registry.test/hello@sha256:2', traffic: [{latestRevision: true, percent: 0, tag: 'canary'}, {revisionName: 'hello-00001', percent: 100}]});
-    expect(svc.writes[1].traffic).toEqual([{revisionName: 'hello-00002', percent: 0, tag: 'canary'}, {revisionName: 'hello-00001', percent: 100}]);
+    // The claim pins the prior share; the image comes with the new revision at 0% under its tag
+    // (latestRevision until the server has named it), then that name is pinned.
+    expect(svc.writes[0]).toMatchObject({traffic: [{revisionName: 'hello-00001', percent: 100}]});
+    expect(svc.writes[0].image).toBeUndefined();
+    expect(svc.writes[1]).toMatchObject({image: 'registry.test/hello@sha256:2', traffic: [{latestRevision: true, percent: 0, tag: 'canary'}, {revisionName: 'hello-00001', percent: 100}]});
+    expect(svc.writes[2].traffic).toEqual([{revisionName: 'hello-00002', percent: 0, tag: 'canary'}, {revisionName: 'hello-00001', percent: 100}]);
     // One gate before each step, against the tag's URL, each after the interval (none before the first).
     expect(checks.map((c) => [c.url, c.nextPercent])).toEqual([
       ['http://canary-hello.default.example.test/health', 5],
@@ -174,6 +184,14 @@ describe('a healthy rollout', () => {
       ['http://canary-hello.default.example.test/health', 100],
     ]);
     expect(events.map((e) => e.event)).toEqual(expect.arrayContaining(['started', 'deployed', 'stepStarted', 'revisionReady', 'gate', 'trafficMoved', 'waiting']));
+  });
+
+  test('a template that names its revision is routed by that name from the first write', async () => {
+    svc.templateName = 'hello-abc123';
+    await startRollout(deps(), {service: 'hello', image: 'registry.test/hello@sha256:2', imageRevisionName: 'hello-abc123', tag: 'canary', steps: [50, 100], settings}, never);
+    expect(svc.writes[1].traffic).toEqual([{revisionName: 'hello-abc123', percent: 0, tag: 'canary'}, {revisionName: 'hello-00001', percent: 100}]);
+    expect(moved()).toEqual([50, 100]);
+    expect(svc.traffic).toEqual([{latestRevision: true, percent: 100}]);
   });
 
   test('the rest keeps its split proportionally at every step', async () => {

@@ -32,6 +32,8 @@ export interface StartRequest {
   service: string;
   /** Deploy this image as the canary… */
   image?: string;
+  /** …whose revision will have this name, when the template names it (else it is found after the deploy). */
+  imageRevisionName?: string;
   /** …or roll out this existing revision. Neither: the latest created revision if it takes no traffic. */
   revision?: string;
   tag?: string;
@@ -109,17 +111,23 @@ export async function startRollout(deps: RolloutDeps, request: StartRequest, sig
         suggestion: 'pass the new image with --image, or an existing revision with --revision',
       });
     }
-    // One write: the new image, every share pinned where it is, and the new revision at 0% under the
-    // tag (latestRevision until its name is known). The rollout state claims the Service at the same time.
-    const traffic = [{latestRevision: true, percent: 0, ...(tag ? {tag} : {})}, ...withoutTag(prior, tag)];
-    current = await cluster.writeService(request.service, {resourceVersion: svc.resourceVersion, traffic, image: request.image, annotations: {[rolloutAnnotation]: serializeState(state)}}).catch(rethrowConflict(request.service));
+    // First claim the Service: the rollout state, with every share pinned where it is so the new
+    // revision cannot take the @latest share. Then the new template, guarded by the claim's version,
+    // with the new revision at 0% under the tag (latestRevision until its name is known).
+    if (request.imageRevisionName) state = {...state, canary: {...state.canary, revisionName: request.imageRevisionName}};
+    const claimed = await cluster.writeService(request.service, {resourceVersion: svc.resourceVersion, traffic: prior, annotations: {[rolloutAnnotation]: serializeState(state)}}).catch(rethrowConflict(request.service));
     emit(deps, request.service, {event: 'started', rolloutId: state.id, canary: state.canary, steps: state.steps, prior});
+    current = claimed;
     try {
-      current = await resolveCanary(deps, current, state, signal);
+      const traffic = state.canary.revisionName ? blockAt(state, 0) : [{latestRevision: true, percent: 0, ...(tag ? {tag} : {})}, ...withoutTag(prior, tag)];
+      current = await cluster.deployImage(request.service, {resourceVersion: claimed.resourceVersion, image: request.image, traffic});
+      if (!state.canary.revisionName) {
+        current = await resolveCanary(deps, current, state, signal);
+        state = readState(current)!;
+      }
     } catch (e) {
       return await stopped(deps, current, state, e);
     }
-    state = readState(current)!;
     emit(deps, request.service, {event: 'deployed', revision: state.canary.revisionName!, image: request.image});
   } else {
     const revisionName = request.revision ?? svc.latestCreatedRevisionName;
@@ -301,10 +309,10 @@ async function waitRevisionReady(deps: RolloutDeps, svc: ServiceSnapshot, state:
     const lost = ownershipLost(svc, state, deps.owner);
     if (lost) throw lost;
     const revision = await deps.cluster.getRevision(name);
-    if (!revision) throw new Stop('revisionFailed', `revision ${name} no longer exists`);
-    if (revision.ready === 'True') return svc;
-    if (revision.ready === 'False') throw new Stop('revisionFailed', `revision ${name} failed: ${[revision.reason, revision.message].filter(Boolean).join(': ') || 'Ready=False'}`);
-    svc = await tick(deps, svc.name, deadline, signal, `revision ${name} was not Ready within ${formatDuration(state.settings.timeoutMs)}`);
+    // Missing: just deployed and not created yet (or deleted: then the deadline says so).
+    if (revision?.ready === 'True') return svc;
+    if (revision?.ready === 'False') throw new Stop('revisionFailed', `revision ${name} failed: ${[revision.reason, revision.message].filter(Boolean).join(': ') || 'Ready=False'}`);
+    svc = await tick(deps, svc.name, deadline, signal, `revision ${name} ${revision ? 'was not Ready' : 'did not appear'} within ${formatDuration(state.settings.timeoutMs)}`);
   }
 }
 

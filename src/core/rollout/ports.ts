@@ -51,8 +51,14 @@ export interface ServiceWrite {
   traffic: TrafficTarget[];
   /** Annotations to set (string) or remove (null). */
   annotations: Record<string, string | null>;
-  /** A new image for the template's first container: makes a new revision. */
-  image?: string;
+}
+
+export interface ImageDeploy {
+  resourceVersion: string;
+  /** The new image (registry/name@sha256:…): a new template, so a new revision. */
+  image: string;
+  /** Written with the template: the new revision at 0% under the tag, everything else pinned. */
+  traffic: TrafficTarget[];
 }
 
 export interface RolloutCluster {
@@ -60,6 +66,8 @@ export interface RolloutCluster {
   /** FnError notFound when there is no such Service. */
   getService(name: string): Promise<ServiceSnapshot>;
   writeService(name: string, change: ServiceWrite): Promise<ServiceSnapshot>;
+  /** Deploy a new image (the rest of the template as fn deploy makes it), guarded like writeService. */
+  deployImage(name: string, deploy: ImageDeploy): Promise<ServiceSnapshot>;
   /** undefined when the revision does not exist (yet). */
   getRevision(name: string): Promise<RevisionSnapshot | undefined>;
 }

@@ -1,0 +1,48 @@
+// The HTTP health gate: N requests to the canary (its tag URL + --check path, or --check-url), timed
+// one by one, judged by evaluateGate. Bounded: at most `requests` requests, each with a timeout.
+import {evaluateGate, type GateLimits, type GateResult, type Sample} from '../../core/rollout/gate.js';
+import type {CheckTarget, HealthCheck} from '../../core/rollout/ports.js';
+
+export interface HttpProbeOptions extends GateLimits {
+  requests: number;
+  /** Requests in flight at once: a little parallelism keeps a large N quick without load-testing. */
+  concurrency?: number;
+  /** Per-request timeout; a request that takes longer counts as failed. */
+  requestTimeoutMs?: number;
+}
+
+export class HttpProbe implements HealthCheck {
+  constructor(private readonly options: HttpProbeOptions) {}
+
+  async check(target: CheckTarget, signal: AbortSignal): Promise<GateResult> {
+    if (!target.url) throw new Error('the HTTP health check needs a URL');
+    const samples = await probe(target.url, this.options, signal);
+    return evaluateGate(samples, this.options);
+  }
+}
+
+export async function probe(url: string, options: HttpProbeOptions, signal: AbortSignal): Promise<Sample[]> {
+  const timeoutMs = options.requestTimeoutMs ?? Math.min(30_000, Math.max(2_000, options.maxP95Ms * 4));
+  const samples: Sample[] = [];
+  let next = 0;
+  const worker = async () => {
+    while (next < options.requests && !signal.aborted) {
+      next++;
+      samples.push(await once(url, timeoutMs, signal));
+    }
+  };
+  await Promise.all(Array.from({length: Math.min(options.concurrency ?? 4, options.requests)}, worker));
+  return samples;
+}
+
+async function once(url: string, timeoutMs: number, signal: AbortSignal): Promise<Sample> {
+  const started = performance.now();
+  try {
+    const res = await fetch(url, {signal: AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]), headers: {'user-agent': 'fn-rollout'}, redirect: 'manual'});
+    await res.arrayBuffer();
+    return {status: res.status, latencyMs: performance.now() - started};
+  } catch (e: any) {
+    const reason = e?.name === 'TimeoutError' ? `timed out after ${timeoutMs}ms` : (e?.cause?.code ?? e?.cause?.message ?? e?.message ?? String(e));
+    return {latencyMs: performance.now() - started, error: reason};
+  }
+}
