@@ -159,12 +159,21 @@ export interface Describer {
   revision(namespace: string, name: string): Promise<RevisionInfo | undefined>;
 }
 
+export interface SetTrafficOptions {
+  dryRun?: boolean;
+  /**
+   * Annotations written in the same guarded write as the traffic (set a string, remove with null) on
+   * the traffic-holding object: `fn rollout` keeps its state there so state and split never disagree.
+   */
+  annotations?: Record<string, string | null>;
+}
+
 export interface TrafficManager extends Describer {
   /**
    * One write of spec.traffic, guarded by fn.resourceVersion. Throws FnError STALE_OBJECT (exit
    * conflict) when the object changed since it was read: re-read and recompute.
    */
-  setTraffic(fn: DeployedFunction, traffic: TrafficTarget[], options?: {dryRun?: boolean}): Promise<DeployedFunction>;
+  setTraffic(fn: DeployedFunction, traffic: TrafficTarget[], options?: SetTrafficOptions): Promise<DeployedFunction>;
   /** Watches (no polling) from `from` until `done` holds or the timeout passes; `from` is checked first. */
   waitFor(from: DeployedFunction, done: (fn: DeployedFunction) => boolean, options: WaitOptions): Promise<WaitResult>;
 }
