@@ -26,9 +26,9 @@ export function freePort() {
 }
 
 /** Starts the invoker; resolves once /health/readiness answers 200. */
-export async function startInvoker(dir, env = {}) {
+export async function startInvoker(dir, env = {}, nodeArgs = []) {
   const port = await freePort();
-  const child = spawn(process.execPath, [invokerPath], {
+  const child = spawn(process.execPath, [...nodeArgs, invokerPath], {
     cwd: dir,
     env: {...process.env, PORT: String(port), FN_FUNCTION_DIR: dir, ...env},
     stdio: ['ignore', 'pipe', 'pipe'],
