@@ -1,0 +1,372 @@
+// Knative Serving through the Kubernetes API: server-side apply with field manager "fn", get/list,
+// watch (never polling), delete. Implements the Deployer port (and so Describer and TrafficManager)
+// for both routing modes: a Service, or a Configuration plus a standalone Route of the same name.
+import {FnError} from '../../core/errors.js';
+import {condition, FIELD_MANAGER, REVISION_LABELS, SERVING_API_VERSION, type Condition, type KnativeConfiguration, type KnativeRevision, type KnativeRoute, type KnativeService, type TrafficTarget} from '../../core/knative.js';
+import {withConfigurationName, type FunctionManifests} from '../../core/manifests.js';
+import type {ApplyOptions, DeployedFunction, Deployer, FunctionRef, RevisionInfo, SetTrafficOptions, WaitOptions, WaitResult} from '../../core/ports.js';
+import {STALE_OBJECT, toFnError} from './api-errors.js';
+import {KubeApiError, type KubeHttp, type WatchEvent} from './kube-http.js';
+import {extractApplied, type ManagedFieldsEntry} from './managed-fields.js';
+
+const GROUP = 'serving.knative.dev';
+const BASE = `/apis/${SERVING_API_VERSION}`;
+type Plural = 'services' | 'configurations' | 'routes' | 'revisions';
+type Live = (KnativeService | KnativeConfiguration | KnativeRoute) & {metadata: {managedFields?: ManagedFieldsEntry[]}};
+interface ObjectList<T> {
+  items: T[];
+  metadata: {continue?: string; resourceVersion?: string};
+}
+
+/** The objects a DeployedFunction was made from (kept out of the port type). */
+interface Raw {
+  service?: KnativeService;
+  configuration?: KnativeConfiguration;
+  route?: KnativeRoute;
+}
+const raws = new WeakMap<DeployedFunction, Raw>();
+
+const REVISION_PAGE = 500;
+
+function path(plural: Plural, namespace?: string, name?: string): string {
+  return `${BASE}${namespace ? `/namespaces/${encodeURIComponent(namespace)}` : ''}/${plural}${name ? `/${encodeURIComponent(name)}` : ''}`;
+}
+
+function observed(o: {metadata: {generation?: number}; status?: {observedGeneration?: number}} | undefined): boolean {
+  return !o || (o.status?.observedGeneration !== undefined && o.status.observedGeneration === o.metadata.generation);
+}
+
+/** A standalone Route's latestRevision entries carry configurationName: hide it from the core. */
+function withoutConfigurationName(traffic: TrafficTarget[] | undefined): TrafficTarget[] {
+  return (traffic ?? []).map(({configurationName: _c, ...t}) => t);
+}
+
+export function fromService(service: KnativeService): DeployedFunction {
+  const fn: DeployedFunction = {
+    name: service.metadata.name,
+    namespace: service.metadata.namespace ?? '',
+    routing: 'service',
+    resourceVersion: service.metadata.resourceVersion ?? '',
+    observed: observed(service),
+    template: service.spec?.template,
+    traffic: service.spec?.traffic ?? [],
+    statusTraffic: service.status?.traffic ?? [],
+    url: service.status?.url,
+    latestCreatedRevisionName: service.status?.latestCreatedRevisionName,
+    latestReadyRevisionName: service.status?.latestReadyRevisionName,
+    conditions: service.status?.conditions ?? [],
+    labels: service.metadata.labels ?? {},
+    annotations: service.metadata.annotations ?? {},
+    createdAt: service.metadata.creationTimestamp,
+  };
+  raws.set(fn, {service});
+  return fn;
+}
+
+function combinedReady(parts: Condition[]): Condition {
+  const failed = parts.find((c) => c.status === 'False');
+  if (failed) return {...failed, type: 'Ready'};
+  const pending = parts.find((c) => c.status !== 'True');
+  if (pending) return {...pending, type: 'Ready'};
+  return {type: 'Ready', status: 'True'};
+}
+
+/** Route mode: one function from its Configuration and Route, with Service-like conditions. */
+export function fromRoute(configuration: KnativeConfiguration | undefined, route: KnativeRoute | undefined): DeployedFunction {
+  const meta = (route ?? configuration)!.metadata;
+  const unknown = (type: string): Condition => ({type, status: 'Unknown', reason: 'Missing', message: `the ${type === 'ConfigurationsReady' ? 'Configuration' : 'Route'} does not exist`});
+  const configReady = configuration ? {...(condition(configuration.status?.conditions, 'Ready') ?? {status: 'Unknown' as const}), type: 'ConfigurationsReady'} : unknown('ConfigurationsReady');
+  const routeReady = route ? {...(condition(route.status?.conditions, 'Ready') ?? {status: 'Unknown' as const}), type: 'RoutesReady'} : unknown('RoutesReady');
+  const fn: DeployedFunction = {
+    name: meta.name,
+    namespace: meta.namespace ?? '',
+    routing: 'route',
+    resourceVersion: route?.metadata.resourceVersion ?? '',
+    observed: observed(configuration) && observed(route),
+    template: configuration?.spec?.template,
+    traffic: withoutConfigurationName(route?.spec?.traffic),
+    statusTraffic: route?.status?.traffic ?? [],
+    url: route?.status?.url,
+    latestCreatedRevisionName: configuration?.status?.latestCreatedRevisionName,
+    latestReadyRevisionName: configuration?.status?.latestReadyRevisionName,
+    conditions: [configReady as Condition, routeReady as Condition, combinedReady([configReady as Condition, routeReady as Condition])],
+    labels: (configuration ?? route)!.metadata.labels ?? {},
+    annotations: route?.metadata.annotations ?? {},
+    createdAt: (configuration ?? route)!.metadata.creationTimestamp,
+  };
+  raws.set(fn, {configuration, route});
+  return fn;
+}
+
+export function toRevisionInfo(revision: KnativeRevision): RevisionInfo {
+  const ready = condition(revision.status?.conditions, 'Ready');
+  const generation = Number(revision.metadata.labels?.[REVISION_LABELS.generation]);
+  return {
+    name: revision.metadata.name,
+    ...(Number.isFinite(generation) && generation > 0 ? {generation} : {}),
+    createdAt: revision.metadata.creationTimestamp,
+    image: revision.spec?.containers?.[0]?.image,
+    ready: ready?.status ?? 'Unknown',
+    ...(ready?.reason ? {reason: ready.reason} : {}),
+    ...(ready?.message ? {message: ready.message} : {}),
+  };
+}
+
+/** Newest first: creation time, then generation, then name. */
+export function newestFirst(a: RevisionInfo, b: RevisionInfo): number {
+  return (b.createdAt ?? '').localeCompare(a.createdAt ?? '') || (b.generation ?? 0) - (a.generation ?? 0) || b.name.localeCompare(a.name);
+}
+
+function ownedByService(route: KnativeRoute | KnativeConfiguration): boolean {
+  return Boolean(route.metadata.ownerReferences?.some((o) => o.kind === 'Service' && o.apiVersion.startsWith(`${GROUP}/`)));
+}
+
+export class KnativeCluster implements Deployer {
+  constructor(readonly kube: KubeHttp) {}
+
+  private async call<T>(verb: string, plural: Plural, namespace: string | undefined, name: string | undefined, run: () => Promise<T>): Promise<T> {
+    try {
+      return await run();
+    } catch (e) {
+      throw toFnError(e, {verb, resource: `${plural}.${GROUP}`, namespace, name, context: this.kube.contextName});
+    }
+  }
+
+  /** GET one object; undefined when it does not exist. */
+  private async read<T>(plural: Plural, namespace: string, name: string): Promise<T | undefined> {
+    try {
+      return await this.kube.request<T>('GET', path(plural, namespace, name));
+    } catch (e) {
+      if (e instanceof KubeApiError && e.statusCode === 404 && e.status.details?.name) return undefined;
+      throw toFnError(e, {verb: 'get', resource: `${plural}.${GROUP}`, namespace, name, context: this.kube.contextName});
+    }
+  }
+
+  private async listAll<T>(plural: Plural, namespace: string | undefined, query: Record<string, string | number> = {}): Promise<T[]> {
+    const items: T[] = [];
+    let next: string | undefined;
+    do {
+      const page = await this.call('list', plural, namespace, undefined, () =>
+        this.kube.request<ObjectList<T>>('GET', path(plural, namespace), {query: {limit: REVISION_PAGE, ...query, ...(next ? {continue: next} : {})}}),
+      );
+      items.push(...page.items);
+      next = page.metadata.continue || undefined;
+    } while (next);
+    return items;
+  }
+
+  private applyObject<T>(plural: Plural, object: Live | Record<string, unknown>, namespace: string, name: string, options: {force?: boolean; dryRun?: boolean}): Promise<T> {
+    return this.call('patch', plural, namespace, name, () =>
+      this.kube.request<T>('PATCH', path(plural, namespace, name), {
+        query: {fieldManager: FIELD_MANAGER, force: options.force || undefined, dryRun: options.dryRun ? 'All' : undefined},
+        body: object,
+        contentType: 'application/apply-patch+yaml',
+      }),
+    );
+  }
+
+  // ---- Describer ------------------------------------------------------------------------------------
+
+  async get(ref: FunctionRef): Promise<DeployedFunction | undefined> {
+    if (ref.routing !== 'route') {
+      const service = await this.read<KnativeService>('services', ref.namespace, ref.name);
+      if (service || ref.routing === 'service') return service && fromService(service);
+    }
+    const [configuration, route] = await Promise.all([
+      this.read<KnativeConfiguration>('configurations', ref.namespace, ref.name),
+      this.read<KnativeRoute>('routes', ref.namespace, ref.name),
+    ]);
+    // A Service's own Configuration and Route are not a route-mode function.
+    const standalone = [configuration, route].filter((o): o is KnativeConfiguration | KnativeRoute => Boolean(o) && !ownedByService(o!));
+    if (standalone.length === 0) return undefined;
+    return fromRoute(configuration && !ownedByService(configuration) ? configuration : undefined, route && !ownedByService(route) ? route : undefined);
+  }
+
+  async list(namespace: string | undefined): Promise<DeployedFunction[]> {
+    const [services, routes] = await Promise.all([
+      this.listAll<KnativeService>('services', namespace),
+      this.listAll<KnativeRoute>('routes', namespace),
+    ]);
+    const standalone = routes.filter((r) => !ownedByService(r));
+    const configurations = standalone.length ? await this.listAll<KnativeConfiguration>('configurations', namespace) : [];
+    const key = (m: {namespace?: string; name: string}) => `${m.namespace}/${m.name}`;
+    const configByKey = new Map(configurations.map((c) => [key(c.metadata), c]));
+    return [...services.map(fromService), ...standalone.map((r) => fromRoute(configByKey.get(key(r.metadata)), r))].sort(
+      (a, b) => a.namespace.localeCompare(b.namespace) || a.name.localeCompare(b.name),
+    );
+  }
+
+  async revisions(ref: FunctionRef): Promise<RevisionInfo[]> {
+    const items = await this.listAll<KnativeRevision>('revisions', ref.namespace, {labelSelector: `${REVISION_LABELS.configuration}=${ref.name}`});
+    return items.map(toRevisionInfo).sort(newestFirst);
+  }
+
+  async revision(namespace: string, name: string): Promise<RevisionInfo | undefined> {
+    const revision = await this.read<KnativeRevision>('revisions', namespace, name);
+    return revision && toRevisionInfo(revision);
+  }
+
+  // ---- TrafficManager ---------------------------------------------------------------------------------
+
+  async setTraffic(fn: DeployedFunction, traffic: TrafficTarget[], options: SetTrafficOptions = {}): Promise<DeployedFunction> {
+    const raw = raws.get(fn) ?? raws.get((await this.get(fn))!) ?? {};
+    const live = (fn.routing === 'service' ? raw.service : raw.route) as Live | undefined;
+    if (!live) throw new FnError('NOT_FOUND', 'notFound', `${fn.name} has no ${fn.routing === 'service' ? 'Service' : 'Route'} in namespace "${fn.namespace}"`);
+    // Re-send what fn applied before (template, labels…) so this apply changes only spec.traffic.
+    const applied = (extractApplied(live, FIELD_MANAGER) ?? {}) as {metadata?: {annotations?: Record<string, string>}; spec?: Record<string, unknown>};
+    // Annotations in the same write (fn rollout keeps its state there): null removes one fn set.
+    const annotations = {...applied.metadata?.annotations};
+    for (const [key, value] of Object.entries(options.annotations ?? {})) {
+      if (value === null) delete annotations[key];
+      else annotations[key] = value;
+    }
+    const body = {
+      ...applied,
+      apiVersion: SERVING_API_VERSION,
+      kind: live.kind,
+      metadata: {
+        ...applied.metadata,
+        ...(Object.keys(annotations).length ? {annotations} : {annotations: undefined}),
+        name: fn.name,
+        namespace: fn.namespace,
+        resourceVersion: fn.resourceVersion,
+      },
+      spec: {...applied.spec, traffic: fn.routing === 'route' ? withConfigurationName(fn.name, traffic) : traffic},
+    };
+    // force: setting traffic is what the user asked for, even if another tool set it last.
+    const result = await this.applyObject<Live>(fn.routing === 'service' ? 'services' : 'routes', body, fn.namespace, fn.name, {force: true, dryRun: options.dryRun});
+    return fn.routing === 'service' ? fromService(result as KnativeService) : fromRoute(raw.configuration, result as KnativeRoute);
+  }
+
+  async waitFor(from: DeployedFunction, done: (fn: DeployedFunction) => boolean, options: WaitOptions): Promise<WaitResult> {
+    if (done(from)) return {fn: from, timedOut: false};
+    const raw = {...raws.get(from)};
+    const stop = new AbortController();
+    const timer = setTimeout(() => stop.abort(), options.timeoutSeconds * 1000);
+    const onExternalAbort = () => stop.abort();
+    options.signal?.addEventListener('abort', onExternalAbort, {once: true});
+    const deadline = Date.now() + options.timeoutSeconds * 1000;
+    let current = from;
+    let finished = false;
+    const update = (): boolean => {
+      current = from.routing === 'service' ? fromService(raw.service!) : fromRoute(raw.configuration, raw.route);
+      options.onUpdate?.(current);
+      if (done(current)) {
+        finished = true;
+        stop.abort();
+      }
+      return finished;
+    };
+    try {
+      const watches =
+        from.routing === 'service'
+          ? [this.follow<KnativeService>('services', raw.service!, (o) => ((raw.service = o), update()), stop.signal, deadline)]
+          : [
+              ...(raw.configuration ? [this.follow<KnativeConfiguration>('configurations', raw.configuration, (o) => ((raw.configuration = o), update()), stop.signal, deadline)] : []),
+              ...(raw.route ? [this.follow<KnativeRoute>('routes', raw.route, (o) => ((raw.route = o), update()), stop.signal, deadline)] : []),
+            ];
+      await Promise.all(watches);
+    } finally {
+      clearTimeout(timer);
+      options.signal?.removeEventListener('abort', onExternalAbort);
+    }
+    if (!finished && options.signal?.aborted) throw new FnError('INTERRUPTED', 'interrupted', 'interrupted while waiting');
+    return {fn: current, timedOut: !finished};
+  }
+
+  /**
+   * Watch one object from its resourceVersion until onObject returns true or the signal aborts. A
+   * stream the server ends is resumed from the last version; an expired version (410) is re-read.
+   */
+  private async follow<T extends {metadata: {name: string; namespace?: string; resourceVersion?: string}}>(
+    plural: Plural,
+    start: T,
+    onObject: (object: T) => boolean,
+    signal: AbortSignal,
+    deadline: number,
+  ): Promise<void> {
+    const {name, namespace = ''} = start.metadata;
+    let version = start.metadata.resourceVersion;
+    while (!signal.aborted) {
+      let expired = false;
+      const remaining = Math.max(1, Math.ceil((deadline - Date.now()) / 1000));
+      const outcome = await this.call('watch', plural, namespace, name, () =>
+        this.kube.watch<T>(
+          path(plural, namespace),
+          {fieldSelector: `metadata.name=${name}`, resourceVersion: version, timeoutSeconds: remaining},
+          (event: WatchEvent<T>) => {
+            if (event.type === 'ERROR') {
+              expired = true;
+              return true;
+            }
+            version = event.object.metadata.resourceVersion ?? version;
+            if (event.type === 'BOOKMARK') return false;
+            if (event.type === 'DELETED') {
+              throw new FnError('DELETED_WHILE_WAITING', 'notFound', `${name} was deleted while fn was waiting for it`, {suggestion: 'deploy it again'});
+            }
+            return onObject(event.object);
+          },
+          signal,
+        ),
+      );
+      if (outcome === 'done' && !expired) return;
+      if (expired) {
+        const fresh = await this.read<T>(plural, namespace, name);
+        if (!fresh) throw new FnError('DELETED_WHILE_WAITING', 'notFound', `${name} was deleted while fn was waiting for it`, {suggestion: 'deploy it again'});
+        version = fresh.metadata.resourceVersion;
+        if (onObject(fresh)) return;
+      }
+    }
+  }
+
+  // ---- Deployer ------------------------------------------------------------------------------------------
+
+  async apply(manifests: FunctionManifests, options: ApplyOptions): Promise<DeployedFunction> {
+    const namespace = manifests.namespace;
+    if (!namespace) throw new FnError('NO_NAMESPACE', 'unexpected', 'manifests to apply need a namespace');
+    const withVersion = <T extends {metadata: object}>(o: T, version?: string): T =>
+      ({...o, metadata: {...o.metadata, namespace, ...(version ? {resourceVersion: version} : {})}}) as T;
+    if (manifests.routing === 'service') {
+      const service = await this.applyObject<KnativeService>('services', withVersion(manifests.service, options.resourceVersion), namespace, manifests.name, options);
+      return fromService(service);
+    }
+    const configuration = withVersion(manifests.configuration);
+    const route = withVersion(manifests.route, options.resourceVersion);
+    if (!options.dryRun) {
+      // Two objects: validate both (webhooks included) before changing either.
+      await Promise.all([
+        this.applyObject('configurations', configuration, namespace, manifests.name, {...options, dryRun: true}),
+        this.applyObject('routes', route, namespace, manifests.name, {...options, dryRun: true}),
+      ]);
+    }
+    const appliedConfiguration = await this.applyObject<KnativeConfiguration>('configurations', configuration, namespace, manifests.name, options);
+    const appliedRoute = await this.applyObject<KnativeRoute>('routes', route, namespace, manifests.name, options);
+    return fromRoute(appliedConfiguration, appliedRoute);
+  }
+
+  async delete(ref: FunctionRef): Promise<void> {
+    const routing = ref.routing ?? (await this.get(ref))?.routing;
+    const targets: Plural[] = routing === 'route' ? ['routes', 'configurations'] : ['services'];
+    let deleted = 0;
+    for (const plural of targets) {
+      try {
+        await this.kube.request('DELETE', path(plural, ref.namespace, ref.name), {body: {propagationPolicy: 'Background'}});
+        deleted += 1;
+      } catch (e) {
+        if (e instanceof KubeApiError && e.statusCode === 404 && e.status.details?.name) continue;
+        throw toFnError(e, {verb: 'delete', resource: `${plural}.${GROUP}`, namespace: ref.namespace, name: ref.name, context: this.kube.contextName});
+      }
+    }
+    if (deleted === 0) {
+      throw new FnError('FUNCTION_NOT_FOUND', 'notFound', `no function "${ref.name}" in namespace "${ref.namespace}"`, {
+        suggestion: `fn list -n ${ref.namespace} shows what is deployed there`,
+      });
+    }
+  }
+
+  async deleteRevision(namespace: string, name: string): Promise<void> {
+    await this.call('delete', 'revisions', namespace, name, () => this.kube.request('DELETE', path('revisions', namespace, name)));
+  }
+}
+
+export {STALE_OBJECT};

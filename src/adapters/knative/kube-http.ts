@@ -1,0 +1,228 @@
+// The Kubernetes API over HTTP. @kubernetes/client-node's KubeConfig loads kubeconfig files, contexts,
+// in-cluster config and auth plugins; requests go out here with node:https so that (a) each call is
+// exactly one request (the generic object client adds discovery calls), (b) watch errors keep the
+// server's Status message (its Watch helper drops it), and (c) FN_TRACE_HTTP=1 can log and count them.
+import {existsSync} from 'node:fs';
+import http from 'node:http';
+import https from 'node:https';
+import {homedir} from 'node:os';
+import {join} from 'node:path';
+import {KubeConfig} from '@kubernetes/client-node';
+import {FnError} from '../../core/errors.js';
+import type {ClusterSelection} from '../../core/ports.js';
+
+/** A Kubernetes Status returned with an error. */
+export interface KubeStatus {
+  kind?: 'Status';
+  status?: string;
+  message?: string;
+  reason?: string;
+  code?: number;
+  details?: {name?: string; group?: string; kind?: string; causes?: {reason?: string; message?: string; field?: string}[]};
+}
+
+export class KubeApiError extends Error {
+  constructor(
+    readonly statusCode: number,
+    readonly status: KubeStatus,
+    readonly method: string,
+    readonly path: string,
+  ) {
+    super(status.message || `${method} ${path}: HTTP ${statusCode}`);
+    this.name = 'KubeApiError';
+  }
+}
+
+export interface RequestOptions {
+  query?: Record<string, string | number | boolean | undefined>;
+  body?: unknown;
+  contentType?: string;
+}
+
+export interface WatchEvent<T> {
+  type: 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR';
+  object: T;
+}
+
+const trace = {enabled: process.env.FN_TRACE_HTTP === '1', count: 0, registered: false};
+
+function traceLine(line: string): void {
+  if (!trace.enabled) return;
+  trace.count += 1;
+  process.stderr.write(`[fn http] ${line}\n`);
+  if (!trace.registered) {
+    trace.registered = true;
+    process.once('exit', () => process.stderr.write(`[fn http] ${trace.count} API request(s)\n`));
+  }
+}
+
+function kubeconfigExists(): boolean {
+  if (process.env.KUBECONFIG) return process.env.KUBECONFIG.split(':').some((f) => f && existsSync(f));
+  return existsSync(join(homedir(), '.kube', 'config')) || existsSync('/var/run/secrets/kubernetes.io/serviceaccount/token');
+}
+
+export class KubeHttp {
+  private constructor(
+    private readonly kc: KubeConfig,
+    readonly server: URL,
+    readonly contextName: string,
+    /** The context's namespace, or "default" (in-cluster: the pod's namespace). */
+    readonly defaultNamespace: string,
+    private readonly options: https.RequestOptions,
+  ) {}
+
+  static async connect(selection: ClusterSelection = {}): Promise<KubeHttp> {
+    if (!kubeconfigExists()) {
+      throw new FnError('NO_KUBECONFIG', 'clusterUnreachable', 'no Kubernetes configuration found (KUBECONFIG, ~/.kube/config, or in-cluster service account)', {
+        suggestion: 'set KUBECONFIG to your cluster\'s kubeconfig file, or run inside a pod with a service account',
+      });
+    }
+    const kc = new KubeConfig();
+    try {
+      kc.loadFromDefault();
+    } catch (e) {
+      throw new FnError('INVALID_KUBECONFIG', 'clusterUnreachable', `the kubeconfig cannot be read: ${(e as Error).message}`, {
+        cause: e,
+        suggestion: 'check the file KUBECONFIG points to (kubectl config view)',
+      });
+    }
+    if (selection.context) {
+      const names = kc.getContexts().map((c) => c.name);
+      if (!names.includes(selection.context)) {
+        throw new FnError('UNKNOWN_CONTEXT', 'usage', `--context "${selection.context}" is not in the kubeconfig. Contexts: ${names.join(', ') || '(none)'}`, {
+          suggestion: names.length ? `use one of: ${names.join(', ')}` : 'add the context to your kubeconfig',
+          details: {context: selection.context, contexts: names},
+        });
+      }
+      kc.setCurrentContext(selection.context);
+    }
+    const cluster = kc.getCurrentCluster();
+    if (!cluster) {
+      throw new FnError('NO_CLUSTER', 'clusterUnreachable', `the kubeconfig's current context "${kc.getCurrentContext()}" names no cluster`, {
+        suggestion: 'pick a context with --context (kubectl config get-contexts)',
+      });
+    }
+    const options: https.RequestOptions = {};
+    try {
+      await kc.applyToHTTPSOptions(options);
+    } catch (e) {
+      throw new FnError('CREDENTIALS_FAILED', 'clusterUnreachable', `cannot get credentials for context "${kc.getCurrentContext()}": ${(e as Error).message}`, {
+        cause: e,
+        suggestion: 'check the user entry of the kubeconfig (an exec plugin or token file may be missing)',
+      });
+    }
+    // Reuse connections: the agent client-node builds does not keep them alive (proxies excepted).
+    if (!cluster.proxyUrl) {
+      const {ca, cert, key, pfx, passphrase, rejectUnauthorized, servername} = options as https.AgentOptions;
+      options.agent = cluster.server.startsWith('http:')
+        ? new http.Agent({keepAlive: true})
+        : new https.Agent({keepAlive: true, ca, cert, key, pfx, passphrase, servername, ...(rejectUnauthorized === undefined ? {} : {rejectUnauthorized})});
+    }
+    const contextNamespace = kc.getContextObject(kc.getCurrentContext())?.namespace;
+    return new KubeHttp(kc, new URL(cluster.server), kc.getCurrentContext(), contextNamespace || 'default', options);
+  }
+
+  private url(path: string, query: RequestOptions['query'] = {}): URL {
+    const url = new URL(this.server.pathname.replace(/\/$/, '') + path, this.server);
+    for (const [k, v] of Object.entries(query)) if (v !== undefined) url.searchParams.set(k, String(v));
+    return url;
+  }
+
+  private send(method: string, url: URL, body: string | undefined, contentType: string | undefined): Promise<http.IncomingMessage> {
+    const transport = url.protocol === 'http:' ? http : https;
+    return new Promise((resolve, reject) => {
+      const req = transport.request(url, {
+        ...this.options,
+        method,
+        headers: {
+          ...(this.options.headers as Record<string, string>),
+          Accept: 'application/json',
+          'User-Agent': 'fn',
+          ...(body === undefined ? {} : {'Content-Type': contentType ?? 'application/json', 'Content-Length': Buffer.byteLength(body)}),
+        },
+      });
+      req.on('response', resolve);
+      req.on('error', (e) => reject(this.unreachable(e)));
+      req.end(body);
+    });
+  }
+
+  private unreachable(e: Error & {code?: string}): FnError {
+    return new FnError('CLUSTER_UNREACHABLE', 'clusterUnreachable', `cannot reach the Kubernetes API at ${this.server.origin} (context "${this.contextName}"): ${e.code ?? e.message}`, {
+      cause: e,
+      suggestion: 'check that the cluster is running and that this context is right (kubectl --context ' + this.contextName + ' get namespaces), or pick another with --context',
+      details: {server: this.server.origin, context: this.contextName, error: e.code ?? e.message},
+    });
+  }
+
+  /** One API request; JSON in and out. Errors: KubeApiError (HTTP status) or FnError (unreachable). */
+  async request<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
+    const url = this.url(path, options.query);
+    const started = Date.now();
+    const body = options.body === undefined ? undefined : JSON.stringify(options.body);
+    const response = await this.send(method, url, body, options.contentType);
+    const chunks: Buffer[] = [];
+    for await (const chunk of response) chunks.push(chunk as Buffer);
+    const text = Buffer.concat(chunks).toString('utf8');
+    const status = response.statusCode ?? 0;
+    traceLine(`${method} ${url.pathname}${url.search} → ${status} (${Date.now() - started} ms)`);
+    let parsed: unknown;
+    try {
+      parsed = text ? JSON.parse(text) : undefined;
+    } catch {
+      parsed = {message: text.slice(0, 500)};
+    }
+    if (status >= 400) throw new KubeApiError(status, (parsed as KubeStatus) ?? {}, method, url.pathname);
+    return parsed as T;
+  }
+
+  /**
+   * One watch request: calls onEvent for each event until the server ends the stream, onEvent returns
+   * true (done), or the signal aborts. A non-200 answer throws KubeApiError with the server's message.
+   */
+  async watch<T>(path: string, query: RequestOptions['query'], onEvent: (event: WatchEvent<T>) => boolean, signal?: AbortSignal): Promise<'done' | 'ended' | 'aborted'> {
+    const url = this.url(path, {...query, watch: 1, allowWatchBookmarks: true});
+    const started = Date.now();
+    if (signal?.aborted) return 'aborted';
+    const response = await this.send('GET', url, undefined, undefined);
+    traceLine(`WATCH ${url.pathname}${url.search} → ${response.statusCode}`);
+    if (response.statusCode !== 200) {
+      const chunks: Buffer[] = [];
+      for await (const chunk of response) chunks.push(chunk as Buffer);
+      let status: KubeStatus = {};
+      try {
+        status = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+      } catch {
+        // not JSON: the status code says enough
+      }
+      throw new KubeApiError(response.statusCode ?? 0, status, 'WATCH', url.pathname);
+    }
+    const abort = () => response.destroy();
+    signal?.addEventListener('abort', abort, {once: true});
+    let buffer = '';
+    try {
+      for await (const chunk of response) {
+        buffer += (chunk as Buffer).toString('utf8');
+        let newline: number;
+        while ((newline = buffer.indexOf('\n')) >= 0) {
+          const line = buffer.slice(0, newline).trim();
+          buffer = buffer.slice(newline + 1);
+          if (!line) continue;
+          if (onEvent(JSON.parse(line) as WatchEvent<T>)) {
+            response.destroy();
+            return 'done';
+          }
+        }
+      }
+    } catch (e) {
+      if (signal?.aborted) return 'aborted';
+      // A connection reset mid-stream: the caller re-reads and watches again.
+      if ((e as {code?: string}).code === 'ECONNRESET' || (e as Error).name === 'AbortError') return 'ended';
+      throw e;
+    } finally {
+      signal?.removeEventListener('abort', abort);
+      if (trace.enabled) process.stderr.write(`[fn http]   watch closed after ${Date.now() - started} ms\n`);
+    }
+    return signal?.aborted ? 'aborted' : 'ended';
+  }
+}

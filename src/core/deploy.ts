@@ -1,0 +1,125 @@
+// `fn deploy` as a use case over the Deployer port: manifests (validated before the cluster is
+// contacted), the traffic block computed from what is deployed, ONE server-side apply guarded by
+// resourceVersion (re-read and recomputed if someone wrote in between), then a watch until Ready.
+import {FnError, isFnError} from './errors.js';
+import type {FunctionConfig, RoutingMode} from './function.js';
+import {buildManifests, MAX_NAMED_REVISION_FUNCTION_LENGTH, withTraffic} from './manifests.js';
+import type {DeployedFunction, Deployer, Progress} from './ports.js';
+import {deployOutcome, newConditionLines, notReadyError} from './readiness.js';
+import {deployTraffic, sameTraffic, type TrafficTarget} from './traffic.js';
+
+export interface DeployRequest {
+  config: FunctionConfig;
+  /** registry/name@sha256:… */
+  image: string;
+  namespace: string;
+  routing: RoutingMode;
+  tag?: string;
+  noTraffic?: boolean;
+  force?: boolean;
+  wait: boolean;
+  timeoutSeconds: number;
+  signal?: AbortSignal;
+}
+
+export interface TagUrl {
+  tag: string;
+  revision?: string;
+  url?: string;
+}
+
+export interface DeployResult {
+  service: string;
+  namespace: string;
+  routing: RoutingMode;
+  revision?: string;
+  image: string;
+  url?: string;
+  tags: TagUrl[];
+  /** What Knative routes (status.traffic), or what was written when not waiting. */
+  traffic: TrafficTarget[];
+  /** False when the template was already deployed: no new revision. */
+  newRevision: boolean;
+  ready: boolean;
+  notes: string[];
+}
+
+const STALE_RETRIES = 3;
+
+export function tagUrls(fn: DeployedFunction): TagUrl[] {
+  const source = fn.statusTraffic.length ? fn.statusTraffic : fn.traffic;
+  return source.filter((t) => t.tag).map((t) => ({tag: t.tag as string, ...(t.revisionName ? {revision: t.revisionName} : {}), ...(t.url ? {url: t.url} : {})}));
+}
+
+export async function deploy(deployer: Deployer, request: DeployRequest, progress: Progress): Promise<DeployResult> {
+  const {config, namespace, routing} = request;
+  const manifests = buildManifests(config, {image: request.image, namespace, routing});
+  if ((request.tag || request.noTraffic) && !manifests.revisionName) {
+    throw new FnError('NAME_TOO_LONG_FOR_TAG', 'usage', `--tag and --no-traffic need fn to name the revision, which needs a function name of at most ${MAX_NAMED_REVISION_FUNCTION_LENGTH} characters ("${config.name}" has ${config.name.length})`, {
+      suggestion: 'use a shorter name in fn.yaml',
+    });
+  }
+
+  let applied: DeployedFunction | undefined;
+  let before: DeployedFunction | undefined;
+  let notes: string[] = [];
+  for (let attempt = 1; !applied; attempt++) {
+    before = await deployer.get({name: config.name, namespace});
+    if (before && before.routing !== routing) {
+      throw new FnError('ROUTING_MISMATCH', 'conflict', `${config.name} is deployed in namespace "${namespace}" with routing "${before.routing}", but this deploy uses "${routing}"`, {
+        suggestion: `set deploy.routing: ${before.routing} in fn.yaml (or pass --routing ${before.routing}), or fn delete ${config.name} first`,
+      });
+    }
+    const change = deployTraffic(before && {...before, revisions: []}, {revisionName: manifests.revisionName ?? '', noTraffic: request.noTraffic, tag: request.tag});
+    notes = change.notes;
+    try {
+      applied = await deployer.apply(withTraffic(manifests, change.traffic), {force: request.force, resourceVersion: before?.resourceVersion});
+    } catch (e) {
+      if (isFnError(e) && e.code === 'STALE_OBJECT' && attempt < STALE_RETRIES) continue;
+      throw e;
+    }
+  }
+  for (const note of notes) progress.info(note);
+
+  const newRevision = !before || !manifests.revisionName || before.template?.metadata.name !== manifests.revisionName;
+  const revision = manifests.revisionName ?? applied.latestCreatedRevisionName;
+  if (!newRevision) {
+    progress.step(sameTraffic(before!.traffic, applied.traffic) ? `${config.name} is unchanged (revision ${revision})` : `${config.name}: no new revision; traffic updated`);
+  } else {
+    progress.step(`${before ? 'Updating' : 'Creating'} ${config.name} in namespace ${namespace}: revision ${revision ?? '(named by Knative)'}`);
+  }
+
+  let final = applied;
+  let ready = false;
+  if (request.wait) {
+    const seen = new Map<string, string>();
+    const {fn, timedOut} = await deployer.waitFor(applied, (f) => deployOutcome(f, manifests.revisionName) !== 'pending', {
+      timeoutSeconds: request.timeoutSeconds,
+      signal: request.signal,
+      onUpdate: (f) => {
+        if (f.observed) for (const line of newConditionLines(f, seen)) progress.info(line);
+      },
+    });
+    final = fn;
+    const outcome = deployOutcome(fn, manifests.revisionName);
+    if (outcome !== 'ready') {
+      const name = manifests.revisionName ?? fn.latestCreatedRevisionName;
+      const revisionInfo = name ? await deployer.revision(namespace, name) : undefined;
+      throw notReadyError(fn, revisionInfo, timedOut, request.timeoutSeconds);
+    }
+    ready = true;
+  }
+  return {
+    service: config.name,
+    namespace,
+    routing,
+    ...(revision ? {revision} : {}),
+    image: request.image,
+    ...(final.url ? {url: final.url} : {}),
+    tags: tagUrls(final),
+    traffic: ready && final.statusTraffic.length ? final.statusTraffic : final.traffic,
+    newRevision,
+    ready,
+    notes,
+  };
+}

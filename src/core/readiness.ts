@@ -1,0 +1,86 @@
+// Is a deploy or a traffic change finished, failed, or still going — and what to tell the user when it
+// failed or timed out: the Revision's or Route's reason and message and one next step, never a bare
+// "not ready".
+import {FnError} from './errors.js';
+import {condition, type Condition} from './knative.js';
+import type {DeployedFunction, RevisionInfo} from './ports.js';
+import {trafficSettled} from './traffic.js';
+
+export type Outcome = 'ready' | 'failed' | 'pending';
+
+/** Deploy: the controllers saw our spec, and the function (with `revisionName` latest) is Ready. */
+export function deployOutcome(fn: DeployedFunction, revisionName?: string): Outcome {
+  if (!fn.observed) return 'pending';
+  const ready = condition(fn.conditions, 'Ready');
+  if (ready?.status === 'False') return 'failed';
+  if (revisionName && fn.latestCreatedRevisionName && fn.latestCreatedRevisionName !== revisionName) return 'pending';
+  if (ready?.status === 'True') {
+    return !revisionName || fn.latestReadyRevisionName === revisionName ? 'ready' : 'pending';
+  }
+  return 'pending';
+}
+
+/** Traffic change: status.traffic shows the written split and the route is Ready. */
+export function trafficOutcome(fn: DeployedFunction): Outcome {
+  if (!fn.observed) return 'pending';
+  const routes = condition(fn.conditions, 'RoutesReady') ?? condition(fn.conditions, 'Ready');
+  if (routes?.status === 'False') return 'failed';
+  return routes?.status === 'True' && trafficSettled(fn) ? 'ready' : 'pending';
+}
+
+/** One line per condition that changed since `seen` (which it updates): for progress output. */
+export function newConditionLines(fn: DeployedFunction, seen: Map<string, string>): string[] {
+  const lines: string[] = [];
+  for (const c of fn.conditions) {
+    const text = `${c.type}: ${c.status}${c.reason ? ` ${c.reason}` : ''}${c.message ? ` — ${c.message}` : ''}`;
+    if (seen.get(c.type) === text) continue;
+    seen.set(c.type, text);
+    lines.push(text);
+  }
+  return lines;
+}
+
+function explain(c: Condition | undefined): string {
+  if (!c) return 'no status reported yet';
+  return `${c.reason ?? c.status}${c.message ? `: ${c.message}` : ''}`;
+}
+
+/** One next step for a failure reason. */
+function nextStep(fn: DeployedFunction, revision: RevisionInfo | undefined, reason: string | undefined): string {
+  const rev = revision?.name ?? fn.latestCreatedRevisionName;
+  const ns = fn.namespace;
+  if (reason && /ContainerMissing|ImagePull|ErrImage|Manifest|Unauthorized|pull/i.test(`${reason} ${revision?.message ?? ''}`)) {
+    return `check that the image exists and the cluster can pull it (${revision?.image ?? 'see fn describe'}); if it needs credentials, add an imagePullSecret to the namespace's default ServiceAccount`;
+  }
+  if (reason && /ExitCode|CrashLoop|Error|Probe|HealthCheck/i.test(reason)) {
+    return `read the function's log: kubectl logs -n ${ns} -l serving.knative.dev/revision=${rev} -c function`;
+  }
+  if (reason === 'RevisionMissing' || reason === 'RevisionFailed') {
+    return `fn revisions ${fn.name} -n ${ns} shows each revision's reason; fn rollback ${fn.name} -n ${ns} sends traffic back to the previous one`;
+  }
+  return `fn describe ${fn.name} -n ${ns} shows the conditions; kubectl describe revision ${rev ?? ''} -n ${ns} shows the events`.replace('  ', ' ');
+}
+
+/** The error for a deploy that failed (a condition False) or timed out. */
+export function notReadyError(fn: DeployedFunction, revision: RevisionInfo | undefined, timedOut: boolean, timeoutSeconds: number): FnError {
+  const ready = condition(fn.conditions, 'Ready');
+  const failing = fn.conditions.find((c) => c.type !== 'Ready' && c.status === 'False') ?? (ready?.status !== 'True' ? ready : undefined);
+  // The Revision's own reason is the most precise ("ExitCode1", "ContainerMissing").
+  const revisionText = revision && revision.ready !== 'True' ? `revision ${revision.name}: ${revision.reason ?? revision.ready}${revision.message ? `: ${revision.message}` : ''}` : undefined;
+  const reason = revision?.ready === 'False' ? revision.reason : failing?.reason;
+  const cause = revisionText ?? (failing ? `${failing.type}: ${explain(failing)}` : 'no status reported yet');
+  const details = {
+    service: fn.name,
+    namespace: fn.namespace,
+    revision: revision?.name ?? fn.latestCreatedRevisionName,
+    reason,
+    conditions: fn.conditions,
+  };
+  if (timedOut) {
+    return new FnError('NOT_READY_TIMEOUT', 'timeout', `${fn.name} was not ready after ${timeoutSeconds}s — ${cause}`, {
+      suggestion: `${nextStep(fn, revision, reason)} (or wait longer with --timeout)`,
+      details,
+    });
+  }
+  return new FnError('NOT_READY', 'notReady', `${fn.name} failed to become ready — ${cause}`, {suggestion: nextStep(fn, revision, reason), details});
+}
