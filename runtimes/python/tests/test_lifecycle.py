@@ -1,0 +1,112 @@
+"""Process behaviour: graceful SIGTERM, hooks, startup failures, and prepare.py."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+
+from conftest import RUNTIME_DIR, free_port, invoker_command, invoker_env, write_function
+
+
+def test_sigterm_lets_an_in_flight_request_finish_then_exits_0_and_runs_shutdown(run_function):
+    fn = run_function(
+        """
+        import time
+        def handle(context):
+            if context.path == "/slow":
+                time.sleep(0.8)
+            return "done " + context.path
+        def shutdown():
+            print("shutdown hook ran", flush=True)
+        """
+    )
+    result = {}
+    slow = threading.Thread(target=lambda: result.update(answer=fn.request("GET", "/slow")))
+    slow.start()
+    time.sleep(0.3)
+    fn.process.send_signal(signal.SIGTERM)
+    slow.join(10)
+    assert result["answer"][0] == 200
+    assert result["answer"][2] == b"done /slow"
+    assert fn.process.wait(10) == 0
+    time.sleep(0.1)
+    assert "shutdown hook ran" in fn.out
+
+
+def test_an_idle_keep_alive_connection_does_not_hold_up_shutdown(run_function):
+    import http.client
+
+    fn = run_function("def handle(context):\n    return 'ok'\n")
+    conn = http.client.HTTPConnection("127.0.0.1", fn.port, timeout=10)
+    conn.request("GET", "/")
+    assert conn.getresponse().read() == b"ok"
+    started = time.time()
+    fn.process.send_signal(signal.SIGTERM)
+    assert fn.process.wait(10) == 0
+    assert time.time() - started < 3
+    conn.close()
+
+
+def test_init_runs_before_serving_and_a_readiness_hook_can_say_not_ready(run_function):
+    fn = run_function(
+        """
+        state = {}
+        def init():
+            state["greeting"] = "initialised"
+        def readiness():
+            return False
+        def handle(context):
+            return state["greeting"]
+        """,
+        wait_path="/health/liveness",
+    )
+    assert fn.request("GET", "/health/readiness")[0] == 503
+    assert fn.request("GET", "/")[2] == b"initialised"
+
+
+def test_async_handle_is_awaited(run_function):
+    fn = run_function("async def handle(context):\n    return {'async': True}\n")
+    assert json.loads(fn.request("GET", "/")[2]) == {"async": True}
+
+
+def test_fn_entry_picks_the_module_file(run_function):
+    directory = write_function("def handle(context):\n    return 'from other'\n", name="other.py")
+    from conftest import start
+
+    fn = start(directory, FN_ENTRY="other.py")
+    try:
+        assert fn.request("GET", "/")[2] == b"from other"
+    finally:
+        fn.stop()
+
+
+def test_a_module_without_handle_exits_1_naming_the_fix():
+    directory = write_function("x = 1\n")
+    r = subprocess.run(invoker_command(), env=invoker_env(directory, free_port()), capture_output=True, text=True, timeout=20)
+    assert r.returncode == 1
+    assert "does not define a handle function" in r.stderr
+
+
+def test_bad_settings_exit_2_naming_the_variable():
+    directory = write_function("def handle(context):\n    return 1\n")
+    for name, value in (("FN_TEMPLATE", "grpc"), ("FN_MAX_BODY_BYTES", "lots")):
+        r = subprocess.run(invoker_command(), env=invoker_env(directory, free_port(), **{name: value}), capture_output=True, text=True, timeout=20)
+        assert r.returncode == 2
+        assert name in r.stderr
+
+
+def test_prepare_makes_a_venv_without_network_for_empty_requirements_and_then_does_nothing():
+    directory = write_function("def handle(context):\n    return 1\n")
+    with open(os.path.join(directory, "requirements.txt"), "w") as f:
+        f.write("# nothing yet\n")
+    env = {**os.environ, "FN_FUNCTION_DIR": directory, "FN_TEMPLATE": "http"}
+    prepare = [sys.executable, os.path.join(RUNTIME_DIR, "prepare.py")]
+    first = subprocess.run(prepare, env=env, capture_output=True, text=True, timeout=120)
+    assert first.returncode == 0, first.stderr
+    assert os.path.exists(os.path.join(directory, ".fn", "venv", "bin", "python"))
+    assert "Creating a virtual environment" in first.stderr
+    second = subprocess.run(prepare, env=env, capture_output=True, text=True, timeout=60)
+    assert (second.returncode, second.stderr) == (0, "")
