@@ -3,6 +3,7 @@
 import type {FunctionConfig, RoutingMode} from './function.js';
 import type {Condition, ConditionStatus, RevisionTemplate, TrafficTarget} from './knative.js';
 import type {FunctionManifests} from './manifests.js';
+import type {BuildContext} from './build-context.js';
 
 /** Progress and warnings for humans: written to stderr, silenced by --json. */
 export interface Progress {
@@ -37,30 +38,40 @@ export interface Scaffolder {
 
 // ---- build and push -------------------------------------------------------------------------------
 
+/** What the engine builds: a prepared context (core/build-context.ts) and the image to tag. */
 export interface BuildRequest {
-  dir: string;
-  config: FunctionConfig;
+  context: BuildContext;
   /** Full image reference to tag the build with, e.g. 127.0.0.1:5000/team/hello:latest */
   image: string;
-  baseImage?: string;
-  buildArgs?: Record<string, string>;
+  buildArgs: Record<string, string>;
+  /** Labels set on the image (used for OCI labels when the project brings its own Dockerfile). */
+  labels?: Record<string, string>;
   platform?: string;
   noCache?: boolean;
+  /** Network for RUN steps; undefined = the engine's default (host where the engine has no bridge). */
+  network?: string;
+  /** Images the build pulls (FROM), so their registries' credentials are sent along. */
+  pullImages?: string[];
 }
 export interface BuildResult {
   image: string;
   imageId: string;
-  /** Hash of the build inputs, used to skip a build when nothing changed. */
-  inputsHash: string;
+  steps: number;
+  cachedSteps: number;
 }
 export interface Builder {
   build(request: BuildRequest, progress: Progress): Promise<BuildResult>;
+  /** Tags an existing image id as `image`; false when the engine no longer has that id. */
+  retag(imageId: string, image: string): Promise<boolean>;
 }
 
 export interface PushResult {
   /** registry/name@sha256:… — what deploy uses. */
   reference: string;
   digest: string;
+  /** Layers uploaded by this push, and layers the registry already had. */
+  layersPushed: number;
+  layersExisting: number;
 }
 export interface Pusher {
   push(image: string, progress: Progress): Promise<PushResult>;
@@ -73,6 +84,10 @@ export interface RunRequest {
   config: FunctionConfig;
   port: number;
   env?: Record<string, string>;
+  /** Container runners: the image to run (a tag, id or digest reference). */
+  image?: string;
+  /** Container runners: the network (default: the engine's, host where it has no bridge). */
+  network?: string;
 }
 export interface RunningFunction {
   url: string;

@@ -1,0 +1,133 @@
+// Registry credentials the way the docker CLI finds them: $DOCKER_CONFIG/config.json (default
+// ~/.docker/config.json) — `credHelpers[registry]`, else `credsStore`, else `auths[registry]` — with
+// docker-credential-* helpers spoken to over their protocol (`get`, the server URL on stdin, JSON out).
+// Secrets are handed to the engine only; they never appear in a message.
+import {readFile} from 'node:fs/promises';
+import {homedir} from 'node:os';
+import {join} from 'node:path';
+import {execa} from 'execa';
+import {FnError} from '../../core/errors.js';
+import {DOCKER_HUB} from '../../core/image-ref.js';
+
+/** The key Docker Hub credentials are stored under. */
+export const DOCKER_HUB_KEY = 'https://index.docker.io/v1/';
+
+export interface RegistryAuth {
+  serveraddress: string;
+  username?: string;
+  password?: string;
+  identitytoken?: string;
+}
+
+interface AuthEntry {
+  auth?: string;
+  username?: string;
+  password?: string;
+  identitytoken?: string;
+}
+export interface DockerConfig {
+  auths?: Record<string, AuthEntry>;
+  credsStore?: string;
+  credHelpers?: Record<string, string>;
+}
+
+export function dockerConfigPath(env: NodeJS.ProcessEnv = process.env): string {
+  return join(env.DOCKER_CONFIG || join(homedir(), '.docker'), 'config.json');
+}
+
+export async function readDockerConfig(file = dockerConfigPath()): Promise<DockerConfig> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (e: any) {
+    if (e?.code === 'ENOENT') return {};
+    throw e;
+  }
+  try {
+    return JSON.parse(text) ?? {};
+  } catch (e) {
+    throw new FnError('DOCKER_CONFIG_INVALID', 'usage', `${file} is not valid JSON: ${(e as Error).message}`, {
+      suggestion: `fix ${file} (or point DOCKER_CONFIG at another folder)`,
+    });
+  }
+}
+
+/** `https://host:port/v1/` → `host:port`; Docker Hub's aliases → docker.io. */
+export function registryHost(key: string): string {
+  const host = key.replace(/^[a-z]+:\/\//i, '').replace(/\/.*$/, '').toLowerCase();
+  return host === 'index.docker.io' || host === 'registry-1.docker.io' ? DOCKER_HUB : host;
+}
+
+/** The server URL a registry's credentials are stored and asked for under. */
+export function serverAddress(registry: string): string {
+  return registry === DOCKER_HUB ? DOCKER_HUB_KEY : registry;
+}
+
+/** Asks a docker-credential-<helper> for a registry's credentials; undefined when it has none. */
+export async function fromHelper(helper: string, registry: string, origin: string): Promise<RegistryAuth | undefined> {
+  const program = `docker-credential-${helper}`;
+  const server = serverAddress(registry);
+  const result = await execa(program, ['get'], {input: server, reject: false, timeout: 30_000, stripFinalNewline: true});
+  if ((result as {code?: string}).code === 'ENOENT' || /ENOENT/.test(String(result.message ?? ''))) {
+    throw new FnError('CREDENTIAL_HELPER_MISSING', 'registry', `${program} (${origin}) is not installed or not on PATH`, {
+      suggestion: `install ${program}, or remove "${helper}" from ${dockerConfigPath()}`,
+      details: {helper, registry},
+    });
+  }
+  const out = String(result.stdout ?? '').trim();
+  if (result.exitCode !== 0) {
+    if (/credentials not found/i.test(out) || /credentials not found/i.test(String(result.stderr))) return undefined;
+    // The helper's own message names what is wrong; it never contains the secret.
+    throw new FnError('CREDENTIAL_HELPER_FAILED', 'registry', `${program} could not give credentials for ${server}: ${(out || String(result.stderr)).split('\n')[0]}`, {
+      suggestion: `check ${program} (e.g. \`echo ${server} | ${program} get\`), or log in again with \`docker login ${registry}\``,
+      details: {helper, registry},
+    });
+  }
+  let parsed: {Username?: string; Secret?: string};
+  try {
+    parsed = JSON.parse(out);
+  } catch {
+    throw new FnError('CREDENTIAL_HELPER_FAILED', 'registry', `${program} answered something that is not JSON for ${server}`, {
+      suggestion: `check ${program}: \`echo ${server} | ${program} get\` must print {"Username":…,"Secret":…}`,
+      details: {helper, registry},
+    });
+  }
+  if (!parsed.Secret) return undefined;
+  return parsed.Username === '<token>'
+    ? {serveraddress: server, identitytoken: parsed.Secret}
+    : {serveraddress: server, username: parsed.Username ?? '', password: parsed.Secret};
+}
+
+function fromAuths(config: DockerConfig, registry: string): RegistryAuth | undefined {
+  const entry = Object.entries(config.auths ?? {}).find(([key]) => registryHost(key) === registry)?.[1];
+  if (!entry) return undefined;
+  const server = serverAddress(registry);
+  if (entry.identitytoken) return {serveraddress: server, identitytoken: entry.identitytoken};
+  if (entry.auth) {
+    const decoded = Buffer.from(entry.auth, 'base64').toString('utf8');
+    const i = decoded.indexOf(':');
+    if (i > 0) return {serveraddress: server, username: decoded.slice(0, i), password: decoded.slice(i + 1)};
+  }
+  if (entry.username && entry.password) return {serveraddress: server, username: entry.username, password: entry.password};
+  return undefined;
+}
+
+/** Credentials for a registry host (as in an image reference), or undefined for anonymous access. */
+export async function credentialsFor(registry: string, config?: DockerConfig): Promise<RegistryAuth | undefined> {
+  const cfg = config ?? (await readDockerConfig());
+  const helper = Object.entries(cfg.credHelpers ?? {}).find(([key]) => registryHost(key) === registry)?.[1];
+  if (helper) return (await fromHelper(helper, registry, `credHelpers in ${dockerConfigPath()}`)) ?? fromAuths(cfg, registry);
+  if (cfg.credsStore) return (await fromHelper(cfg.credsStore, registry, `credsStore in ${dockerConfigPath()}`)) ?? fromAuths(cfg, registry);
+  return fromAuths(cfg, registry);
+}
+
+/** X-Registry-Config for a build: credentials for each registry its FROM images come from. */
+export async function registryConfigFor(registries: string[]): Promise<Record<string, {username: string; password: string}>> {
+  const cfg = await readDockerConfig();
+  const out: Record<string, {username: string; password: string}> = {};
+  for (const registry of new Set(registries)) {
+    const auth = await credentialsFor(registry, cfg);
+    if (auth?.username !== undefined && auth.password !== undefined) out[serverAddress(registry)] = {username: auth.username, password: auth.password};
+  }
+  return out;
+}

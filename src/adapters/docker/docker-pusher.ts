@@ -1,0 +1,102 @@
+// Pushes through the engine with the user's registry credentials, and returns the digest the
+// registry stored, so the image can be referenced immutably (registry/name@sha256:…).
+import type Docker from 'dockerode';
+import {FnError} from '../../core/errors.js';
+import {digestReference, parseImageRef} from '../../core/image-ref.js';
+import type {Progress, PushResult, Pusher} from '../../core/ports.js';
+import {credentialsFor, dockerConfigPath, readDockerConfig, type RegistryAuth} from './credentials.js';
+import {connectEngine, engineMessage} from './engine.js';
+
+interface PushEvent {
+  status?: string;
+  id?: string;
+  progress?: string;
+  error?: string;
+  errorDetail?: {message?: string};
+  aux?: {Tag?: string; Digest?: string; Size?: number};
+}
+
+const UNREACHABLE = /connection refused|no such host|i\/o timeout|dial tcp|network is unreachable|server gave HTTP response|EOF$/i;
+const TLS = /x509|certificate|tls:/i;
+const UNAUTHORIZED = /unauthorized|authentication required|no basic auth credentials|incorrect username or password|denied|forbidden/i;
+
+/** Never let a secret through in a message, whatever the engine or registry said. */
+function redact(text: string, auth?: RegistryAuth): string {
+  let out = text;
+  for (const secret of [auth?.password, auth?.identitytoken]) if (secret) out = out.split(secret).join('***');
+  return out;
+}
+
+async function credentialSource(registry: string): Promise<string> {
+  const config = await readDockerConfig();
+  const file = dockerConfigPath();
+  const helper = Object.entries(config.credHelpers ?? {}).find(([key]) => key.replace(/^[a-z]+:\/\//i, '').replace(/\/.*$/, '') === registry)?.[1];
+  if (helper) return `docker-credential-${helper} (credHelpers in ${file})`;
+  if (config.credsStore) return `docker-credential-${config.credsStore} (credsStore in ${file})`;
+  return `auths in ${file}`;
+}
+
+export class DockerPusher implements Pusher {
+  constructor(private readonly engine: () => Promise<Docker> = connectEngine) {}
+
+  async push(image: string, progress: Progress): Promise<PushResult> {
+    const ref = parseImageRef(image);
+    const docker = await this.engine();
+    const auth = await credentialsFor(ref.registry);
+    const repo = `${ref.registry}/${ref.repository}`;
+    const tag = ref.tag ?? 'latest';
+    progress.step(`Pushing ${repo}:${tag}${auth ? ` as ${auth.username ?? 'token'}` : ''}`);
+    const started = Date.now();
+    const pushed = new Set<string>();
+    const existing = new Set<string>();
+    let digest: string | undefined;
+    let error: string | undefined;
+    try {
+      const stream = await docker.getImage(repo).push({tag, authconfig: auth ?? {serveraddress: ref.registry}});
+      await new Promise<void>((resolve, reject) => {
+        docker.modem.followProgress(
+          stream,
+          (err: Error | null) => (err ? reject(err) : resolve()),
+          (e: PushEvent) => {
+            if (e.error || e.errorDetail) error = (e.errorDetail?.message ?? e.error ?? '').trim();
+            if (e.aux?.Digest) digest = e.aux.Digest;
+            if (e.status === 'Pushed' && e.id) pushed.add(e.id);
+            if ((e.status === 'Layer already exists' || e.status?.startsWith('Mounted from')) && e.id) existing.add(e.id);
+            if (e.status && !e.progress) progress.detail(redact(`${e.id ? `${e.id}: ` : ''}${e.status}`, auth));
+          },
+        );
+      });
+    } catch (e) {
+      error ??= engineMessage(e);
+    }
+    if (error) throw await pushError(redact(error, auth), ref.registry, image, auth);
+    if (!digest) throw new FnError('PUSH_NO_DIGEST', 'registry', `the registry accepted ${image} but reported no digest`, {suggestion: 'push again; if it repeats, check the registry'});
+    progress.step(`Pushed ${repo}@${digest} in ${((Date.now() - started) / 1000).toFixed(1)}s (${pushed.size} layers uploaded, ${existing.size} already there)`);
+    return {reference: digestReference(ref, digest), digest, layersPushed: pushed.size, layersExisting: existing.size};
+  }
+}
+
+async function pushError(message: string, registry: string, image: string, auth?: RegistryAuth): Promise<FnError> {
+  const details = {registry, image, engineMessage: message};
+  if (TLS.test(message)) {
+    return new FnError('REGISTRY_TLS', 'registry', `registry ${registry} presented a certificate the engine does not trust: ${message}`, {
+      suggestion: `put the registry's CA certificate in /etc/docker/certs.d/${registry}/ca.crt on the engine's host`,
+      details,
+    });
+  }
+  if (UNREACHABLE.test(message)) {
+    return new FnError('REGISTRY_UNREACHABLE', 'registry', `registry ${registry} is unreachable: ${message}`, {
+      suggestion: `check the registry address (--registry, fn.yaml registry, FN_REGISTRY) and that it is running: curl -sI https://${registry}/v2/`,
+      details,
+    });
+  }
+  if (UNAUTHORIZED.test(message)) {
+    const source = await credentialSource(registry);
+    const who = auth ? `the credentials for ${auth.username ? `user "${auth.username}"` : 'a token'} from ${source}` : `anonymous access (no credentials for ${registry} in ${source})`;
+    return new FnError('REGISTRY_AUTH_FAILED', 'registry', `registry ${registry} refused ${who}: ${message}`, {
+      suggestion: `log in again: docker login ${registry}`,
+      details,
+    });
+  }
+  return new FnError('PUSH_FAILED', 'registry', `pushing ${image} failed: ${message}`, {suggestion: 'run again with --verbose to see the push log', details});
+}

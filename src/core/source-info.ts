@@ -1,0 +1,24 @@
+// Where a function's source comes from, for the image's OCI labels: the git remote and commit when
+// the folder is in a git work tree (nothing otherwise; never an error).
+import {execFile} from 'node:child_process';
+
+function git(dir: string, args: string[]): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    execFile('git', args, {cwd: dir, timeout: 5000}, (error, stdout) => resolve(error ? undefined : stdout.trim() || undefined));
+  });
+}
+
+/** A remote URL without credentials (https://user:token@host/… → https://host/…). */
+export function publicUrl(url: string): string {
+  return url.replace(/^([a-z+]+:\/\/)[^@/]+@/i, '$1');
+}
+
+export interface SourceInfo {
+  source?: string;
+  revision?: string;
+}
+
+export async function sourceInfo(dir: string): Promise<SourceInfo> {
+  const [remote, revision] = await Promise.all([git(dir, ['config', '--get', 'remote.origin.url']), git(dir, ['rev-parse', 'HEAD'])]);
+  return {source: remote ? publicUrl(remote) : undefined, revision};
+}
