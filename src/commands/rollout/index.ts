@@ -1,0 +1,95 @@
+import {Flags} from '@oclif/core';
+import {randomUUID} from 'node:crypto';
+import {FnError} from '../../core/errors.js';
+import {startRollout} from '../../core/rollout/engine.js';
+import {parseCount, parseDuration, parsePercentage, parseSteps} from '../../core/rollout/flag-values.js';
+import {realClock} from '../../core/rollout/ports.js';
+import type {RolloutSettings} from '../../core/rollout/state.js';
+import {validateTag} from '../../core/names.js';
+import {healthFor, ownerAlive} from '../../ui/rollout-health.js';
+import {paragraphs, RolloutCommand, rolloutArgs, rolloutExitCodes, rolloutTargetFlags} from '../../ui/rollout-command.js';
+
+export default class Rollout extends RolloutCommand {
+  static summary = 'Progressive canary: move traffic to a new revision step by step, behind health gates, rolling back on failure.';
+  static description = paragraphs(
+    'Deploys the new revision at 0% under a tag (--image), or takes an existing one (--revision), then for each step checks',
+    'that the revision is Ready and that the health gate passes, and moves the canary to the step\'s percent; the other',
+    'revisions keep their split, scaled. The gate is --requests GETs to the canary\'s tag URL + --check (or to --check-url),',
+    'judged by --max-error-rate and --max-p95, or a --check-cmd whose exit code decides (it gets FN_ROLLOUT_URL,',
+    'FN_ROLLOUT_REVISION, FN_ROLLOUT_STEP, FN_ROLLOUT_PERCENT). On a failed gate, a failed revision, Ctrl-C or --timeout',
+    'the exact prior split is written back and fn exits 13 with what failed.',
+    '',
+    'The state lives on the Service (annotation fn.dev/rollout), so `fn rollout status|abort|promote|resume` work from any',
+    'shell or CI job; rerunning the same rollout resumes it. Every write of traffic and state is guarded by resourceVersion.',
+    '',
+    rolloutExitCodes,
+  );
+  static examples = [
+    '<%= config.bin %> rollout --image registry.example.com/hello@sha256:…',
+    '<%= config.bin %> rollout --image $IMAGE --steps 10,50,100 --interval 1m --check /health --max-error-rate 0.5% --max-p95 300ms',
+    '<%= config.bin %> rollout hello --revision hello-00042 --check-cmd ./smoke-test.sh --json',
+  ];
+  static args = rolloutArgs;
+  static flags = {
+    ...rolloutTargetFlags,
+    image: Flags.string({description: 'new image (registry/name@sha256:…) to deploy as the canary', exclusive: ['revision']}),
+    revision: Flags.string({description: 'roll out this existing revision (default: the latest revision, when it takes no traffic)', exclusive: ['image']}),
+    steps: Flags.string({description: 'canary percentages, increasing, ending at 100', default: '5,25,50,100'}),
+    interval: Flags.string({description: 'time at each step before the next gate (ms, s, m, h)', default: '30s'}),
+    check: Flags.string({description: 'path the health check GETs on the canary', default: '/'}),
+    'check-url': Flags.string({description: 'GET this URL (+ --check) instead of the canary\'s tag URL: an external check, or a test server', exclusive: ['check-cmd']}),
+    'check-cmd': Flags.string({description: 'run this shell command as the gate; exit 0 passes', exclusive: ['check-url']}),
+    requests: Flags.integer({description: 'health-check requests per gate', default: 20}),
+    'max-error-rate': Flags.string({description: 'highest accepted share of failed checks (non-2xx/3xx or no answer)', default: '1%'}),
+    'max-p95': Flags.string({description: 'highest accepted 95th-percentile latency of the checks', default: '500ms'}),
+    tag: Flags.string({description: 'tag that gives the canary its own URL during the rollout', default: 'canary'}),
+    'keep-tag': Flags.boolean({description: 'keep the tag on the canary when the rollout ends (done or rolled back)'}),
+    timeout: Flags.string({description: 'longest wait for the revision to be Ready and for each traffic move', default: '5m'}),
+  };
+
+  async run() {
+    const {args, flags} = await this.parse(Rollout);
+    // Everything the user typed is checked before anything touches the cluster.
+    const steps = parseSteps('steps', flags.steps);
+    const tag = validateTag(flags.tag, '--tag');
+    const settings: RolloutSettings = {
+      intervalMs: parseDuration('interval', flags.interval, {allowZero: true}),
+      requests: parseCount('requests', flags.requests, 1, 10_000),
+      maxErrorRate: parsePercentage('max-error-rate', flags['max-error-rate']),
+      maxP95Ms: parseDuration('max-p95', flags['max-p95']),
+      timeoutMs: parseDuration('timeout', flags.timeout),
+      keepTag: flags['keep-tag'],
+      check: flags['check-cmd'] ? {kind: 'command'} : {kind: 'http', path: flags.check, ...(flags['check-url'] ? {url: checkUrl(flags['check-url'])} : {})},
+    };
+    const {name, cluster} = await this.target(args.name, flags, Boolean(flags.image));
+    const interrupt = this.interruptible();
+    try {
+      return await startRollout(
+        {
+          cluster,
+          healthFor: (stored) => healthFor(stored, flags['check-cmd']),
+          clock: realClock,
+          owner: this.owner,
+          ownerAlive,
+          emit: this.eventSink(),
+          newId: randomUUID,
+        },
+        {service: name, image: flags.image, imageRevisionName: flags.image ? cluster.revisionNameFor(flags.image) : undefined, revision: flags.revision, tag, steps, settings},
+        interrupt.signal,
+      ).then((outcome) => {
+        if (!this.jsonEnabled()) this.log(outcome.status === 'promoted' ? `${outcome.canary} was promoted to 100% of ${name} (${outcome.by})` : `${outcome.canary} takes 100% of ${name}`);
+        return outcome;
+      });
+    } finally {
+      interrupt.dispose();
+    }
+  }
+}
+
+function checkUrl(value: string): string {
+  try {
+    const url = new URL(value);
+    if (url.protocol === 'http:' || url.protocol === 'https:') return value;
+  } catch {}
+  throw new FnError('INVALID_URL', 'usage', `--check-url ${JSON.stringify(value)} is not an http(s) URL`, {suggestion: 'pass e.g. --check-url http://127.0.0.1:8080'});
+}

@@ -1,0 +1,41 @@
+import {Flags} from '@oclif/core';
+import {randomUUID} from 'node:crypto';
+import {resumeRollout} from '../../core/rollout/engine.js';
+import {realClock} from '../../core/rollout/ports.js';
+import {healthFor, ownerAlive} from '../../ui/rollout-health.js';
+import {paragraphs, RolloutCommand, rolloutArgs, rolloutExitCodes, rolloutTargetFlags} from '../../ui/rollout-command.js';
+
+export default class RolloutResume extends RolloutCommand {
+  static summary = 'Take over a rollout whose process was killed, and drive it on from its last step.';
+  static description = paragraphs(
+    'Reads the rollout from the Service (steps, gate settings, prior split) and goes on with the next step, gate first.',
+    'Refused while the owner process still runs on this host, or when it ran on another host (pass --force once you know',
+    'it is gone). A rollout gated by --check-cmd needs the same --check-cmd again (commands are not stored on the Service).',
+    '',
+    rolloutExitCodes,
+  );
+  static examples = ['<%= config.bin %> rollout resume', '<%= config.bin %> rollout resume hello --force --json'];
+  static args = rolloutArgs;
+  static flags = {
+    ...rolloutTargetFlags,
+    force: Flags.boolean({description: 'take over even though the owner may still run on another host'}),
+    'check-cmd': Flags.string({description: 'the --check-cmd the rollout was started with'}),
+  };
+
+  async run() {
+    const {args, flags} = await this.parse(RolloutResume);
+    const {name, cluster} = await this.target(args.name, flags);
+    const interrupt = this.interruptible();
+    try {
+      const outcome = await resumeRollout(
+        {cluster, healthFor: (settings) => healthFor(settings, flags['check-cmd']), clock: realClock, owner: this.owner, ownerAlive, emit: this.eventSink(), newId: randomUUID},
+        {service: name, force: flags.force},
+        interrupt.signal,
+      );
+      if (!this.jsonEnabled()) this.log(outcome.status === 'promoted' ? `${outcome.canary} was promoted to 100% of ${name} (${outcome.by})` : `${outcome.canary} takes 100% of ${name}`);
+      return outcome;
+    } finally {
+      interrupt.dispose();
+    }
+  }
+}

@@ -1,0 +1,35 @@
+// Builds the health gate a rollout's settings ask for, and tells whether an owner process still runs.
+import {FnError} from '../core/errors.js';
+import type {Owner} from '../core/rollout/engine.js';
+import type {HealthCheck} from '../core/rollout/ports.js';
+import type {RolloutSettings} from '../core/rollout/state.js';
+import {HttpProbe} from '../adapters/health/http-probe.js';
+import {CommandCheck} from '../adapters/health/command-check.js';
+import {hostname} from 'node:os';
+
+/** The gate for these settings; a command gate needs the command again (it is never stored). */
+export function healthFor(settings: RolloutSettings, checkCmd: string | undefined): HealthCheck {
+  if (settings.check.kind === 'command') {
+    if (!checkCmd) {
+      throw new FnError('ROLLOUT_NEEDS_CHECK_CMD', 'usage', 'this rollout gates on a command, which is not stored on the Service', {
+        suggestion: 'pass the same --check-cmd again',
+      });
+    }
+    return new CommandCheck(checkCmd, settings.timeoutMs);
+  }
+  if (checkCmd) {
+    throw new FnError('ROLLOUT_CHECK_MISMATCH', 'usage', 'this rollout gates on HTTP checks, not on a command', {suggestion: 'leave out --check-cmd'});
+  }
+  return new HttpProbe({requests: settings.requests, maxErrorRate: settings.maxErrorRate, maxP95Ms: settings.maxP95Ms});
+}
+
+/** Whether the owner still runs: only knowable on its own host (signal 0 probes without killing). */
+export function ownerAlive(owner: Owner): boolean {
+  if (owner.host !== hostname()) return true;
+  try {
+    process.kill(owner.pid, 0);
+    return true;
+  } catch (e: any) {
+    return e?.code === 'EPERM';
+  }
+}
