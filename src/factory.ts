@@ -1,7 +1,7 @@
 // The one place commands get adapters from. Each adapter is imported lazily so that `fn --help`,
 // `fn --version` and `fn init` never load Docker or Kubernetes SDKs.
 import type {BuildAdapters} from './core/build.js';
-import type {Runner, Scaffolder} from './core/ports.js';
+import type {ClusterSelection, Deployer, Runner, Scaffolder} from './core/ports.js';
 
 export async function scaffolder(): Promise<Scaffolder> {
   const {TemplateScaffolder} = await import('./adapters/scaffold/scaffolder.js');
@@ -26,4 +26,17 @@ export async function buildAdapters(): Promise<BuildAdapters> {
 export async function containerRunner(): Promise<Runner> {
   const {ContainerRunner} = await import('./adapters/docker/container-runner.js');
   return new ContainerRunner();
+}
+
+/** Knative in the cluster the kubeconfig (and --context) selects; its context's default namespace. */
+export async function knative(selection: ClusterSelection): Promise<{cluster: Deployer; defaultNamespace: string; context: string}> {
+  const [{KubeHttp}, {KnativeCluster}] = await Promise.all([import('./adapters/knative/kube-http.js'), import('./adapters/knative/knative-cluster.js')]);
+  const kube = await KubeHttp.connect(selection);
+  return {cluster: new KnativeCluster(kube), defaultNamespace: kube.defaultNamespace, context: kube.contextName};
+}
+
+/** fn rollout's view of the cluster: the Knative Deployer, plus fn.yaml to build a canary's template. */
+export async function rolloutCluster(selection: ClusterSelection, config?: import('./core/function.js').FunctionConfig): Promise<import('./core/rollout/deployer-cluster.js').DeployerCluster> {
+  const [{cluster, defaultNamespace}, {DeployerCluster}] = await Promise.all([knative(selection), import('./core/rollout/deployer-cluster.js')]);
+  return new DeployerCluster(cluster, selection.namespace ?? defaultNamespace, config);
 }

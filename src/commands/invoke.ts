@@ -2,19 +2,26 @@ import {Flags} from '@oclif/core';
 import {readFile} from 'node:fs/promises';
 import {FnError} from '../core/errors.js';
 import {invoke} from '../core/invoke.js';
+import {remoteUrl} from '../core/remote-url.js';
+import {notFound} from '../core/traffic-change.js';
+import {clusterFlags, connectToFunction} from '../ui/cluster-flags.js';
 import {FnCommand} from '../ui/base-command.js';
 
 export default class Invoke extends FnCommand {
   static summary = 'Send a request (or a CloudEvent) to a function and print the answer.';
-  static description = 'Targets the locally running function (fn run) unless --target names a URL. Exits non-zero when the function answers with an HTTP error status.';
+  static description = 'Targets the locally running function (fn run) unless --target names a URL, or is "remote": the deployed function\'s URL (--tag: that tag\'s URL; the function is --name or fn.yaml\'s in the current folder). Exits non-zero when the function answers with an HTTP error status.';
   static examples = [
     '<%= config.bin %> invoke --data \'{"name":"Ada"}\'',
     '<%= config.bin %> invoke --cloudevent --type com.example.ping --source cli --data \'{"n":1}\'',
     '<%= config.bin %> invoke --target https://hello.default.example.com --file payload.json',
+    '<%= config.bin %> invoke --target remote --tag v2 -n staging',
   ];
 
   static flags = {
-    target: Flags.string({description: 'URL to invoke', default: 'http://127.0.0.1:8080'}),
+    target: Flags.string({description: 'URL to invoke, or "remote" for the deployed function', default: 'http://127.0.0.1:8080'}),
+    tag: Flags.string({description: 'with --target remote: invoke this tag\'s URL'}),
+    name: Flags.string({description: 'with --target remote: function name (default: fn.yaml\'s)'}),
+    ...clusterFlags,
     data: Flags.string({char: 'd', description: 'request body', exclusive: ['file']}),
     file: Flags.string({char: 'f', description: 'read the request body from a file', exclusive: ['data']}),
     'content-type': Flags.string({description: 'content type of the body (default application/json)'}),
@@ -29,7 +36,8 @@ export default class Invoke extends FnCommand {
   async run() {
     const {flags} = await this.parse(Invoke);
     const data = flags.file ? await readBody(flags.file) : flags.data;
-    const url = new URL(flags.path, flags.target).toString();
+    const target = flags.target === 'remote' ? await deployedUrl(flags) : flags.target;
+    const url = new URL(flags.path, target).toString();
     const result = await invoke({
       url,
       data,
@@ -58,4 +66,12 @@ async function readBody(file: string): Promise<Buffer> {
   } catch {
     throw new FnError('FILE_NOT_FOUND', 'usage', `--file ${file} cannot be read`, {suggestion: 'check the path'});
   }
+}
+
+/** --target remote: the deployed function's URL (or its tag's), read from the cluster. */
+async function deployedUrl(flags: {name?: string; tag?: string; namespace?: string; context?: string}): Promise<string> {
+  const {cluster, ref} = await connectToFunction({path: '.', namespace: flags.namespace, context: flags.context}, flags.name);
+  const fn = await cluster.get(ref);
+  if (!fn) throw notFound(ref);
+  return remoteUrl(fn, flags.tag);
 }

@@ -1,0 +1,42 @@
+import {Args, Flags} from '@oclif/core';
+import {FnError} from '../core/errors.js';
+import {notFound} from '../core/traffic-change.js';
+import {FnCommand} from '../ui/base-command.js';
+import {clusterFlags, connectToFunction} from '../ui/cluster-flags.js';
+import {pathFlag} from '../ui/flags.js';
+
+export default class Delete extends FnCommand {
+  static summary = 'Delete a deployed function and all its revisions.';
+  static description = `Deletes the Knative Service (or the Configuration and Route); Kubernetes removes its revisions. Asks first on a terminal; elsewhere (CI, pipes) needs --yes. The function's folder is left alone.
+Exit codes: 2 --yes missing when not interactive, 7 cluster unreachable, 8 function not found, 9 RBAC denied.`;
+  static examples = ['<%= config.bin %> delete', '<%= config.bin %> delete hello -n staging --yes'];
+
+  static args = {name: Args.string({description: 'function name (default: fn.yaml\'s)'})};
+  static flags = {
+    yes: Flags.boolean({char: 'y', description: 'do not ask for confirmation'}),
+    path: pathFlag,
+    ...clusterFlags,
+  };
+
+  async run(): Promise<{name: string; namespace: string; deleted: boolean}> {
+    const {args, flags} = await this.parse(Delete);
+    const {cluster, ref} = await connectToFunction(flags, args.name);
+    if (!flags.yes && !this.interactive) {
+      throw new FnError('CONFIRMATION_REQUIRED', 'usage', `deleting ${ref.name} (namespace "${ref.namespace}") needs confirmation, and this is not an interactive terminal`, {
+        suggestion: `pass --yes: fn delete ${ref.name} -n ${ref.namespace} --yes`,
+      });
+    }
+    const fn = await cluster.get(ref);
+    if (!fn) throw notFound(ref);
+    if (!flags.yes) {
+      const {confirm} = await import('@inquirer/prompts');
+      if (!(await confirm({message: `Delete ${ref.name} in namespace ${ref.namespace} and all its revisions?`, default: false}))) {
+        this.log('Nothing deleted');
+        return {name: ref.name, namespace: ref.namespace, deleted: false};
+      }
+    }
+    await cluster.delete({...ref, routing: fn.routing});
+    if (!this.jsonEnabled()) this.log(`Deleted ${ref.name} from namespace ${ref.namespace}`);
+    return {name: ref.name, namespace: ref.namespace, deleted: true};
+  }
+}

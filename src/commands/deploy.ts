@@ -1,0 +1,83 @@
+import {Flags} from '@oclif/core';
+import {resolve} from 'node:path';
+import {buildAndPush} from '../core/build.js';
+import {deploy, type DeployResult} from '../core/deploy.js';
+import {FnError} from '../core/errors.js';
+import {loadFunction, type FunctionConfig, type RoutingMode} from '../core/function.js';
+import {assertDigestReference, buildManifests, routingOf} from '../core/manifests.js';
+import {validateTag} from '../core/names.js';
+import {describeTraffic} from '../core/traffic.js';
+import {buildAdapters, knative} from '../factory.js';
+import {FnCommand} from '../ui/base-command.js';
+import {clusterFlags, parseTimeout, routingFlag, waitFlags} from '../ui/cluster-flags.js';
+import {pathFlag} from '../ui/flags.js';
+
+export default class Deploy extends FnCommand {
+  static summary = 'Deploy the function to Knative and wait until it is Ready.';
+  static description = `Builds and pushes the image (skipped when nothing changed; --image deploys a pushed image instead), then applies the Knative Service (or, with routing "route", a Configuration and a Route) with server-side apply as field manager "fn". Deploying unchanged inputs again creates no new revision.
+Traffic: the new revision takes 100% (tags stay, at 0%); --no-traffic keeps the current split (the new revision gets 0%); --tag gives the new revision its own URL.
+Waits by watching the Service and prints each new condition; on failure or timeout shows the Revision's reason and one next step.
+Exit codes: 2 bad flag or fn.yaml value, 3 fields owned by another manager (see --force), 4-6 build/push, 7 cluster unreachable, 8 namespace not found, 9 RBAC denied, 10 rejected by Knative's webhook, 11 revision failed, 12 not ready within --timeout.`;
+  static examples = [
+    '<%= config.bin %> deploy',
+    '<%= config.bin %> deploy --tag v2 --no-traffic',
+    '<%= config.bin %> deploy --image 127.0.0.1:5000/fn/hello@sha256:<digest> -n staging --timeout 2m',
+  ];
+
+  static flags = {
+    path: pathFlag,
+    image: Flags.string({char: 'i', description: 'deploy this pushed image, pinned by digest (REGISTRY/NAME@sha256:…), instead of building'}),
+    registry: Flags.string({char: 'r', description: 'registry to push the build to (default: fn.yaml registry, else FN_REGISTRY)', exclusive: ['image']}),
+    tag: Flags.string({char: 't', description: 'tag the new revision (its own URL: TAG-NAME.NAMESPACE.DOMAIN)'}),
+    'no-traffic': Flags.boolean({description: 'keep the current traffic split: the new revision takes 0% until `fn traffic` moves some'}),
+    ...clusterFlags,
+    routing: routingFlag,
+    ...waitFlags,
+    force: Flags.boolean({char: 'f', description: 'take over fields another field manager (kubectl, kn, …) set last'}),
+  };
+
+  async run(): Promise<DeployResult> {
+    const {flags} = await this.parse(Deploy);
+    const dir = resolve(flags.path);
+    const config = await loadFunction(dir);
+    // Everything that can be checked without a cluster or a build, first.
+    const routing = routingOf(config, flags.routing as RoutingMode | undefined);
+    if (flags.tag) validateTag(flags.tag, '--tag');
+    const timeoutSeconds = parseTimeout(flags.timeout);
+    if (flags.image) assertDigestReference(flags.image);
+    buildManifests(config, {image: `validate.invalid/x@sha256:${'0'.repeat(64)}`, routing});
+    const {cluster, defaultNamespace} = await knative({context: flags.context});
+    const namespace = flags.namespace ?? config.namespace ?? defaultNamespace;
+
+    const image = flags.image ?? (await this.buildImage(dir, config, flags.registry));
+    const interrupt = new AbortController();
+    const onSigint = () => interrupt.abort();
+    process.once('SIGINT', onSigint);
+    let result: DeployResult;
+    try {
+      result = await deploy(
+        cluster,
+        {config, image, namespace, routing, tag: flags.tag, noTraffic: flags['no-traffic'], force: flags.force, wait: !flags['no-wait'], timeoutSeconds, signal: interrupt.signal},
+        this.progress,
+      );
+    } finally {
+      process.off('SIGINT', onSigint);
+    }
+    if (!this.jsonEnabled()) {
+      const state = result.ready ? 'ready' : 'applied (not waiting)';
+      this.log(`${result.routing === 'service' ? 'Service' : 'Configuration and Route'} ${result.service} in ${result.namespace}: revision ${result.revision ?? '?'} ${result.newRevision ? '' : '(unchanged) '}${state}`);
+      if (result.url) this.log(`URL:     ${result.url}`);
+      for (const t of result.tags) this.log(`Tag ${t.tag}: ${t.url ?? '(URL once routed)'}${t.revision ? `  → ${t.revision}` : ''}`);
+      this.log(`Traffic: ${describeTraffic(result.traffic)}`);
+    }
+    return result;
+  }
+
+  private async buildImage(dir: string, config: FunctionConfig, registry: string | undefined): Promise<string> {
+    const outcome = await buildAndPush(dir, config, {registry, push: true}, await buildAdapters(), this.progress);
+    if (!outcome.reference) {
+      throw new FnError('NO_DIGEST', 'registry', `the push of ${outcome.image} returned no digest`, {suggestion: 'push again with fn build --push, or pass --image REF@sha256:…'});
+    }
+    return outcome.reference;
+  }
+}

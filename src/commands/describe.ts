@@ -1,0 +1,73 @@
+import {Args} from '@oclif/core';
+import {tagUrls, type TagUrl} from '../core/deploy.js';
+import type {Condition, TrafficTarget} from '../core/knative.js';
+import {notFound} from '../core/traffic-change.js';
+import {describeTraffic} from '../core/traffic.js';
+import {FnCommand} from '../ui/base-command.js';
+import {age, clusterFlags, connectToFunction} from '../ui/cluster-flags.js';
+import {pathFlag} from '../ui/flags.js';
+import {table} from '../ui/table.js';
+
+export interface Description {
+  name: string;
+  namespace: string;
+  routing: 'service' | 'route';
+  url?: string;
+  tags: TagUrl[];
+  image?: string;
+  latestCreatedRevision?: string;
+  latestReadyRevision?: string;
+  traffic: TrafficTarget[];
+  conditions: Condition[];
+  createdAt?: string;
+}
+
+export default class Describe extends FnCommand {
+  static summary = 'Show a deployed function: URL, tag URLs, revisions, traffic and conditions.';
+  static description = 'Exit codes: 7 cluster unreachable, 8 function not found, 9 RBAC denied.';
+  static examples = ['<%= config.bin %> describe', '<%= config.bin %> describe hello -n staging --json'];
+
+  static args = {name: Args.string({description: 'function name (default: fn.yaml\'s)'})};
+  static flags = {path: pathFlag, ...clusterFlags};
+
+  async run(): Promise<Description> {
+    const {args, flags} = await this.parse(Describe);
+    const {cluster, ref} = await connectToFunction(flags, args.name);
+    const fn = await cluster.get(ref);
+    if (!fn) throw notFound(ref);
+    const result: Description = {
+      name: fn.name,
+      namespace: fn.namespace,
+      routing: fn.routing,
+      ...(fn.url ? {url: fn.url} : {}),
+      tags: tagUrls(fn),
+      ...(fn.template?.spec.containers[0]?.image ? {image: fn.template.spec.containers[0].image} : {}),
+      ...(fn.latestCreatedRevisionName ? {latestCreatedRevision: fn.latestCreatedRevisionName} : {}),
+      ...(fn.latestReadyRevisionName ? {latestReadyRevision: fn.latestReadyRevisionName} : {}),
+      traffic: fn.statusTraffic.length ? fn.statusTraffic : fn.traffic,
+      conditions: fn.conditions,
+      ...(fn.createdAt ? {createdAt: fn.createdAt} : {}),
+    };
+    if (!this.jsonEnabled()) {
+      const lines = [
+        `Name:       ${result.name}`,
+        `Namespace:  ${result.namespace}`,
+        `Routing:    ${result.routing === 'service' ? 'Knative Service' : 'Configuration + Route'}`,
+        `URL:        ${result.url ?? '(none yet)'}`,
+        ...result.tags.map((t) => `Tag ${t.tag}:${' '.repeat(Math.max(1, 7 - t.tag.length))}${t.url ?? '(no URL yet)'}${t.revision ? `  → ${t.revision}` : ''}`),
+        `Image:      ${result.image ?? ''}`,
+        `Latest:     created ${result.latestCreatedRevision ?? '-'}, ready ${result.latestReadyRevision ?? '-'}`,
+        `Traffic:    ${describeTraffic(result.traffic)}`,
+        `Age:        ${age(result.createdAt)}`,
+        '',
+        table(
+          result.conditions.map((c) => ({type: c.type, status: c.status, reason: c.reason ?? '', message: c.message ?? ''})),
+          ['type', 'status', 'reason', 'message'],
+          ['CONDITION', 'STATUS', 'REASON', 'MESSAGE'],
+        ),
+      ];
+      this.log(lines.join('\n'));
+    }
+    return result;
+  }
+}

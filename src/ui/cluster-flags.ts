@@ -1,0 +1,71 @@
+// Flags and plumbing shared by the commands that talk to Knative: which cluster (--context), which
+// namespace, which function (argument / --name, else fn.yaml of --path), and how long to wait.
+import {Flags} from '@oclif/core';
+import {existsSync} from 'node:fs';
+import {resolve} from 'node:path';
+import {FnError} from '../core/errors.js';
+import {functionPath, loadFunction, type FunctionConfig} from '../core/function.js';
+import {ROUTING_MODES} from '../core/function-schema.js';
+import {resolveFunctionRef} from '../core/function-target.js';
+import type {Deployer, FunctionRef} from '../core/ports.js';
+import {knative} from '../factory.js';
+
+export const clusterFlags = {
+  namespace: Flags.string({char: 'n', description: 'namespace (default: fn.yaml namespace, else the kubeconfig context\'s, else "default")'}),
+  context: Flags.string({description: 'kubeconfig context (default: the current context)'}),
+};
+
+export const routingFlag = Flags.string({
+  description: 'how the function is deployed: one Knative Service, or a Configuration plus a standalone Route (default: fn.yaml deploy.routing, else service)',
+  options: [...ROUTING_MODES],
+});
+
+export const waitFlags = {
+  timeout: Flags.string({description: 'how long to wait for Knative, e.g. 300, 90s, 5m', default: '300s'}),
+  'no-wait': Flags.boolean({description: 'return once the cluster accepted the change, without waiting for Knative'}),
+};
+
+/** "300", "90s", "5m", "1h" → seconds. */
+export function parseTimeout(value: string, flag = '--timeout'): number {
+  const match = /^(\d+)\s*(s|m|h)?$/.exec(value.trim());
+  const seconds = match ? Number(match[1]) * ({s: 1, m: 60, h: 3600}[match[2] as 's' | 'm' | 'h'] ?? 1) : NaN;
+  if (!match || seconds < 1) {
+    throw new FnError('INVALID_TIMEOUT', 'usage', `${flag} "${value}" is not a duration: use whole seconds, or a number with s, m or h (e.g. 90s, 5m)`, {
+      suggestion: `${flag} 300s`,
+    });
+  }
+  return seconds;
+}
+
+/** fn.yaml of `path` if there is one (an invalid one is still an error). */
+export async function optionalFunction(path: string): Promise<FunctionConfig | undefined> {
+  const dir = resolve(path);
+  return existsSync(functionPath(dir)) ? loadFunction(dir) : undefined;
+}
+
+export interface Connected {
+  cluster: Deployer;
+  ref: FunctionRef;
+  config?: FunctionConfig;
+  context: string;
+}
+
+/** Resolve the function a command is about, and connect to its cluster (no request made yet). */
+export async function connectToFunction(flags: {path?: string; namespace?: string; context?: string; routing?: string}, name: string | undefined): Promise<Connected> {
+  const config = await optionalFunction(flags.path ?? '.');
+  const input = {name, config, namespace: flags.namespace, routing: flags.routing as FunctionRef['routing']};
+  resolveFunctionRef(input, 'default'); // name errors before any kubeconfig is read
+  const {cluster, defaultNamespace, context} = await knative({context: flags.context});
+  const ref = resolveFunctionRef(input, defaultNamespace);
+  return {cluster, ref, config, context};
+}
+
+/** Relative time like kubectl: 45s, 12m, 3h, 5d. */
+export function age(timestamp: string | undefined, now = Date.now()): string {
+  if (!timestamp) return '';
+  const seconds = Math.max(0, Math.floor((now - Date.parse(timestamp)) / 1000));
+  if (seconds < 120) return `${seconds}s`;
+  if (seconds < 7200) return `${Math.floor(seconds / 60)}m`;
+  if (seconds < 172800) return `${Math.floor(seconds / 3600)}h`;
+  return `${Math.floor(seconds / 86400)}d`;
+}
