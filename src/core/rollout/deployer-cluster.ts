@@ -2,9 +2,15 @@
 // exactly what deploy would, with the same field manager and the same guarded traffic writes).
 import {FnError} from '../errors.js';
 import type {FunctionConfig} from '../function.js';
-import {buildManifests, withTraffic} from '../manifests.js';
+import {buildManifests, withTraffic, type FunctionManifests} from '../manifests.js';
 import type {Deployer, DeployedFunction, FunctionRef} from '../ports.js';
 import type {ImageDeploy, RevisionSnapshot, RolloutCluster, ServiceSnapshot, ServiceWrite} from './ports.js';
+import {rolloutAnnotation} from './state.js';
+
+function withAnnotation(manifests: FunctionManifests, key: string, value: string): FunctionManifests {
+  const annotate = <T extends {metadata: {annotations?: Record<string, string>}}>(o: T): T => ({...o, metadata: {...o.metadata, annotations: {...o.metadata.annotations, [key]: value}}});
+  return manifests.routing === 'service' ? {...manifests, service: annotate(manifests.service)} : {...manifests, route: annotate(manifests.route)};
+}
 
 export class DeployerCluster implements RolloutCluster {
   /** The last object seen per resourceVersion: a guarded write needs the object it was read as. */
@@ -39,8 +45,11 @@ export class DeployerCluster implements RolloutCluster {
       });
     }
     const current = this.object(name, deploy.resourceVersion);
-    const manifests = buildManifests(this.config, {image: deploy.image, namespace: this.namespace, routing: current.routing});
-    const applied = await this.deployer.apply(withTraffic(manifests, deploy.traffic), {resourceVersion: deploy.resourceVersion});
+    const manifests = withTraffic(buildManifests(this.config, {image: deploy.image, namespace: this.namespace, routing: current.routing}), deploy.traffic);
+    // The apply has the same field manager as the claim that wrote the rollout state: without the
+    // annotation in it, server-side apply would remove it.
+    const state = current.annotations[rolloutAnnotation];
+    const applied = await this.deployer.apply(state === undefined ? manifests : withAnnotation(manifests, rolloutAnnotation, state), {resourceVersion: deploy.resourceVersion});
     return this.snapshot(applied);
   }
 
