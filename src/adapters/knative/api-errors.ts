@@ -1,6 +1,6 @@
 // API errors → FnErrors with their own exit codes and the server's words (RBAC, webhooks, conflicts).
 import {FnError, isFnError} from '../../core/errors.js';
-import {KubeApiError} from './kube-http.js';
+import {KubeApiError} from './kube-api-error.js';
 
 export interface Attempt {
   /** Kubernetes verb: get, list, watch, patch, delete. */

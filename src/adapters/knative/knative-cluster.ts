@@ -6,7 +6,8 @@ import {condition, FIELD_MANAGER, REVISION_LABELS, SERVING_API_VERSION, type Con
 import {withConfigurationName, type FunctionManifests} from '../../core/manifests.js';
 import type {ApplyOptions, DeployedFunction, Deployer, FunctionRef, RevisionInfo, SetTrafficOptions, WaitOptions, WaitResult} from '../../core/ports.js';
 import {STALE_OBJECT, toFnError} from './api-errors.js';
-import {KubeApiError, type KubeHttp, type WatchEvent} from './kube-http.js';
+import {KubeApiError} from './kube-api-error.js';
+import type {KubeHttp, WatchEvent} from './kube-http.js';
 import {extractApplied, type ManagedFieldsEntry} from './managed-fields.js';
 
 const GROUP = 'serving.knative.dev';

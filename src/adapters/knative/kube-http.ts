@@ -10,28 +10,9 @@ import {join} from 'node:path';
 import {KubeConfig} from '@kubernetes/client-node';
 import {FnError} from '../../core/errors.js';
 import type {ClusterSelection} from '../../core/ports.js';
+import {KubeApiError, type KubeStatus} from './kube-api-error.js';
 
-/** A Kubernetes Status returned with an error. */
-export interface KubeStatus {
-  kind?: 'Status';
-  status?: string;
-  message?: string;
-  reason?: string;
-  code?: number;
-  details?: {name?: string; group?: string; kind?: string; causes?: {reason?: string; message?: string; field?: string}[]};
-}
-
-export class KubeApiError extends Error {
-  constructor(
-    readonly statusCode: number,
-    readonly status: KubeStatus,
-    readonly method: string,
-    readonly path: string,
-  ) {
-    super(status.message || `${method} ${path}: HTTP ${statusCode}`);
-    this.name = 'KubeApiError';
-  }
-}
+export {KubeApiError, type KubeStatus};
 
 export interface RequestOptions {
   query?: Record<string, string | number | boolean | undefined>;
