@@ -394,19 +394,10 @@ export function routedPercents(state: Pick<TrafficState, 'traffic' | 'statusTraf
   return out;
 }
 
-/** The revision taking the most traffic (ties: the newest, revisions being newest first). */
-export function primaryRevision(state: TrafficState): string | undefined {
+/** The newest revision that takes traffic now (revisions being newest first): what a rollback undoes. */
+export function currentRevision(state: TrafficState): string | undefined {
   const percents = routedPercents(state);
-  let best: string | undefined;
-  let bestPercent = 0;
-  for (const name of [...state.revisions.map((r) => r.name), ...percents.keys()]) {
-    const p = percents.get(name) ?? 0;
-    if (p > bestPercent) {
-      best = name;
-      bestPercent = p;
-    }
-  }
-  return best;
+  return state.revisions.find((r) => (percents.get(r.name) ?? 0) > 0)?.name ?? [...percents].find(([, p]) => p > 0)?.[0];
 }
 
 export interface RollbackChange extends TrafficChange {
@@ -416,11 +407,11 @@ export interface RollbackChange extends TrafficChange {
 
 /**
  * `fn rollback [KEY]`: all traffic to the named revision, or to the newest ready revision older than
- * the one taking the most traffic now. Tags are kept (at 0%).
+ * the newest one taking traffic now (so a canary at 10% is rolled back too). Tags are kept (at 0%).
  */
 export function rollbackTraffic(state: TrafficState, key?: string): RollbackChange {
   const slots = toSlots(state.traffic);
-  const from = primaryRevision(state);
+  const from = currentRevision(state);
   let to: string;
   if (key) {
     const ref = resolve(state, slots, key, 'rollback');
@@ -454,7 +445,10 @@ export function rollbackTraffic(state: TrafficState, key?: string): RollbackChan
     to = candidate.name;
   }
   const kept = slots.filter((s) => s.tag).map((s) => ({...s, percent: 0}));
-  const next = tidy([{latest: false, revision: to, percent: 100}, ...kept]);
+  // The 100% goes on the target's tagged entry when it has one (one entry per revision reads best).
+  const own = kept.find((s) => !s.latest && s.revision === to);
+  if (own) own.percent = 100;
+  const next = tidy(own ? kept : [{latest: false, revision: to, percent: 100}, ...kept]);
   assertValid(next, state.name);
   return {traffic: toTargets(next), notes: [], from, to};
 }

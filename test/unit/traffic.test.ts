@@ -9,7 +9,7 @@ import {
   parseTagAssignments,
   parseTrafficRequest,
   parseUntags,
-  primaryRevision,
+  currentRevision,
   rollbackTraffic,
   sameTraffic,
   trafficSettled,
@@ -297,6 +297,13 @@ describe('deployTraffic', () => {
 });
 
 describe('rollbackTraffic', () => {
+  test('a canary split rolls back to the revision before the canary', () => {
+    const state: TrafficState = {...twoRevisions, traffic: [pinned('hello-00001', 90, 'v1'), pinned('hello-00002', 10, 'v2')], statusTraffic: [pinned('hello-00001', 90, 'v1'), pinned('hello-00002', 10, 'v2')]};
+    const change = rollbackTraffic(state);
+    expect([change.from, change.to]).toEqual(['hello-00002', 'hello-00001']);
+    expect(change.traffic).toEqual([pinned('hello-00001', 100, 'v1'), pinned('hello-00002', 0, 'v2')]);
+  });
+
   test('all traffic back to the previous ready revision, tags kept at 0%', () => {
     const state: TrafficState = {
       ...twoRevisions,
@@ -306,7 +313,7 @@ describe('rollbackTraffic', () => {
     const change = rollbackTraffic(state);
     expect(change.from).toBe('hello-00002');
     expect(change.to).toBe('hello-00001');
-    expect(change.traffic).toEqual([pinned('hello-00001', 100), pinned('hello-00001', 0, 'v1'), pinned('hello-00002', 0, 'v2'), latest(0, 'head')]);
+    expect(change.traffic).toEqual([pinned('hello-00001', 100, 'v1'), pinned('hello-00002', 0, 'v2'), latest(0, 'head')]);
   });
 
   test('skips failed revisions', () => {
@@ -359,8 +366,9 @@ describe('comparing and showing', () => {
     expect(trafficSettled({...fn, statusTraffic: [{latestRevision: true, revisionName: 'hello-00002', percent: 100}]})).toBe(false);
   });
 
-  test('primaryRevision and describeTraffic', () => {
-    expect(primaryRevision(twoRevisions)).toBe('hello-00001');
+  test('currentRevision and describeTraffic', () => {
+    expect(currentRevision(twoRevisions)).toBe('hello-00001');
+    expect(currentRevision({...twoRevisions, statusTraffic: [pinned('hello-00001', 90, 'v1'), pinned('hello-00002', 10, 'v2')]})).toBe('hello-00002');
     expect(describeTraffic(twoRevisions.traffic)).toBe('hello-00001 100% (v1), hello-00002 0% (v2)');
   });
 });
