@@ -111,7 +111,7 @@ describe('Dockerfiles the user owns', () => {
     const eject = await runFnJson(['dockerfile', '--path', dir, '--base-image', images.base, '--builder-image', images.builder]);
     expect(eject.exitCode).toBe(0);
     expect(eject.json.files).toEqual(expect.arrayContaining(['Dockerfile', '.fn-invoker/invoker.mjs', '.dockerignore']));
-    expect(await readFile(join(dir, 'Dockerfile'), 'utf8')).toBe(printed.stdout);
+    expect((await readFile(join(dir, 'Dockerfile'), 'utf8')).trimEnd()).toBe(printed.stdout.trimEnd());
     // A second time refuses to overwrite.
     const again = await runFn(['dockerfile', '--path', dir]);
     expect(again.exitCode).toBe(3);
