@@ -1,16 +1,14 @@
-// The Kubernetes API over HTTP. @kubernetes/client-node's KubeConfig loads kubeconfig files, contexts,
-// in-cluster config and auth plugins; requests go out here with node:https so that (a) each call is
-// exactly one request (the generic object client adds discovery calls), (b) watch errors keep the
-// server's Status message (its Watch helper drops it), and (c) FN_TRACE_HTTP=1 can log and count them.
-import {existsSync} from 'node:fs';
+// The Kubernetes API over HTTP. kubeconfig.ts reads plain kubeconfigs and in-cluster config;
+// @kubernetes/client-node's KubeConfig (loaded only then) handles exec/auth-provider plugins and proxies.
+// Requests go out here with node:https so that (a) each call is exactly one request (the library's
+// generic object client adds discovery calls), (b) watch errors keep the server's Status message (its
+// Watch helper drops it), and (c) FN_TRACE_HTTP=1 can log and count them.
 import http from 'node:http';
 import https from 'node:https';
-import {homedir} from 'node:os';
-import {join} from 'node:path';
-import {KubeConfig} from '@kubernetes/client-node';
 import {FnError} from '../../core/errors.js';
 import type {ClusterSelection} from '../../core/ports.js';
 import {KubeApiError, type KubeStatus} from './kube-api-error.js';
+import {loadKubeconfig} from './kubeconfig.js';
 
 export {KubeApiError, type KubeStatus};
 
@@ -37,14 +35,8 @@ function traceLine(line: string): void {
   }
 }
 
-function kubeconfigExists(): boolean {
-  if (process.env.KUBECONFIG) return process.env.KUBECONFIG.split(':').some((f) => f && existsSync(f));
-  return existsSync(join(homedir(), '.kube', 'config')) || existsSync('/var/run/secrets/kubernetes.io/serviceaccount/token');
-}
-
 export class KubeHttp {
   private constructor(
-    private readonly kc: KubeConfig,
     readonly server: URL,
     readonly contextName: string,
     /** The context's namespace, or "default" (in-cluster: the pod's namespace). */
@@ -53,11 +45,19 @@ export class KubeHttp {
   ) {}
 
   static async connect(selection: ClusterSelection = {}): Promise<KubeHttp> {
-    if (!kubeconfigExists()) {
-      throw new FnError('NO_KUBECONFIG', 'clusterUnreachable', 'no Kubernetes configuration found (KUBECONFIG, ~/.kube/config, or in-cluster service account)', {
-        suggestion: 'set KUBECONFIG to your cluster\'s kubeconfig file, or run inside a pod with a service account',
-      });
-    }
+    const config = loadKubeconfig(selection);
+    if (config.kind === 'plugin') return KubeHttp.connectWithClientNode(selection);
+    const {ca, cert, key, rejectUnauthorized, servername} = config;
+    // Keep connections alive: a deploy's get, apply and watch reuse one TLS session.
+    const agent = config.server.startsWith('http:')
+      ? new http.Agent({keepAlive: true})
+      : new https.Agent({keepAlive: true, ca, cert, key, servername, ...(rejectUnauthorized === undefined ? {} : {rejectUnauthorized})});
+    return new KubeHttp(new URL(config.server), config.contextName, config.namespace, {agent, headers: config.headers});
+  }
+
+  /** Exec / auth-provider plugins and proxies: let client-node's KubeConfig do the auth. */
+  private static async connectWithClientNode(selection: ClusterSelection): Promise<KubeHttp> {
+    const {KubeConfig} = await import('@kubernetes/client-node');
     const kc = new KubeConfig();
     try {
       kc.loadFromDefault();
@@ -67,22 +67,8 @@ export class KubeHttp {
         suggestion: 'check the file KUBECONFIG points to (kubectl config view)',
       });
     }
-    if (selection.context) {
-      const names = kc.getContexts().map((c) => c.name);
-      if (!names.includes(selection.context)) {
-        throw new FnError('UNKNOWN_CONTEXT', 'usage', `--context "${selection.context}" is not in the kubeconfig. Contexts: ${names.join(', ') || '(none)'}`, {
-          suggestion: names.length ? `use one of: ${names.join(', ')}` : 'add the context to your kubeconfig',
-          details: {context: selection.context, contexts: names},
-        });
-      }
-      kc.setCurrentContext(selection.context);
-    }
-    const cluster = kc.getCurrentCluster();
-    if (!cluster) {
-      throw new FnError('NO_CLUSTER', 'clusterUnreachable', `the kubeconfig's current context "${kc.getCurrentContext()}" names no cluster`, {
-        suggestion: 'pick a context with --context (kubectl config get-contexts)',
-      });
-    }
+    if (selection.context) kc.setCurrentContext(selection.context);
+    const cluster = kc.getCurrentCluster()!;
     const options: https.RequestOptions = {};
     try {
       await kc.applyToHTTPSOptions(options);
@@ -92,15 +78,8 @@ export class KubeHttp {
         suggestion: 'check the user entry of the kubeconfig (an exec plugin or token file may be missing)',
       });
     }
-    // Reuse connections: the agent client-node builds does not keep them alive (proxies excepted).
-    if (!cluster.proxyUrl) {
-      const {ca, cert, key, pfx, passphrase, rejectUnauthorized, servername} = options as https.AgentOptions;
-      options.agent = cluster.server.startsWith('http:')
-        ? new http.Agent({keepAlive: true})
-        : new https.Agent({keepAlive: true, ca, cert, key, pfx, passphrase, servername, ...(rejectUnauthorized === undefined ? {} : {rejectUnauthorized})});
-    }
     const contextNamespace = kc.getContextObject(kc.getCurrentContext())?.namespace;
-    return new KubeHttp(kc, new URL(cluster.server), kc.getCurrentContext(), contextNamespace || 'default', options);
+    return new KubeHttp(new URL(cluster.server), kc.getCurrentContext(), contextNamespace || 'default', options);
   }
 
   private url(path: string, query: RequestOptions['query'] = {}): URL {
