@@ -1,0 +1,476 @@
+#!/usr/bin/env bash
+# Starts a local Kubernetes + Knative Serving control plane for fn's e2e tests (see README.md).
+# Idempotent: when it is already running and healthy it only prints the env (about 1s).
+# stdout: `export KUBECONFIG=...` lines (also in $FN_TESTENV_DIR/env); progress on stderr.
+# Stop with test/cluster/down.sh.
+#
+# Real: etcd, kube-apiserver, kube-controller-manager (garbagecollector,namespace), Knative
+# Serving CRDs/ConfigMaps, webhook and controller. Stubbed (data-plane-stubs.ts): PodAutoscaler,
+# KIngress and revision Deployment status. No pods run, no images are pulled.
+#
+# What we found while building it (differences from shared/docs/local-control-plane.md):
+# - Versions: Kubernetes v1.32.2, Knative Serving v0.45.1 (Knative 1.18). The module proxy here
+#   serves neither knative.dev/serving v0.45.2 (403) nor several k8s.io staging modules at
+#   v0.32.13 (cri-client, csi-translation-lib, endpointslice, kube-controller-manager,
+#   kube-scheduler: 403); all of v1.32.2/v0.32.2 is there (serving itself pins v0.32.2).
+# - Knative is built from a generated wrapper module too, not with `go install ...@v`: the
+#   checksum database has no entry for the knative.dev/caching pseudo-version serving pins
+#   (404), so `go install` fails; serving's own go.sum (copied into the wrapper) verifies it.
+# - Go 1.26 builds both as is (no toolchain line needed); the godebug lines of k8s's go.mod are
+#   copied into the wrapper. Cold build measured: Knative controller+webhook 5m10s, then
+#   kube-apiserver+kube-controller-manager+kubectl 24m13s (2 cores, load ~9 from other work).
+# - etcd-server 3.4.23 from Debian works with kube-apiserver 1.32. In containers without
+#   systemd the package does not start its own etcd; we still stop one if it runs, and ours
+#   uses 127.0.0.1:12379/12380 with data on /dev/shm.
+# - The webhook configurations need `port:` set explicitly (the kube-apiserver dials the
+#   ExternalName target on the Service port of the webhook clientConfig, default 443); we use
+#   18443 instead of 8443. The controller's health server port 8080 is hard-coded in
+#   knative.dev/pkg, so only one instance can run per machine.
+# - `--disable-ha` does not exist in these binaries; leader election stays on (one replica, so
+#   it is immediate) with short leases in config-leader-election.
+# - Service ClusterIPs come from 127.96.0.0/16 (loopback: nothing can leak off the machine).
+# - Needed stubs, found by trying: PodAutoscaler and KIngress status (as planned) and, to carry
+#   a failure reason into the Revision, revision Deployment status. Knative's PropagateAutoscaler
+#   Status alone would report ProgressDeadlineExceeded, not the requested reason. No
+#   ServerlessService (only the autoscaler creates them) or Certificate (auto-TLS off) is needed.
+# - Revision digest resolution logs "Failed to create resolver transport .../ca.crt" (no
+#   in-cluster CA file); Knative falls back to the default transport. Digest-pinned images
+#   are never resolved.
+set -euo pipefail
+
+K8S_VERSION=${FN_TESTENV_K8S_VERSION:-v1.32.2}
+SERVING_VERSION=${FN_TESTENV_SERVING_VERSION:-v0.45.1}
+CACHE_ROOT=${FN_TESTENV_CACHE:-$HOME/.cache/fn-testenv}
+CACHE=$CACHE_ROOT/k8s-$K8S_VERSION-serving-$SERVING_VERSION
+BIN=$CACHE/bin
+MANIFESTS=$CACHE/manifests
+STATE=${FN_TESTENV_DIR:-/tmp/fn-testenv}
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+
+GO=${GO:-$(command -v go || echo /usr/local/go/bin/go)}
+
+log() { printf '[fn-testenv %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+die() { log "ERROR: $*"; exit 1; }
+
+# ---------------------------------------------------------------- packages
+ensure_packages() {
+  local missing=()
+  command -v etcd >/dev/null || missing+=(etcd-server)
+  command -v openssl >/dev/null || missing+=(openssl)
+  command -v jq >/dev/null || missing+=(jq)
+  command -v curl >/dev/null || missing+=(curl)
+  command -v setsid >/dev/null || missing+=(util-linux)
+  if ((${#missing[@]})); then
+    log "installing ${missing[*]}"
+    [[ $(id -u) == 0 ]] || die "need root to apt-get install ${missing[*]}"
+    # Do not let the package start its own etcd (policy-rc.d 101 = "action forbidden").
+    local prc=/usr/sbin/policy-rc.d created_prc=0
+    if [[ ! -e $prc ]]; then printf '#!/bin/sh\nexit 101\n' >$prc; chmod +x $prc; created_prc=1; fi
+    DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+    ((created_prc)) && rm -f $prc
+  fi
+  # If the Debian package started etcd as a service anyway, stop and disable it
+  # (ours runs on other ports, but a stray etcd wastes a core on a 2-core box).
+  if command -v systemctl >/dev/null && systemctl is-active --quiet etcd 2>/dev/null; then
+    log "stopping the Debian etcd service"
+    systemctl disable --now etcd >/dev/null 2>&1 || true
+  elif [[ -x /etc/init.d/etcd ]] && /etc/init.d/etcd status >/dev/null 2>&1; then
+    /etc/init.d/etcd stop >/dev/null 2>&1 || true
+  fi
+  [[ -x $GO ]] || die "Go toolchain not found (set GO=/path/to/go)"
+}
+
+# ---------------------------------------------------------------- build
+# Kubernetes: k8s.io/kubernetes replaces every staging module with ./staging/...,
+# so it cannot be `go install`ed. We generate a wrapper module that requires it
+# and replaces each staging module with its published v0.<minor>.<patch>.
+build_k8s() {
+  local w=$CACHE/src/k8s-wrapper out=$CACHE/bin.tmp
+  mkdir -p "$w" "$out"
+  local kmod staging_ver
+  kmod=$("$GO" mod download -json "k8s.io/kubernetes@$K8S_VERSION" | jq -r '.GoMod // empty')
+  [[ -f $kmod ]] || die "could not download k8s.io/kubernetes@$K8S_VERSION"
+  staging_ver="v0.${K8S_VERSION#v1.}"
+  {
+    echo "// Generated by fn test/cluster/up.sh: builds kube-apiserver, kube-controller-manager, kubectl."
+    echo "module fn-testenv/k8s-wrapper"
+    echo
+    grep -E '^go [0-9]' "$kmod"
+    grep -E '^godebug ' "$kmod" || true
+    echo
+    echo "require k8s.io/kubernetes $K8S_VERSION"
+    echo
+    echo "replace ("
+    grep -E '^\s*k8s\.io/[a-z0-9-]+ => \./staging/' "$kmod" |
+      awk -v v="$staging_ver" '{print "\t" $1 " => " $1 " " v}'
+    echo ")"
+  } >"$w/go.mod"
+  log "k8s wrapper: $(grep -c ' => ' "$w/go.mod") staging replaces"
+  local pkg=k8s.io/component-base/version
+  local ldflags="-s -w -X $pkg.gitVersion=$K8S_VERSION -X $pkg.gitMajor=1"
+  ldflags+=" -X $pkg.gitMinor=$(echo "$K8S_VERSION" | cut -d. -f2) -X $pkg.gitTreeState=clean"
+  ldflags+=" -X $pkg.buildDate=1970-01-01T00:00:00Z"
+  (cd "$w" && CGO_ENABLED=0 GOFLAGS=-mod=mod "$GO" build -trimpath -ldflags "$ldflags" -o "$out/" \
+    k8s.io/kubernetes/cmd/kube-apiserver \
+    k8s.io/kubernetes/cmd/kube-controller-manager \
+    k8s.io/kubernetes/cmd/kubectl)
+}
+
+# Knative Serving: a wrapper module too (instead of `go install ...@version`), because
+# the proxy's checksum database does not know the knative.dev/caching pseudo-version
+# serving pins; serving's own go.sum (copied in) verifies it instead.
+knative_dir() { # module path -> dir in module cache (run inside the knative wrapper)
+  (cd "$CACHE/src/knative-wrapper" && "$GO" mod download -json "$1" | jq -r '.Dir // empty')
+}
+build_knative() {
+  local w=$CACHE/src/knative-wrapper out=$CACHE/bin.tmp
+  mkdir -p "$w" "$out"
+  local smod sdir
+  sdir=$(cd /tmp && "$GO" mod download -json "knative.dev/serving@$SERVING_VERSION" | jq -r '.Dir // empty')
+  [[ -d $sdir ]] || die "could not download knative.dev/serving@$SERVING_VERSION"
+  {
+    echo "// Generated by fn test/cluster/up.sh: builds Knative Serving controller and webhook."
+    echo "module fn-testenv/knative-wrapper"
+    echo
+    grep -E '^go [0-9]' "$sdir/go.mod"
+    grep -E '^godebug ' "$sdir/go.mod" || true
+    echo
+    echo "require knative.dev/serving $SERVING_VERSION"
+  } >"$w/go.mod"
+  cp "$sdir/go.sum" "$w/go.sum"
+  chmod u+w "$w/go.sum"
+  (cd "$w" && CGO_ENABLED=0 GOFLAGS=-mod=mod "$GO" build -trimpath -ldflags "-s -w" -o "$out/" \
+    knative.dev/serving/cmd/controller knative.dev/serving/cmd/webhook)
+  # Manifests: copy what we apply into the cache so warm starts need no module cache.
+  local ndir cdir nver cver
+  nver=$(awk '$1=="knative.dev/networking"{print $2}' "$sdir/go.mod")
+  cver=$(awk '$1=="knative.dev/caching"{print $2}' "$sdir/go.mod")
+  ndir=$(knative_dir "knative.dev/networking@$nver")
+  cdir=$(knative_dir "knative.dev/caching@$cver")
+  [[ -d $ndir && -d $cdir ]] || die "could not find networking/caching modules"
+  rm -rf "$MANIFESTS.tmp"; mkdir -p "$MANIFESTS.tmp"/{crds,configmaps,webhooks}
+  cp "$sdir/config/core/100-namespace.yaml" "$MANIFESTS.tmp/"
+  cp "$sdir"/config/core/300-resources/*.yaml "$MANIFESTS.tmp/crds/"
+  # Symlinks in serving's repo that the module zip leaves out:
+  local f
+  for f in certificate domain-claim ingress serverlessservice; do cp "$ndir/config/$f.yaml" "$MANIFESTS.tmp/crds/"; done
+  cp "$cdir/config/image.yaml" "$MANIFESTS.tmp/crds/"
+  cp "$sdir"/config/core/configmaps/*.yaml "$MANIFESTS.tmp/configmaps/"
+  cp "$ndir/config/config-network.yaml" "$MANIFESTS.tmp/configmaps/network.yaml"
+  cp "$sdir"/config/core/webhooks/*.yaml "$MANIFESTS.tmp/webhooks/"
+  chmod -R u+w "$MANIFESTS.tmp"
+  rm -rf "$MANIFESTS"; mv "$MANIFESTS.tmp" "$MANIFESTS"
+}
+
+ensure_binaries() {
+  local want=(kube-apiserver kube-controller-manager kubectl controller webhook)
+  [[ -f $CACHE/.complete ]] && return 0
+  mkdir -p "$CACHE"
+  exec 9>"$CACHE/.build.lock"
+  log "waiting for build lock $CACHE/.build.lock"
+  flock 9
+  if [[ ! -f $CACHE/.complete ]]; then
+    local t0=$SECONDS
+    log "cold build into $CACHE (20-35 min on 2 cores); log: $CACHE/build.log"
+    {
+      rm -rf "$CACHE/bin.tmp"
+      build_knative
+      build_k8s
+    } >>"$CACHE/build.log" 2>&1 || die "build failed, see $CACHE/build.log"
+    local b; for b in "${want[@]}"; do [[ -x $CACHE/bin.tmp/$b ]] || die "missing $b after build"; done
+    rm -rf "$BIN"; mv "$CACHE/bin.tmp" "$BIN"
+    echo "built $(date -u +%FT%TZ) in $((SECONDS - t0))s with $("$GO" version)" >"$CACHE/.complete"
+    log "cold build done in $((SECONDS - t0))s"
+  fi
+  exec 9>&-
+}
+
+# ---------------------------------------------------------------- runtime config
+ETCD_PORT=${FN_TESTENV_ETCD_PORT:-12379}
+ETCD_PEER_PORT=${FN_TESTENV_ETCD_PEER_PORT:-12380}
+APISERVER_PORT=${FN_TESTENV_APISERVER_PORT:-16443}
+WEBHOOK_PORT=${FN_TESTENV_WEBHOOK_PORT:-18443}
+WEBHOOK_PROFILING_PORT=${FN_TESTENV_WEBHOOK_PROFILING_PORT:-18008}
+CONTROLLER_PROFILING_PORT=${FN_TESTENV_CONTROLLER_PROFILING_PORT:-18009}
+CONTROLLER_HEALTH_PORT=8080 # fixed in knative.dev/pkg (injection.HealthCheckDefaultPort)
+SERVICE_CIDR=${FN_TESTENV_SERVICE_CIDR:-127.96.0.0/16}
+DOMAIN=${FN_TESTENV_DOMAIN:-example.test}
+QUEUE_IMAGE=fn-testenv.invalid/knative/queue-proxy:stub
+ETCD_DATA=${FN_TESTENV_ETCD_DATA:-/dev/shm/fn-testenv-etcd-$(printf %s "$STATE" | md5sum | cut -c1-8)}
+PKI=$STATE/pki
+LOGS=$STATE/logs
+PIDS=$STATE/pids
+KUBECONFIG_FILE=$STATE/kubeconfig
+REPO=$(cd "$HERE/../.." && pwd)
+# Start order; down.sh stops in reverse.
+COMPONENTS=(etcd kube-apiserver kube-controller-manager knative-webhook knative-controller data-plane-stubs)
+
+kubectl() { "$BIN/kubectl" --kubeconfig "$KUBECONFIG_FILE" "$@"; }
+api() { # api PATH [curl args...]: raw request as admin
+  local path=$1; shift
+  curl -sS --max-time 5 --cacert "$PKI/ca.crt" --cert "$PKI/admin.crt" --key "$PKI/admin.key" \
+    "https://127.0.0.1:$APISERVER_PORT$path" "$@"
+}
+alive() { local f=$PIDS/$1.pid; [[ -f $f ]] && kill -0 "$(cat "$f")" 2>/dev/null; }
+
+print_env() {
+  cat "$STATE/env"
+}
+
+# wait_for DESCRIPTION TIMEOUT_S COMPONENT_FOR_LOGS CMD...
+wait_for() {
+  local what=$1 timeout=$2 comp=$3; shift 3
+  local deadline=$((SECONDS + timeout))
+  until "$@" >/dev/null 2>&1; do
+    if [[ -n $comp ]] && ! alive "$comp"; then
+      log "$comp died while waiting for $what; last log lines:"; tail -n 30 "$LOGS/$comp.log" >&2 || true
+      exit 1
+    fi
+    if ((SECONDS >= deadline)); then
+      log "timed out after ${timeout}s waiting for $what"
+      [[ -n $comp ]] && { tail -n 30 "$LOGS/$comp.log" >&2 || true; }
+      exit 1
+    fi
+    sleep 0.3
+  done
+}
+
+healthy() {
+  local c
+  for c in "${COMPONENTS[@]}"; do alive "$c" || return 1; done
+  [[ -f $STATE/env && -f $KUBECONFIG_FILE ]] || return 1
+  [[ $(api /readyz 2>/dev/null) == ok ]] || return 1
+  curl -sf --max-time 2 "http://127.0.0.1:$CONTROLLER_HEALTH_PORT/health" >/dev/null || return 1
+  webhooks_have_cabundle || return 1
+}
+
+webhooks_have_cabundle() {
+  local n
+  n=$( { api /apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations/webhook.serving.knative.dev
+         api /apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations/validation.webhook.serving.knative.dev
+         api /apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations/config.webhook.serving.knative.dev
+       } 2>/dev/null | jq -s '[.[] | .webhooks[]? | select((.clientConfig.caBundle // "") != "")] | length')
+  [[ $n == 3 ]]
+}
+
+port_free() { ! ss -Hltn "sport = :$1" 2>/dev/null | grep -q .; }
+
+# start NAME CMD...: own session/process group, pid file, log file
+start() {
+  local name=$1; shift
+  : >"$LOGS/$name.log"
+  # 8>&- 9>&-: the daemons must not inherit (and so hold) up.sh's lock files.
+  setsid "$@" >>"$LOGS/$name.log" 2>&1 </dev/null 8>&- 9>&- &
+  echo $! >"$PIDS/$name.pid"
+}
+
+# ---------------------------------------------------------------- pki
+make_pki() {
+  [[ -f $PKI/.complete ]] && return 0
+  rm -rf "$PKI"; mkdir -p "$PKI"; cd "$PKI"
+  openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.crt -days 3650 \
+    -subj "/CN=fn-testenv-ca" 2>/dev/null
+  local first_svc_ip
+  first_svc_ip=$(echo "$SERVICE_CIDR" | awk -F'[./]' '{print $1"."$2"."$3"."$4+1}')
+  cat >apiserver.ext <<X
+subjectAltName=IP:127.0.0.1,IP:$first_svc_ip,DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc,DNS:kubernetes.default.svc.cluster.local
+extendedKeyUsage=serverAuth
+X
+  openssl req -newkey rsa:2048 -nodes -keyout apiserver.key -out apiserver.csr -subj "/CN=kube-apiserver" 2>/dev/null
+  openssl x509 -req -in apiserver.csr -CA ca.crt -CAkey ca.key -CAcreateserial -out apiserver.crt \
+    -days 3650 -extfile apiserver.ext 2>/dev/null
+  printf 'extendedKeyUsage=clientAuth\n' >client.ext
+  openssl req -newkey rsa:2048 -nodes -keyout admin.key -out admin.csr \
+    -subj "/O=system:masters/CN=fn-testenv-admin" 2>/dev/null
+  openssl x509 -req -in admin.csr -CA ca.crt -CAkey ca.key -CAcreateserial -out admin.crt \
+    -days 3650 -extfile client.ext 2>/dev/null
+  openssl genrsa -out sa.key 2048 2>/dev/null
+  openssl rsa -in sa.key -pubout -out sa.pub 2>/dev/null
+  rm -f ./*.csr
+  chmod 600 ./*.key
+  touch .complete
+  cd - >/dev/null
+}
+
+write_kubeconfig() {
+  local b64='base64 -w0'
+  cat >"$KUBECONFIG_FILE.tmp" <<X
+apiVersion: v1
+kind: Config
+clusters:
+- name: fn-testenv
+  cluster:
+    server: https://127.0.0.1:$APISERVER_PORT
+    certificate-authority-data: $($b64 <"$PKI/ca.crt")
+users:
+- name: fn-testenv-admin
+  user:
+    client-certificate-data: $($b64 <"$PKI/admin.crt")
+    client-key-data: $($b64 <"$PKI/admin.key")
+contexts:
+- name: fn-testenv
+  context:
+    cluster: fn-testenv
+    user: fn-testenv-admin
+    namespace: default
+current-context: fn-testenv
+X
+  chmod 600 "$KUBECONFIG_FILE.tmp"; mv "$KUBECONFIG_FILE.tmp" "$KUBECONFIG_FILE"
+}
+
+# ---------------------------------------------------------------- knative objects
+apply_knative() {
+  kubectl apply -f "$MANIFESTS/100-namespace.yaml" >/dev/null
+  kubectl apply -f "$MANIFESTS/crds/" >/dev/null
+  kubectl wait --for condition=established --timeout=60s -f "$MANIFESTS/crds/" >/dev/null
+  kubectl apply -f "$MANIFESTS/configmaps/" >/dev/null
+  kubectl -n knative-serving patch configmap config-deployment --type merge \
+    -p "{\"data\":{\"queue-sidecar-image\":\"$QUEUE_IMAGE\",\"progress-deadline\":\"600s\"}}" >/dev/null
+  kubectl -n knative-serving patch configmap config-domain --type merge \
+    -p "{\"data\":{\"$DOMAIN\":\"\"}}" >/dev/null
+  kubectl -n knative-serving patch configmap config-observability --type merge \
+    -p '{"data":{"metrics.backend-destination":"none","metrics.request-metrics-backend-destination":"none","profiling.enable":"false"}}' >/dev/null
+  kubectl -n knative-serving patch configmap config-leader-election --type merge \
+    -p '{"data":{"lease-duration":"15s","renew-deadline":"10s","retry-period":"2s"}}' >/dev/null
+  # kube-apiserver resolves an ExternalName Service to https://<externalName>:<port>, so this
+  # makes it call the webhook process on localhost (no ClusterIP routing here). TLS is still
+  # verified for webhook.knative-serving.svc, which the webhook's self-signed cert covers.
+  kubectl apply -f - >/dev/null <<X
+apiVersion: v1
+kind: Service
+metadata:
+  name: webhook
+  namespace: knative-serving
+  labels: {app.kubernetes.io/component: webhook, app.kubernetes.io/name: knative-serving}
+spec:
+  type: ExternalName
+  externalName: localhost
+  ports:
+  - {name: https-webhook, port: $WEBHOOK_PORT, targetPort: $WEBHOOK_PORT}
+X
+  local f
+  for f in "$MANIFESTS"/webhooks/*.yaml; do
+    kubectl create --dry-run=client -o json -f "$f" |
+      jq --argjson p "$WEBHOOK_PORT" \
+        'walk(if type == "object" and (.clientConfig.service? != null) then .clientConfig.service.port = $p else . end)' |
+      kubectl apply -f - >/dev/null
+  done
+}
+
+KNATIVE_ENV=(SYSTEM_NAMESPACE=knative-serving METRICS_DOMAIN=knative.dev/internal/serving
+  CONFIG_LOGGING_NAME=config-logging CONFIG_OBSERVABILITY_NAME=config-observability
+  KUBERNETES_MIN_VERSION=v1.31.0)
+
+# A throw-away Knative Service that must become Ready: proves webhook, controller and stubs
+# work together before we report success.
+probe_ready() {
+  [[ $(kubectl -n fn-testenv-probe get ksvc probe -o jsonpath='{.status.conditions[?(@.type=="Ready")].status}' 2>/dev/null) == True ]]
+}
+run_probe() {
+  kubectl get ns fn-testenv-probe >/dev/null 2>&1 || kubectl create ns fn-testenv-probe >/dev/null
+  cat >"$STATE/probe-ksvc.yaml" <<X
+apiVersion: serving.knative.dev/v1
+kind: Service
+metadata: {name: probe, namespace: fn-testenv-probe}
+spec:
+  template:
+    spec:
+      containers:
+      - image: 127.0.0.1:5000/fn-testenv/probe@sha256:0000000000000000000000000000000000000000000000000000000000000000
+X
+  wait_for "Knative webhook to admit a Service" 60 knative-webhook kubectl apply -f "$STATE/probe-ksvc.yaml"
+  wait_for "probe Knative Service to become Ready" 90 knative-controller probe_ready
+  kubectl delete ns fn-testenv-probe --wait=false >/dev/null
+}
+
+# ---------------------------------------------------------------- main
+main() {
+  local t0=$SECONDS
+  mkdir -p "$STATE"
+  log "checking $STATE"
+  exec 8>"$STATE/.up.lock"
+  flock 8
+  if [[ -x $BIN/kubectl ]] && healthy; then
+    log "already running and healthy (state: $STATE)"
+    print_env
+    return 0
+  fi
+  ensure_packages
+  ensure_binaries
+  [[ -f $REPO/node_modules/tsx/package.json && -d $REPO/node_modules/@kubernetes/client-node ]] ||
+    die "node_modules missing in $REPO: run 'npm ci' first (the data-plane stubs need tsx and @kubernetes/client-node)"
+
+  # Anything half-started from an earlier run goes first.
+  if compgen -G "$PIDS/*.pid" >/dev/null; then
+    log "cleaning up a previous, unhealthy instance"
+    "$HERE/down.sh" >&2
+  fi
+  local p
+  for p in "$ETCD_PORT" "$ETCD_PEER_PORT" "$APISERVER_PORT" "$WEBHOOK_PORT" "$WEBHOOK_PROFILING_PORT" \
+    "$CONTROLLER_PROFILING_PORT" "$CONTROLLER_HEALTH_PORT"; do
+    port_free "$p" || die "port $p is in use: $(ss -Hltnp "sport = :$p" | head -1)"
+  done
+  mkdir -p "$LOGS" "$PIDS"
+  make_pki
+  write_kubeconfig
+  echo "$ETCD_DATA" >"$STATE/etcd-data-dir"
+
+  log "starting etcd (data: $ETCD_DATA)"
+  rm -rf "$ETCD_DATA"; mkdir -p "$ETCD_DATA"; chmod 700 "$ETCD_DATA"
+  start etcd etcd --name fn-testenv --data-dir "$ETCD_DATA" \
+    --listen-client-urls "http://127.0.0.1:$ETCD_PORT" --advertise-client-urls "http://127.0.0.1:$ETCD_PORT" \
+    --listen-peer-urls "http://127.0.0.1:$ETCD_PEER_PORT" --initial-advertise-peer-urls "http://127.0.0.1:$ETCD_PEER_PORT" \
+    --initial-cluster "fn-testenv=http://127.0.0.1:$ETCD_PEER_PORT" --initial-cluster-state new \
+    --snapshot-count 10000 --logger zap --log-level warn
+  wait_for "etcd" 30 etcd curl -sf "http://127.0.0.1:$ETCD_PORT/health"
+
+  log "starting kube-apiserver on https://127.0.0.1:$APISERVER_PORT"
+  start kube-apiserver "$BIN/kube-apiserver" \
+    --etcd-servers "http://127.0.0.1:$ETCD_PORT" \
+    --bind-address 127.0.0.1 --advertise-address 127.0.0.1 --secure-port "$APISERVER_PORT" \
+    --tls-cert-file "$PKI/apiserver.crt" --tls-private-key-file "$PKI/apiserver.key" \
+    --client-ca-file "$PKI/ca.crt" \
+    --service-account-issuer https://kubernetes.default.svc.cluster.local \
+    --service-account-key-file "$PKI/sa.pub" --service-account-signing-key-file "$PKI/sa.key" \
+    --authorization-mode RBAC --disable-admission-plugins ServiceAccount \
+    --endpoint-reconciler-type none --service-cluster-ip-range "$SERVICE_CIDR" \
+    --allow-privileged=true --profiling=false --enable-priority-and-fairness=false
+  wait_for "kube-apiserver /readyz" 90 kube-apiserver bash -c "[[ \$(curl -s --max-time 2 --cacert '$PKI/ca.crt' --cert '$PKI/admin.crt' --key '$PKI/admin.key' https://127.0.0.1:$APISERVER_PORT/readyz) == ok ]]"
+
+  log "starting kube-controller-manager (garbagecollector, namespace)"
+  start kube-controller-manager "$BIN/kube-controller-manager" \
+    --kubeconfig "$KUBECONFIG_FILE" --controllers garbagecollector,namespace \
+    --leader-elect=false --secure-port 0 --use-service-account-credentials=false
+
+  log "applying Knative Serving $SERVING_VERSION CRDs, ConfigMaps and webhook configurations"
+  apply_knative
+
+  log "starting Knative webhook on :$WEBHOOK_PORT"
+  start knative-webhook env "${KNATIVE_ENV[@]}" POD_NAME=fn-testenv-webhook WEBHOOK_NAME=webhook WEBHOOK_PORT="$WEBHOOK_PORT" \
+    PROFILING_PORT="$WEBHOOK_PROFILING_PORT" "$BIN/webhook" --kubeconfig "$KUBECONFIG_FILE"
+  log "starting Knative controller (health on :$CONTROLLER_HEALTH_PORT)"
+  start knative-controller env "${KNATIVE_ENV[@]}" POD_NAME=fn-testenv-controller PROFILING_PORT="$CONTROLLER_PROFILING_PORT" \
+    "$BIN/controller" --kubeconfig "$KUBECONFIG_FILE"
+  log "starting data-plane stubs"
+  (cd "$REPO" && start data-plane-stubs env KUBECONFIG="$KUBECONFIG_FILE" node --import tsx "$HERE/data-plane-stubs.ts")
+
+  wait_for "webhook configurations to carry a caBundle" 60 knative-webhook webhooks_have_cabundle
+  wait_for "Knative controller health" 60 knative-controller \
+    curl -sf --max-time 2 "http://127.0.0.1:$CONTROLLER_HEALTH_PORT/health"
+  run_probe
+
+  cat >"$STATE/env" <<X
+export KUBECONFIG=$KUBECONFIG_FILE
+export FN_TESTENV_DIR=$STATE
+export FN_TESTENV_DOMAIN=$DOMAIN
+X
+  log "up in $((SECONDS - t0))s; logs in $LOGS"
+  print_env
+}
+
+case ${1:-} in
+--build-only) ensure_packages; ensure_binaries ;;
+"") main ;;
+*) echo "usage: $0 [--build-only]" >&2; exit 2 ;;
+esac
