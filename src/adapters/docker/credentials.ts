@@ -5,7 +5,7 @@
 import {readFile} from 'node:fs/promises';
 import {homedir} from 'node:os';
 import {join} from 'node:path';
-import {execa} from 'execa';
+import {spawn} from 'node:child_process';
 import {FnError} from '../../core/errors.js';
 import {DOCKER_HUB} from '../../core/image-ref.js';
 
@@ -63,18 +63,49 @@ export function serverAddress(registry: string): string {
   return registry === DOCKER_HUB ? DOCKER_HUB_KEY : registry;
 }
 
+interface HelperRun {
+  missing: boolean;
+  exitCode: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs a helper with `input` on stdin (node:child_process: the helper is one small call). */
+function runHelper(program: string, args: string[], input: string, timeoutMs = 30_000): Promise<HelperRun> {
+  return new Promise((resolve) => {
+    const child = spawn(program, args, {stdio: ['pipe', 'pipe', 'pipe']});
+    // Our own timer (unref'd, cleared): spawn's `timeout` would keep fn alive after a missing helper.
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    timer.unref();
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('error', (e: NodeJS.ErrnoException) => {
+      clearTimeout(timer);
+      resolve({missing: e.code === 'ENOENT', exitCode: null, stdout, stderr: stderr || e.message});
+    });
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({missing: false, exitCode: code, stdout, stderr});
+    });
+    child.stdin.on('error', () => {});
+    child.stdin.end(input);
+  });
+}
+
 /** Asks a docker-credential-<helper> for a registry's credentials; undefined when it has none. */
 export async function fromHelper(helper: string, registry: string, origin: string): Promise<RegistryAuth | undefined> {
   const program = `docker-credential-${helper}`;
   const server = serverAddress(registry);
-  const result = await execa(program, ['get'], {input: server, reject: false, timeout: 30_000, stripFinalNewline: true});
-  if ((result as {code?: string}).code === 'ENOENT' || /ENOENT/.test(String(result.message ?? ''))) {
+  const result = await runHelper(program, ['get'], server);
+  if (result.missing) {
     throw new FnError('CREDENTIAL_HELPER_MISSING', 'registry', `${program} (${origin}) is not installed or not on PATH`, {
       suggestion: `install ${program}, or remove "${helper}" from ${dockerConfigPath()}`,
       details: {helper, registry},
     });
   }
-  const out = String(result.stdout ?? '').trim();
+  const out = result.stdout.trim();
   if (result.exitCode !== 0) {
     if (/credentials not found/i.test(out) || /credentials not found/i.test(String(result.stderr))) return undefined;
     // The helper's own message names what is wrong; it never contains the secret.
