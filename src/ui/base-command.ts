@@ -41,7 +41,7 @@ export abstract class FnCommand extends Command {
 }
 
 /** oclif's own parse errors (unknown flag, missing arg, bad option) are usage errors: exit 2. */
-function fromOclif(err: Error & {oclif?: {exit?: number}}): FnError {
+export function fromOclif(err: Error & {oclif?: {exit?: number}}): FnError {
   if (err instanceof FnError) return err;
   if (err instanceof Errors.ExitError) return new FnError('EXIT', 'unexpected', err.message);
   const parseError = err.constructor?.name?.match(/Flag|Arg|Parse|Option|Required|Exclusive|Nonexistent|Failed/) || err.oclif?.exit === 2;

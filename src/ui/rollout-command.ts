@@ -4,14 +4,14 @@
 import {Args, Flags} from '@oclif/core';
 import {hostname} from 'node:os';
 import {resolve} from 'node:path';
-import {FnError, toFnError} from '../core/errors.js';
+import {FnError} from '../core/errors.js';
 import {loadFunction, type FunctionConfig} from '../core/function.js';
 import {describeTraffic, type RolloutEvent} from '../core/rollout/events.js';
 import {formatDuration, formatRate} from '../core/rollout/flag-values.js';
 import type {Owner} from '../core/rollout/engine.js';
 import type {DeployerCluster} from '../core/rollout/deployer-cluster.js';
 import type {Progress} from '../core/ports.js';
-import {FnCommand} from './base-command.js';
+import {FnCommand, fromOclif} from './base-command.js';
 
 export const rolloutArgs = {
   name: Args.string({description: 'function (Knative Service) name; default: the name in fn.yaml'}),
@@ -65,7 +65,7 @@ export abstract class RolloutCommand extends FnCommand {
 
   protected async catch(err: Error & {exitCode?: number}): Promise<any> {
     if (!this.jsonEnabled()) return super.catch(err);
-    const error = toFnError(err.constructor?.name?.match(/Flag|Arg|Parse|Option|Required|Exclusive/) ? new FnError('USAGE', 'usage', err.message.split('\n')[0]) : err);
+    const error = fromOclif(err);
     const event = error.code === 'ROLLOUT_ROLLED_BACK' || error.code === 'ROLLOUT_ABORTED' ? 'rolledBack' : 'failed';
     process.stdout.write(JSON.stringify({event, at: new Date().toISOString(), error: error.toJSON()}) + '\n');
     process.exitCode = error.exitCode;

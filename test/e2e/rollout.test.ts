@@ -121,6 +121,11 @@ async function settled(name: string): Promise<DeployedFunction> {
   });
 }
 
+/** The exit code, failing with the process's output when it is not the expected one. */
+function expectExit(result: {exitCode?: number; stdout: unknown; stderr: unknown}, code: number): void {
+  if (result.exitCode !== code) throw new Error(`expected exit ${code}, got ${result.exitCode}\nstdout: ${result.stdout}\nstderr: ${result.stderr}`);
+}
+
 function lines(stdout: string): any[] {
   return stdout
     .split('\n')
@@ -135,7 +140,18 @@ function lines(stdout: string): any[] {
 }
 
 function rolloutArgs(name: string, server: CheckServer, extra: string[] = []): string[] {
-  return ['rollout', name, '-n', ns, '--check-url', server.url, '--check', '/healthz', '--requests', '5', '--steps', '10,50,100', '--interval', '1s', '--timeout', '60s', '--json', ...extra];
+  const interval = extra.includes('--interval') ? [] : ['--interval', '1s'];
+  return ['rollout', name, '-n', ns, '--check-url', server.url, '--check', '/healthz', '--requests', '5', '--steps', '10,50,100', '--timeout', '60s', '--json', ...interval, ...extra];
+}
+
+/** Wait until the rollout on `name` has applied step `step`; fail with the driver's output if it ends first. */
+async function reachStep(name: string, step: number, driver: ResultPromise): Promise<void> {
+  let ended: {exitCode?: number; stdout: unknown; stderr: unknown} | undefined;
+  void driver.then((r) => (ended = r));
+  await until(`${name} to reach step ${step + 1}`, async () => {
+    if (ended) throw new Error(`fn rollout ended before step ${step + 1} (exit ${ended.exitCode})\nstdout: ${ended.stdout}\nstderr: ${ended.stderr}`);
+    return rolloutState(await get(name))?.step === step ? true : undefined;
+  });
 }
 
 /** `fn rollout` in the background, as another shell would run it. */
@@ -161,7 +177,7 @@ describe('fn rollout on the local control plane', () => {
     const dir = await functionDir('healthy');
     const result = await runFn([...rolloutArgs('healthy', server, ['--path', dir, '--image', image('b2')])], {env});
     const events = lines(result.stdout);
-    expect(result.exitCode).toBe(0);
+    expectExit(result, 0);
     const done = events.at(-1);
     expect(done).toMatchObject({event: 'done', status: 'succeeded', service: 'healthy'});
     const canary = done.canary as string;
@@ -184,7 +200,7 @@ describe('fn rollout on the local control plane', () => {
     expect(rolloutState(fn)).toMatchObject({status: 'succeeded', step: 2, canary: {revisionName: canary}});
 
     const status = await runFn(['rollout', 'status', 'healthy', '-n', ns], {env});
-    expect(status.exitCode).toBe(0);
+    expectExit(status, 0);
     expect(status.stdout).toContain(`Rollout of ${canary} on healthy: succeeded`);
   }, 120_000);
 
@@ -197,7 +213,7 @@ describe('fn rollout on the local control plane', () => {
     server.failAfter = 5; // the first gate (5 requests) passes, the second fails
     const dir = await functionDir('failing');
     const result = await runFn(rolloutArgs('failing', server, ['--path', dir, '--image', image('e5')]), {env});
-    expect(result.exitCode).toBe(13);
+    expectExit(result, 13);
     const events = lines(result.stdout);
     expect(events.filter((e) => e.event === 'trafficMoved').map((e) => e.percent)).toEqual([10]);
     const last = events.at(-1);
@@ -220,7 +236,7 @@ describe('fn rollout on the local control plane', () => {
     const server = await checkServer();
     const dir = await functionDir('broken', {'fn.test/fail': FAIL});
     const result = await runFn(rolloutArgs('broken', server, ['--path', dir, '--image', image('a7')]), {env});
-    expect(result.exitCode).toBe(13);
+    expectExit(result, 13);
     const last = lines(result.stdout).at(-1);
     expect(last.error.message).toMatch(/revision broken-\w+ failed: ImagePullBackOff: the image could not be pulled/);
     expect(last.error.details).toMatchObject({step: 1, percent: 10});
@@ -233,19 +249,19 @@ describe('fn rollout on the local control plane', () => {
     const server = await checkServer();
     const dir = await functionDir('aborted');
     const first = background(rolloutArgs('aborted', server, ['--path', dir, '--image', image('c9'), '--interval', '60s']));
-    await until('the first step', async () => (rolloutState(await get('aborted'))?.step === 0 ? true : undefined));
+    await reachStep('aborted', 0, first);
 
     // A second rollout is refused while this one runs.
     const second = await runFn(['rollout', 'aborted', '-n', ns, '--path', dir, '--image', image('d0'), '--check-url', server.url], {env});
-    expect(second.exitCode).toBe(3);
+    expectExit(second, 3);
     expect(second.stderr).toContain('already has a rollout in progress');
 
     const abort = await runFn(['rollout', 'abort', 'aborted', '-n', ns, '--json'], {env});
-    expect(abort.exitCode).toBe(0);
+    expectExit(abort, 0);
     expect(JSON.parse(abort.stdout)).toMatchObject({event: 'aborted', status: 'aborted', traffic: [{revisionName: v1, percent: 100}]});
 
     const driver = await first;
-    expect(driver.exitCode).toBe(13);
+    expectExit(driver, 13);
     expect(lines(String(driver.stdout)).at(-1).error).toMatchObject({code: 'ROLLOUT_ABORTED'});
     const fn = await settled('aborted');
     expect(routed(fn)).toEqual([`${v1} 100%`]);
@@ -257,7 +273,7 @@ describe('fn rollout on the local control plane', () => {
     const server = await checkServer();
     const dir = await functionDir('resumed');
     const first = background(rolloutArgs('resumed', server, ['--path', dir, '--image', image('f2'), '--interval', '5s']));
-    await until('the first step', async () => (rolloutState(await get('resumed'))?.step === 0 ? true : undefined));
+    await reachStep('resumed', 0, first);
     first.kill('SIGKILL');
     await first;
 
@@ -266,7 +282,7 @@ describe('fn rollout on the local control plane', () => {
     expect(routed(await get('resumed'))).toContain(`${v1} 90%`);
 
     const resumed = await runFn(['rollout', 'resume', 'resumed', '-n', ns, '--json'], {env});
-    expect(resumed.exitCode).toBe(0);
+    expectExit(resumed, 0);
     const events = lines(resumed.stdout);
     expect(events[0]).toMatchObject({event: 'started', resumedFromStep: 1});
     expect(events.filter((e) => e.event === 'trafficMoved').map((e) => e.percent)).toEqual([50, 100]);
@@ -280,10 +296,10 @@ describe('fn rollout on the local control plane', () => {
     const server = await checkServer();
     const dir = await functionDir('interrupted');
     const driver = background(rolloutArgs('interrupted', server, ['--path', dir, '--image', image('b4'), '--interval', '60s']));
-    await until('the first step', async () => (rolloutState(await get('interrupted'))?.step === 0 ? true : undefined));
+    await reachStep('interrupted', 0, driver);
     driver.kill('SIGINT');
     const result = await driver;
-    expect(result.exitCode).toBe(13);
+    expectExit(result, 13);
     expect(lines(String(result.stdout)).at(-1).error.message).toContain('interrupted (Ctrl-C)');
     expect(routed(await settled('interrupted'))).toEqual([`${v1} 100%`]);
   }, 120_000);

@@ -43,7 +43,7 @@ export default class Rollout extends RolloutCommand {
     'max-error-rate': Flags.string({description: 'highest accepted share of failed checks (non-2xx/3xx or no answer)', default: '1%'}),
     'max-p95': Flags.string({description: 'highest accepted 95th-percentile latency of the checks', default: '500ms'}),
     tag: Flags.string({description: 'tag that gives the canary its own URL during the rollout', default: 'canary'}),
-    'keep-tag': Flags.boolean({description: 'keep the tag on the canary when the rollout ends (done or rolled back)'}),
+    'keep-tag': Flags.boolean({description: 'keep the tag on the canary when the rollout ends (done or rolled back)', default: false}),
     timeout: Flags.string({description: 'longest wait for the revision to be Ready and for each traffic move', default: '5m'}),
   };
 
@@ -58,7 +58,7 @@ export default class Rollout extends RolloutCommand {
       maxErrorRate: parsePercentage('max-error-rate', flags['max-error-rate']),
       maxP95Ms: parseDuration('max-p95', flags['max-p95']),
       timeoutMs: parseDuration('timeout', flags.timeout),
-      keepTag: flags['keep-tag'],
+      keepTag: flags['keep-tag'] ?? false,
       check: flags['check-cmd'] ? {kind: 'command'} : {kind: 'http', path: flags.check, ...(flags['check-url'] ? {url: checkUrl(flags['check-url'])} : {})},
     };
     const {name, cluster} = await this.target(args.name, flags, Boolean(flags.image));

@@ -52,8 +52,12 @@ export interface RolloutState {
   lastGate?: GateRecord;
 }
 
+/** The annotation's value; a state that would not parse back is a bug, caught before it is written. */
 export function serializeState(state: RolloutState): string {
-  return JSON.stringify(state);
+  const text = JSON.stringify(state);
+  const problem = stateProblem(JSON.parse(text));
+  if (problem) throw new FnError('ROLLOUT_STATE_BUG', 'unexpected', `fn was about to write a rollout state it could not read back: ${problem}`);
+  return text;
 }
 
 /** Parse and check the annotation; a hand-edited or foreign value fails with how to clear it. */
