@@ -8,12 +8,14 @@ import {pathFlag} from '../ui/flags.js';
 export default class Delete extends FnCommand {
   static summary = 'Delete a deployed function and all its revisions.';
   static description = `Deletes the Knative Service (or the Configuration and Route); Kubernetes removes its revisions. Asks first on a terminal; elsewhere (CI, pipes) needs --yes. The function's folder is left alone.
-Exit codes: 2 --yes missing when not interactive, 7 cluster unreachable, 8 function not found, 9 RBAC denied.`;
+Waits until Knative has removed the objects unless --no-wait.
+Exit codes: 2 --yes missing when not interactive, 7 cluster unreachable, 8 function not found, 9 RBAC denied, 12 still being deleted after 2 minutes.`;
   static examples = ['<%= config.bin %> delete', '<%= config.bin %> delete hello -n staging --yes'];
 
   static args = {name: Args.string({description: 'function name (default: fn.yaml\'s)'})};
   static flags = {
     yes: Flags.boolean({char: 'y', description: 'do not ask for confirmation'}),
+    'no-wait': Flags.boolean({description: 'return once deletion started, without waiting until the objects are gone'}),
     path: pathFlag,
     ...clusterFlags,
   };
@@ -35,7 +37,7 @@ Exit codes: 2 --yes missing when not interactive, 7 cluster unreachable, 8 funct
         return {name: ref.name, namespace: ref.namespace, deleted: false};
       }
     }
-    await cluster.delete({...ref, routing: fn.routing});
+    await cluster.delete({...ref, routing: fn.routing}, {wait: !flags['no-wait'], timeoutSeconds: 120});
     if (!this.jsonEnabled()) this.log(`Deleted ${ref.name} from namespace ${ref.namespace}`);
     return {name: ref.name, namespace: ref.namespace, deleted: true};
   }

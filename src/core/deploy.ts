@@ -3,7 +3,7 @@
 // resourceVersion (re-read and recomputed if someone wrote in between), then a watch until Ready.
 import {FnError, isFnError} from './errors.js';
 import type {FunctionConfig, RoutingMode} from './function.js';
-import {buildManifests, MAX_NAMED_REVISION_FUNCTION_LENGTH, withTraffic} from './manifests.js';
+import {buildManifests, MAX_NAMED_REVISION_FUNCTION_LENGTH, withLiveTemplate, withTraffic} from './manifests.js';
 import type {DeployedFunction, Deployer, Progress} from './ports.js';
 import {deployOutcome, newConditionLines, notReadyError} from './readiness.js';
 import {deployTraffic, sameTraffic, type TrafficTarget} from './traffic.js';
@@ -72,8 +72,10 @@ export async function deploy(deployer: Deployer, request: DeployRequest, progres
     }
     const change = deployTraffic(before && {...before, revisions: []}, {revisionName: manifests.revisionName ?? '', noTraffic: request.noTraffic, tag: request.tag});
     notes = change.notes;
+    const unchanged = Boolean(manifests.revisionName) && before?.template?.metadata.name === manifests.revisionName;
+    const toApply = withTraffic(unchanged ? withLiveTemplate(manifests, before!.template!) : manifests, change.traffic);
     try {
-      applied = await deployer.apply(withTraffic(manifests, change.traffic), {force: request.force, resourceVersion: before?.resourceVersion});
+      applied = await deployer.apply(toApply, {force: request.force, resourceVersion: before?.resourceVersion});
     } catch (e) {
       if (isFnError(e) && e.code === 'STALE_OBJECT' && attempt < STALE_RETRIES) continue;
       throw e;

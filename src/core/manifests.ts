@@ -246,6 +246,21 @@ export function buildManifests(config: FunctionConfig, options: ManifestOptions)
   };
 }
 
+/**
+ * The same manifests carrying the live template instead of the generated one. For a deploy whose
+ * revision name (a hash of the generated template) is the live one: the inputs are unchanged, and
+ * the live copy holds the defaults Knative added when it was created. Knative does not default an
+ * unchanged template again, so re-sending the bare generated one would be refused.
+ */
+export function withLiveTemplate(manifests: FunctionManifests, live: RevisionTemplate): FunctionManifests {
+  const {creationTimestamp: _c, ...metadata} = live.metadata as RevisionTemplate['metadata'] & {creationTimestamp?: unknown};
+  const template = {...live, metadata};
+  if (manifests.routing === 'service') {
+    return {...manifests, service: {...manifests.service, spec: {...manifests.service.spec, template}}};
+  }
+  return {...manifests, configuration: {...manifests.configuration, spec: {template}}};
+}
+
 /** The same manifests with another traffic block (computed from the cluster at deploy time). */
 export function withTraffic(manifests: FunctionManifests, traffic: TrafficTarget[]): FunctionManifests {
   if (manifests.routing === 'service') {

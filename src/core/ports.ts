@@ -204,7 +204,10 @@ export interface ApplyOptions {
 export interface Deployer extends TrafficManager {
   /** Server-side apply with field manager "fn". Route mode: Configuration and Route, dry-run first. */
   apply(manifests: FunctionManifests, options: ApplyOptions): Promise<DeployedFunction>;
-  /** Deletes the Service (or Configuration and Route); its Revisions go with it. */
-  delete(ref: FunctionRef): Promise<void>;
+  /**
+   * Deletes the Service (or Configuration and Route); its Revisions go with it. With wait, returns
+   * once the objects are gone (Knative's finalizers have run), watching for it.
+   */
+  delete(ref: FunctionRef, options?: {wait?: boolean; timeoutSeconds?: number}): Promise<void>;
   deleteRevision(namespace: string, name: string): Promise<void>;
 }

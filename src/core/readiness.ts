@@ -8,11 +8,20 @@ import {trafficSettled} from './traffic.js';
 
 export type Outcome = 'ready' | 'failed' | 'pending';
 
+/**
+ * A False condition that is a real failure. RevisionMissing is not: a Route that names a revision
+ * its Configuration has not created yet says so (False) for a moment; if the revision never comes,
+ * the wait times out with that reason.
+ */
+function failed(conditions: Condition[], types?: string[]): boolean {
+  return conditions.some((c) => c.status === 'False' && c.reason !== 'RevisionMissing' && (!types || types.includes(c.type)));
+}
+
 /** Deploy: the controllers saw our spec, and the function (with `revisionName` latest) is Ready. */
 export function deployOutcome(fn: DeployedFunction, revisionName?: string): Outcome {
   if (!fn.observed) return 'pending';
   const ready = condition(fn.conditions, 'Ready');
-  if (ready?.status === 'False') return 'failed';
+  if (failed(fn.conditions)) return 'failed';
   if (revisionName && fn.latestCreatedRevisionName && fn.latestCreatedRevisionName !== revisionName) return 'pending';
   if (ready?.status === 'True') {
     return !revisionName || fn.latestReadyRevisionName === revisionName ? 'ready' : 'pending';
@@ -24,7 +33,7 @@ export function deployOutcome(fn: DeployedFunction, revisionName?: string): Outc
 export function trafficOutcome(fn: DeployedFunction): Outcome {
   if (!fn.observed) return 'pending';
   const routes = condition(fn.conditions, 'RoutesReady') ?? condition(fn.conditions, 'Ready');
-  if (routes?.status === 'False') return 'failed';
+  if (failed(fn.conditions, [routes?.type ?? 'Ready'])) return 'failed';
   return routes?.status === 'True' && trafficSettled(fn) ? 'ready' : 'pending';
 }
 

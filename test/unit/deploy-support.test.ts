@@ -88,12 +88,16 @@ describe('readiness', () => {
     expect(deployOutcome(deployed({latestCreatedRevisionName: 'hello-00001'}), 'hello-00002')).toBe('pending');
     const failed = deployed({conditions: [{type: 'Ready', status: 'False', reason: 'RevisionFailed', message: 'Revision "hello-00002" failed'}]});
     expect(deployOutcome(failed, 'hello-00002')).toBe('failed');
+    // A route naming a revision not created yet says RevisionMissing (False) for a moment: not a failure.
+    const missing = deployed({conditions: [{type: 'RoutesReady', status: 'False', reason: 'RevisionMissing'}, {type: 'Ready', status: 'False', reason: 'RevisionMissing'}]});
+    expect(deployOutcome(missing, 'hello-00002')).toBe('pending');
   });
 
   test('traffic: settled status.traffic and a ready route', () => {
     expect(trafficOutcome(deployed())).toBe('ready');
     expect(trafficOutcome(deployed({statusTraffic: [{revisionName: 'hello-00001', percent: 100}]}))).toBe('pending');
-    expect(trafficOutcome(deployed({conditions: [{type: 'RoutesReady', status: 'False', reason: 'RevisionMissing'}]}))).toBe('failed');
+    expect(trafficOutcome(deployed({conditions: [{type: 'RoutesReady', status: 'False', reason: 'RevisionMissing'}]}))).toBe('pending');
+    expect(trafficOutcome(deployed({conditions: [{type: 'RoutesReady', status: 'False', reason: 'RevisionFailed'}]}))).toBe('failed');
   });
 
   test('condition lines are printed once per change', () => {

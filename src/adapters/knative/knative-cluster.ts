@@ -345,14 +345,18 @@ export class KnativeCluster implements Deployer {
     return fromRoute(appliedConfiguration, appliedRoute);
   }
 
-  async delete(ref: FunctionRef): Promise<void> {
+  async delete(ref: FunctionRef, options: {wait?: boolean; timeoutSeconds?: number} = {}): Promise<void> {
     const routing = ref.routing ?? (await this.get(ref))?.routing;
     const targets: Plural[] = routing === 'route' ? ['routes', 'configurations'] : ['services'];
+    type Meta = {metadata: {name: string; namespace?: string; resourceVersion?: string}};
     let deleted = 0;
+    const finalizing: Array<{plural: Plural; object: Meta}> = [];
     for (const plural of targets) {
       try {
-        await this.kube.request('DELETE', path(plural, ref.namespace, ref.name), {body: {propagationPolicy: 'Background'}});
+        // The answer is the object while finalizers still run, or a Status once it is gone.
+        const answer = await this.kube.request<Meta & {kind?: string}>('DELETE', path(plural, ref.namespace, ref.name), {body: {propagationPolicy: 'Background'}});
         deleted += 1;
+        if (answer?.kind && answer.kind !== 'Status') finalizing.push({plural, object: answer});
       } catch (e) {
         if (e instanceof KubeApiError && e.statusCode === 404 && e.status.details?.name) continue;
         throw toFnError(e, {verb: 'delete', resource: `${plural}.${GROUP}`, namespace: ref.namespace, name: ref.name, context: this.kube.contextName});
@@ -362,6 +366,45 @@ export class KnativeCluster implements Deployer {
       throw new FnError('FUNCTION_NOT_FOUND', 'notFound', `no function "${ref.name}" in namespace "${ref.namespace}"`, {
         suggestion: `fn list -n ${ref.namespace} shows what is deployed there`,
       });
+    }
+    if (options.wait) await Promise.all(finalizing.map((f) => this.untilGone(f.plural, f.object, options.timeoutSeconds ?? 60)));
+  }
+
+  /** Watch an object that is being deleted until it is gone. */
+  private async untilGone(plural: Plural, object: {metadata: {name: string; namespace?: string; resourceVersion?: string}}, timeoutSeconds: number): Promise<void> {
+    const {name, namespace = ''} = object.metadata;
+    const stop = new AbortController();
+    const timer = setTimeout(() => stop.abort(), timeoutSeconds * 1000);
+    try {
+      let version = object.metadata.resourceVersion;
+      while (!stop.signal.aborted) {
+        let gone = false;
+        const outcome = await this.call('watch', plural, namespace, name, () =>
+          this.kube.watch<{metadata: {resourceVersion?: string}}>(
+            path(plural, namespace),
+            {fieldSelector: `metadata.name=${name}`, resourceVersion: version, timeoutSeconds},
+            (event) => {
+              if (event.type === 'DELETED') return (gone = true);
+              if (event.type === 'ERROR') return true;
+              version = event.object.metadata.resourceVersion ?? version;
+              return false;
+            },
+            stop.signal,
+          ),
+        );
+        if (gone) return;
+        if (outcome === 'done' || outcome === 'ended') {
+          // An expired version or a closed stream: it may be gone already.
+          const still = await this.read<{metadata: {resourceVersion?: string}}>(plural, namespace, name);
+          if (!still) return;
+          version = still.metadata.resourceVersion;
+        }
+      }
+      throw new FnError('DELETE_TIMEOUT', 'timeout', `${name} was still being deleted after ${timeoutSeconds}s (Knative's finalizers have not finished)`, {
+        suggestion: `check it with: fn describe ${name} -n ${namespace}`,
+      });
+    } finally {
+      clearTimeout(timer);
     }
   }
 
