@@ -50,8 +50,14 @@ class MemoryService implements RolloutCluster {
     if (change.image) this.image = change.image;
     this.rv++;
     if (specChanged) this.observed = false;
-    return this.snapshot();
+    const written = this.snapshot();
+    // The controller writing status right after us: the version we just got back is stale already.
+    if (this.statusRace) this.rv++;
+    return written;
   }
+
+  /** Bump resourceVersion after every write, as a busy controller does. */
+  statusRace = false;
 
   async getRevision(name: string): Promise<RevisionSnapshot | undefined> {
     return this.revisions.get(name);
@@ -191,6 +197,14 @@ describe('a healthy rollout', () => {
     await startRollout(deps(), {service: 'hello', image: 'registry.test/hello@sha256:2', imageRevisionName: 'hello-abc123', tag: 'canary', steps: [50, 100], settings}, never);
     expect(svc.writes[1].traffic).toEqual([{revisionName: 'hello-abc123', percent: 0, tag: 'canary'}, {revisionName: 'hello-00001', percent: 100}]);
     expect(moved()).toEqual([50, 100]);
+    expect(svc.traffic).toEqual([{latestRevision: true, percent: 100}]);
+  });
+
+  test('status updates racing every write (stale resourceVersions) do not stop it', async () => {
+    svc.statusRace = true;
+    const outcome = await startRollout(deps(), {service: 'hello', image: 'registry.test/hello@sha256:2', tag: 'canary', steps: [5, 25, 50, 100], settings}, never);
+    expect(outcome.status).toBe('succeeded');
+    expect(moved()).toEqual([5, 25, 50, 100]);
     expect(svc.traffic).toEqual([{latestRevision: true, percent: 100}]);
   });
 

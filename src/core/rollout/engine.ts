@@ -120,7 +120,8 @@ export async function startRollout(deps: RolloutDeps, request: StartRequest, sig
     current = claimed;
     try {
       const traffic = state.canary.revisionName ? blockAt(state, 0) : [{latestRevision: true, percent: 0, ...(tag ? {tag} : {})}, ...withoutTag(prior, tag)];
-      current = await cluster.deployImage(request.service, {resourceVersion: claimed.resourceVersion, image: request.image, traffic});
+      const image = request.image;
+      current = await guarded(deps, claimed, state, (resourceVersion) => cluster.deployImage(request.service, {resourceVersion, image, traffic}));
       if (!state.canary.revisionName) {
         current = await resolveCanary(deps, current, state, signal);
         state = readState(current)!;
@@ -251,9 +252,10 @@ async function stopped(deps: RolloutDeps, svc: ServiceSnapshot, state: RolloutSt
   });
 }
 
+/** After conflicts: someone else's doing when the rollout is no longer ours, else roll back (ours). */
 async function externalStop(deps: RolloutDeps, service: string, state: RolloutState): Promise<Stop> {
   const fresh = await deps.cluster.getService(service);
-  return ownershipLost(fresh, state, deps.owner) ?? new Stop('external', `${service} was changed by someone else during the rollout`);
+  return ownershipLost(fresh, state, deps.owner) ?? new Stop('timeout', `${service} kept changing under the rollout (write conflicts)`);
 }
 
 /** Write the prior split back (guarded, retried on conflict) and fail with what went wrong. */
@@ -382,9 +384,15 @@ async function tick(deps: RolloutDeps, service: string, deadline: number, signal
 }
 
 /** Write state + traffic guarded by the version we last read; a conflict means someone else acted. */
-async function guardedWrite(deps: RolloutDeps, svc: ServiceSnapshot, state: RolloutState, traffic: TrafficTarget[]): Promise<ServiceSnapshot> {
+function guardedWrite(deps: RolloutDeps, svc: ServiceSnapshot, state: RolloutState, traffic: TrafficTarget[]): Promise<ServiceSnapshot> {
+  const annotations = {[rolloutAnnotation]: serializeState(state)};
+  return guarded(deps, svc, state, (resourceVersion) => deps.cluster.writeService(svc.name, {resourceVersion, traffic, annotations}));
+}
+
+/** A write guarded by resourceVersion, retried on a fresh read while the rollout is still ours. */
+async function guarded(deps: RolloutDeps, svc: ServiceSnapshot, state: RolloutState, write: (resourceVersion: string) => Promise<ServiceSnapshot>): Promise<ServiceSnapshot> {
   try {
-    return await deps.cluster.writeService(svc.name, {resourceVersion: svc.resourceVersion, traffic, annotations: {[rolloutAnnotation]: serializeState(state)}});
+    return await write(svc.resourceVersion);
   } catch (e) {
     if (!(isFnError(e) && e.code === conflictCode)) throw e;
     // The controller's status updates bump resourceVersion too: re-read and retry while the rollout is
@@ -394,7 +402,7 @@ async function guardedWrite(deps: RolloutDeps, svc: ServiceSnapshot, state: Roll
       const lost = ownershipLost(fresh, state, deps.owner);
       if (lost) throw lost;
       try {
-        return await deps.cluster.writeService(svc.name, {resourceVersion: fresh.resourceVersion, traffic, annotations: {[rolloutAnnotation]: serializeState(state)}});
+        return await write(fresh.resourceVersion);
       } catch (retryError) {
         if (!(isFnError(retryError) && retryError.code === conflictCode) || attempt >= 4) throw retryError;
       }
