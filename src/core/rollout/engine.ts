@@ -205,7 +205,7 @@ async function drive(deps: RolloutDeps, svc: ServiceSnapshot, state: RolloutStat
       if (signal.aborted) throw interrupted();
       const record: GateRecord = {...gateSummary(gate), step: i, at: new Date(deps.clock.now()).toISOString()};
       emit(deps, svc.name, {event: 'gate', step: i + 1, percent, ...gateSummary(gate), sampleErrors: gate.sampleErrors});
-      if (!gate.passed) throw new Stop('gate', `health gate before step ${i + 1}/${steps.length} (${percent}%) failed: ${gate.failures.join('; ')}`, gate);
+      if (!gate.passed) throw new Stop('gate', `health gate failed: ${gate.failures.join('; ')}`, gate);
 
       state = {...state, step: i, lastGate: record, updatedAt: new Date(deps.clock.now()).toISOString()};
       const traffic = blockAt(state, percent, svc);
