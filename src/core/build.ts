@@ -57,8 +57,6 @@ export interface PreparedBuild {
   context: BuildContext;
   /** Build args that decide the image (hashed). */
   buildArgs: Record<string, string>;
-  /** Build args and labels that describe it (source, revision, time: not hashed). */
-  ociArgs: Record<string, string>;
   pullImages: string[];
   platform?: string;
   inputsHash: string;
@@ -85,10 +83,7 @@ export async function prepareBuild(dir: string, config: FunctionConfig, options:
     throw new FnError('INVALID_PLATFORM', 'usage', `--platform "${platform}" is not OS/ARCH[/VARIANT]`, {suggestion: 'e.g. --platform linux/amd64 or linux/arm64'});
   }
   const buildArgs = {...config.build?.buildArgs, ...options.buildArgs};
-  const source = await sourceInfo(dir);
-  const created = new Date().toISOString();
   let context: BuildContext;
-  let ociArgs: Record<string, string>;
   let pullImages: string[];
   if (plan.kind === 'generated') {
     // fn owns .fn-invoker/ in a generated build: the user's copy (from `fn dockerfile`) is replaced.
@@ -102,25 +97,27 @@ export async function prepareBuild(dir: string, config: FunctionConfig, options:
       dockerfile: `${INVOKER_DIR}/Dockerfile`,
     };
     buildArgs.TEMPLATE ??= config.template ?? 'http';
-    ociArgs = {SOURCE: source.source ?? '', REVISION: source.revision ?? '', CREATED: created};
     pullImages = [plan.baseImage, ...(plan.builderImage ? [plan.builderImage] : [])];
   } else {
     context = {sources: [{root: dir, prefix: '', files: await listContextFiles(dir)}], generated: [], dockerfile: plan.relativePath};
-    ociArgs = {};
     pullImages = fromImages(await readFile(plan.path, 'utf8'));
   }
   const inputsHash = await hashBuildInputs(context, {buildArgs, platform: platform ?? ''});
-  return {image, plan, context, buildArgs, ociArgs, pullImages, platform, inputsHash};
+  return {image, plan, context, buildArgs, pullImages, platform, inputsHash};
 }
 
-/** OCI labels for a project Dockerfile (a generated one sets them from build args). */
-function ociLabels(prepared: PreparedBuild): Record<string, string> | undefined {
-  if (prepared.plan.kind === 'generated') return undefined;
-  const info = {source: prepared.ociArgs.SOURCE, revision: prepared.ociArgs.REVISION};
-  const labels: Record<string, string> = {'org.opencontainers.image.created': new Date().toISOString()};
-  if (info.source) labels['org.opencontainers.image.source'] = info.source;
-  if (info.revision) labels['org.opencontainers.image.revision'] = info.revision;
-  return labels;
+/**
+ * OCI labels (source URL, commit, build time; not part of the inputs hash): build args for fn's
+ * Dockerfile, which declares them; image labels for a project's own Dockerfile.
+ */
+async function ociMetadata(dir: string, prepared: PreparedBuild): Promise<{buildArgs: Record<string, string>; labels?: Record<string, string>}> {
+  const {source, revision} = await sourceInfo(dir);
+  const created = new Date().toISOString();
+  if (prepared.plan.kind === 'generated') return {buildArgs: {SOURCE: source ?? '', REVISION: revision ?? '', CREATED: created}};
+  const labels: Record<string, string> = {'org.opencontainers.image.created': created};
+  if (source) labels['org.opencontainers.image.source'] = source;
+  if (revision) labels['org.opencontainers.image.revision'] = revision;
+  return {buildArgs: {}, labels};
 }
 
 export interface BuildAdapters {
@@ -155,12 +152,13 @@ export async function buildAndPush(
   } else {
     const what = plan.kind === 'generated' ? `fn's ${config.runtime} Dockerfile on ${plan.baseImage}` : plan.relativePath;
     progress.step(`Building ${image} (${what})`);
+    const oci = await ociMetadata(dir, prepared);
     const result = await adapters.builder.build(
       {
         context: prepared.context,
         image,
-        buildArgs: {...prepared.buildArgs, ...prepared.ociArgs},
-        labels: ociLabels(prepared),
+        buildArgs: {...prepared.buildArgs, ...oci.buildArgs},
+        labels: oci.labels,
         platform: prepared.platform,
         noCache: options.noCache,
         network: options.network,
