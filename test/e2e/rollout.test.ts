@@ -291,6 +291,19 @@ describe('fn rollout on the local control plane', () => {
     expect(routed(fn)).toEqual([`${events.at(-1).canary} 100%`]);
   }, 120_000);
 
+  test('--check-cmd gates on a command\'s exit code, with the step in its environment', async () => {
+    const v1 = await deploy('commanded', 'c5');
+    const dir = await functionDir('commanded');
+    const check = 'echo "checking $FN_ROLLOUT_REVISION at $FN_ROLLOUT_PERCENT%"; test "$FN_ROLLOUT_PERCENT" -lt 50';
+    const args = ['rollout', 'commanded', '-n', ns, '--path', dir, '--image', image('d6'), '--check-cmd', check, '--steps', '10,50,100', '--interval', '1s', '--json'];
+    const result = await runFn(args, {env});
+    expectExit(result, 13);
+    const events = lines(result.stdout);
+    expect(events.filter((e) => e.event === 'gate').map((e) => e.passed)).toEqual([true, false]);
+    expect(events.at(-1).error.message).toMatch(/--check-cmd exited 1: checking commanded-\w+ at 50%/);
+    expect(routed(await settled('commanded'))).toEqual([`${v1} 100%`]);
+  }, 120_000);
+
   test('Ctrl-C rolls back', async () => {
     const v1 = await deploy('interrupted', 'a3');
     const server = await checkServer();
