@@ -66,6 +66,14 @@ export class TestCluster {
     }
   }
 
+  /** A merge patch by another field manager (as `kubectl edit` or another tool would write). */
+  async mergePatch(plural: string, namespace: string, name: string, body: object, fieldManager: string): Promise<KObject> {
+    return (await this.custom.patchNamespacedCustomObject(
+      {group: 'serving.knative.dev', version: 'v1', namespace, plural, name, body, fieldManager},
+      k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
+    )) as KObject;
+  }
+
   async list(plural: string, namespace: string, labelSelector?: string): Promise<KObject[]> {
     const list = (await this.custom.listNamespacedCustomObject({group: 'serving.knative.dev', version: 'v1', namespace, plural, labelSelector})) as {items: KObject[]};
     return list.items;
