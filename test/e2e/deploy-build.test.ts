@@ -1,0 +1,40 @@
+// The full path with the real Docker engine and registry (test/env/docker-up.sh) and the real
+// control plane (test/cluster/up.sh): init → fn deploy builds, pushes and deploys the digest.
+import {afterAll, beforeAll, expect, test} from '@jest/globals';
+import {appendFile, mkdtemp, readFile} from 'node:fs/promises';
+import {tmpdir} from 'node:os';
+import {join} from 'node:path';
+import {runFn, runFnJson} from '../support/cli.js';
+import {dockerTestEnv, testImages} from '../support/docker-env.js';
+import {clusterEnv, TestCluster} from '../support/knative-env.js';
+
+const TIMEOUT = 600_000;
+const cluster = new TestCluster();
+let ns: string;
+
+beforeAll(async () => {
+  ns = await cluster.namespace('fn-build');
+});
+afterAll(() => cluster.cleanup());
+
+test('init → build → push → deploy: the revision runs the pushed digest', async () => {
+  const docker = dockerTestEnv();
+  const images = testImages('node');
+  const dir = join(await mkdtemp(join(tmpdir(), 'fn-build-deploy-')), 'shipit');
+  expect((await runFn(['init', dir, '--runtime', 'node'])).exitCode).toBe(0);
+  await appendFile(join(dir, 'fn.yaml'), `registry: ${docker.FN_TEST_REGISTRY}/e2e\nbuild:\n  baseImage: ${images.base}\n  builderImage: ${images.builder}\n`);
+  const env = clusterEnv({DOCKER_HOST: docker.DOCKER_HOST, NODE_EXTRA_CA_CERTS: docker.NODE_EXTRA_CA_CERTS});
+
+  const r = await runFnJson(['deploy', '--path', dir, '-n', ns], {env});
+  expect(r.exitCode).toBe(0);
+  const record = JSON.parse(await readFile(join(dir, '.fn', 'build.json'), 'utf8'));
+  expect(record.reference).toMatch(new RegExp(`^${docker.FN_TEST_REGISTRY.replace('.', '\\.')}/e2e/shipit@sha256:[0-9a-f]{64}$`));
+  expect(r.json).toMatchObject({service: 'shipit', image: record.reference, ready: true, newRevision: true});
+  const revision = await cluster.get('revisions', ns, r.json.revision);
+  expect(revision?.spec.containers[0].image).toBe(record.reference);
+
+  // Nothing changed: the build is skipped and no new revision is made.
+  const again = await runFnJson(['deploy', '--path', dir, '-n', ns], {env});
+  expect(again.exitCode).toBe(0);
+  expect(again.json).toMatchObject({revision: r.json.revision, newRevision: false});
+}, TIMEOUT);
