@@ -60,7 +60,7 @@ export class ContainerRunner implements Runner {
         },
       });
     } catch (e) {
-      throw new FnError('CONTAINER_CREATE_FAILED', 'unexpected', `cannot create a container from ${request.image}: ${engineMessage(e)}`, {
+      throw new FnError('CONTAINER_CREATE_FAILED', 'usage', `cannot create a container from ${request.image}: ${engineMessage(e)}`, {
         suggestion: /network/i.test(engineMessage(e)) ? 'pass --network with a network the engine has (`docker network ls`)' : 'check the image with `docker image inspect`',
       });
     }
@@ -75,7 +75,7 @@ export class ContainerRunner implements Runner {
       await container.start();
     } catch (e) {
       await container.remove({force: true}).catch(() => {});
-      throw new FnError('CONTAINER_START_FAILED', 'unexpected', `cannot start ${request.config.name}: ${engineMessage(e)}`, {
+      throw new FnError('CONTAINER_START_FAILED', 'notReady', `cannot start ${request.config.name}: ${engineMessage(e)}`, {
         suggestion: /address already in use|port is already allocated/i.test(engineMessage(e)) ? 'choose another --port' : 'see the message above',
       });
     }

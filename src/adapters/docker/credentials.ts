@@ -73,7 +73,7 @@ interface HelperRun {
 /** Runs a helper with `input` on stdin (node:child_process: the helper is one small call). */
 function runHelper(program: string, args: string[], input: string, timeoutMs = 30_000): Promise<HelperRun> {
   return new Promise((resolve) => {
-    const child = spawn(program, args, {stdio: ['pipe', 'pipe', 'pipe']});
+    const child = spawn(program, args, {stdio: ['pipe', 'pipe', 'pipe'], env: process.env});
     // Our own timer (unref'd, cleared): spawn's `timeout` would keep fn alive after a missing helper.
     const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
     timer.unref();
@@ -152,12 +152,24 @@ export async function credentialsFor(registry: string, config?: DockerConfig): P
   return fromAuths(cfg, registry);
 }
 
-/** X-Registry-Config for a build: credentials for each registry its FROM images come from. */
+/** Where a registry's credentials come from, for messages: a helper or the auths of config.json. */
+export function credentialOrigin(registry: string, config: DockerConfig): string {
+  const file = dockerConfigPath();
+  const helper = Object.entries(config.credHelpers ?? {}).find(([key]) => registryHost(key) === registry)?.[1];
+  if (helper) return `docker-credential-${helper} (credHelpers in ${file})`;
+  if (config.credsStore) return `docker-credential-${config.credsStore} (credsStore in ${file})`;
+  return `auths in ${file}`;
+}
+
+/**
+ * X-Registry-Config for a build: credentials for each registry its FROM images come from. A helper
+ * that fails here is skipped: public base images need none, and a private one fails with its own error.
+ */
 export async function registryConfigFor(registries: string[]): Promise<Record<string, {username: string; password: string}>> {
   const cfg = await readDockerConfig();
   const out: Record<string, {username: string; password: string}> = {};
   for (const registry of new Set(registries)) {
-    const auth = await credentialsFor(registry, cfg);
+    const auth = await credentialsFor(registry, cfg).catch(() => undefined);
     if (auth?.username !== undefined && auth.password !== undefined) out[serverAddress(registry)] = {username: auth.username, password: auth.password};
   }
   return out;

@@ -4,7 +4,7 @@ import type Docker from 'dockerode';
 import {FnError} from '../../core/errors.js';
 import {digestReference, parseImageRef} from '../../core/image-ref.js';
 import type {Progress, PushResult, Pusher} from '../../core/ports.js';
-import {credentialsFor, dockerConfigPath, readDockerConfig, type RegistryAuth} from './credentials.js';
+import {credentialOrigin, credentialsFor, readDockerConfig, type RegistryAuth} from './credentials.js';
 import {connectEngine, engineMessage} from './engine.js';
 
 interface PushEvent {
@@ -25,15 +25,6 @@ function redact(text: string, auth?: RegistryAuth): string {
   let out = text;
   for (const secret of [auth?.password, auth?.identitytoken]) if (secret) out = out.split(secret).join('***');
   return out;
-}
-
-async function credentialSource(registry: string): Promise<string> {
-  const config = await readDockerConfig();
-  const file = dockerConfigPath();
-  const helper = Object.entries(config.credHelpers ?? {}).find(([key]) => key.replace(/^[a-z]+:\/\//i, '').replace(/\/.*$/, '') === registry)?.[1];
-  if (helper) return `docker-credential-${helper} (credHelpers in ${file})`;
-  if (config.credsStore) return `docker-credential-${config.credsStore} (credsStore in ${file})`;
-  return `auths in ${file}`;
 }
 
 export class DockerPusher implements Pusher {
@@ -91,7 +82,7 @@ async function pushError(message: string, registry: string, image: string, auth?
     });
   }
   if (UNAUTHORIZED.test(message)) {
-    const source = await credentialSource(registry);
+    const source = credentialOrigin(registry, await readDockerConfig());
     const who = auth ? `the credentials for ${auth.username ? `user "${auth.username}"` : 'a token'} from ${source}` : `anonymous access (no credentials for ${registry} in ${source})`;
     return new FnError('REGISTRY_AUTH_FAILED', 'registry', `registry ${registry} refused ${who}: ${message}`, {
       suggestion: `log in again: docker login ${registry}`,
