@@ -17,7 +17,9 @@
  *    public/private load balancer domainInternal.
  *  - Deployment status of revision Deployments (apps/v1, label serving.knative.dev/revision),
  *    normally written by the deployment controller: 1/1 ready replicas, Available and
- *    Progressing = True. (Not strictly needed for readiness; it is what carries failures.)
+ *    Progressing = True. (Not needed for readiness: the PA status suffices. It is what carries
+ *    a failure reason into the Revision; a PA Ready=False alone makes Knative report
+ *    ProgressDeadlineExceeded "Initial scale was never achieved" instead.)
  *
  * Not stubbed because Knative's controller does not need them for Ready: ServerlessServices
  * (created only by the autoscaler) and Certificates (only with auto-TLS / external-domain-tls,
@@ -36,8 +38,10 @@
  *   revision reconciler turns this into
  *     Revision  ResourcesAvailable=False, Ready=False  reason/message as given
  *   and the Configuration/Service report the failed latest revision as Knative does
- *   (ConfigurationsReady/Ready=False, reason RevisionFailed, message naming the revision).
- *   Removing the annotation (only possible on an existing Revision object) heals it.
+ *   (ConfigurationsReady=False, reason RevisionFailed, message naming the revision; Ready=False).
+ *   The knob is read from the Revision (watched) or, before the Revision is seen, from the copy
+ *   Knative puts on the PodAutoscaler/Deployment. Annotating an existing Revision fails it;
+ *   removing the annotation (`kubectl annotate revision NAME fn.test/fail-`) heals it.
  *
  * Run: KUBECONFIG=... node --import tsx test/cluster/data-plane-stubs.ts   (up.sh does this)
  */

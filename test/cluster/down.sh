@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # Stops the local Kubernetes + Knative control plane started by test/cluster/up.sh.
-# Idempotent: stops every process group recorded in $FN_TESTENV_DIR/pids (reverse start
-# order, SIGTERM then SIGKILL after 5s), removes the etcd data on tmpfs, the PKI,
-# kubeconfig and env files. Logs of the last run stay in $FN_TESTENV_DIR/logs.
+# Idempotent: stops every process group recorded in $FN_TESTENV_DIR/pids (apiserver clients,
+# then kube-apiserver, then etcd; SIGTERM, then SIGKILL after a grace period), removes the
+# etcd data on tmpfs, the kubeconfig and env files. Logs of the last run and the PKI (reused
+# by the next up.sh) stay in $FN_TESTENV_DIR.
 set -euo pipefail
 
 STATE=${FN_TESTENV_DIR:-/tmp/fn-testenv}
 PIDS=$STATE/pids
-COMPONENTS=(data-plane-stubs knative-controller knative-webhook kube-controller-manager kube-apiserver etcd)
 
 log() { printf '[fn-testenv %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 
@@ -16,36 +16,60 @@ exec 8>"$STATE/.down.lock"
 flock 8
 
 # Process groups still having a live member.
-group_alive() { pgrep -g "$1" >/dev/null 2>&1; }
+group_alive() { kill -0 -- "-$1" 2>/dev/null; }
 
-stop() {
-  local name=$1 f=$PIDS/$1.pid pid
-  [[ -f $f ]] || return 0
+# pid of a recorded component if its process group is still ours and alive.
+recorded_group() {
+  local f=$PIDS/$1.pid pid
+  [[ -f $f ]] || return 1
   pid=$(cat "$f")
-  # Each component was started with setsid, so its pid is also its process-group id.
-  # Only signal the group if that pid still is the session leader we started (pid reuse).
-  if [[ $pid =~ ^[0-9]+$ ]] && group_alive "$pid" && [[ $(ps -o sid= -p "$pid" 2>/dev/null | tr -d ' ') == "$pid" || ! -e /proc/$pid ]]; then
-    log "stopping $name (process group $pid)"
-    kill -TERM -- "-$pid" 2>/dev/null || true
-    local i
-    for ((i = 0; i < 50; i++)); do group_alive "$pid" || break; sleep 0.1; done
+  [[ $pid =~ ^[0-9]+$ ]] && group_alive "$pid" || return 1
+  # Each component was started with setsid: its pid is its session and process-group id.
+  # Guard against pid reuse: the leader, if it still exists, must still lead its session.
+  if [[ -e /proc/$pid ]] && [[ $(ps -o sid= -p "$pid" 2>/dev/null | tr -d ' ') != "$pid" ]]; then return 1; fi
+  echo "$pid"
+}
+
+# stop GRACE_SECONDS NAME...: SIGTERM the groups together, SIGKILL what is left after the grace.
+stop() {
+  local grace=$1 name pid i left; shift
+  local pids=()
+  for name in "$@"; do
+    if pid=$(recorded_group "$name"); then
+      log "stopping $name (process group $pid)"
+      kill -TERM -- "-$pid" 2>/dev/null || true
+      pids+=("$pid")
+    fi
+  done
+  for ((i = 0; i < grace * 10; i++)); do
+    left=0
+    for pid in "${pids[@]}"; do group_alive "$pid" && left=1; done
+    ((left)) || break
+    sleep 0.1
+  done
+  for pid in "${pids[@]}"; do
     if group_alive "$pid"; then
-      log "$name did not stop after 5s; killing"
+      log "process group $pid still running after ${grace}s; killing"
       kill -KILL -- "-$pid" 2>/dev/null || true
       for ((i = 0; i < 50; i++)); do group_alive "$pid" || break; sleep 0.1; done
     fi
-  fi
-  rm -f "$f"
+  done
+  for name in "$@"; do rm -f "$PIDS/$name.pid"; done
 }
 
-for c in "${COMPONENTS[@]}"; do stop "$c"; done
+# Clients of the apiserver first, then the apiserver, then etcd. Short grace periods: nothing
+# here holds state worth a graceful stop (etcd's data is deleted below), and the Knative webhook
+# and kube-apiserver drain connections on SIGTERM for longer than a test run wants to wait.
+stop 2 data-plane-stubs knative-controller knative-webhook kube-controller-manager
+stop 3 kube-apiserver
+stop 3 etcd
 # Anything else recorded there (e.g. from a newer up.sh).
-for f in "$PIDS"/*.pid; do [[ -e $f ]] && stop "$(basename "$f" .pid)"; done
+for f in "$PIDS"/*.pid; do [[ -e $f ]] && stop 5 "$(basename "$f" .pid)"; done
 
 if [[ -f $STATE/etcd-data-dir ]]; then
   d=$(cat "$STATE/etcd-data-dir")
   case $d in /dev/shm/* | /run/* | /tmp/*) rm -rf "$d" ;; *) log "not removing unexpected etcd data dir $d" ;; esac
   rm -f "$STATE/etcd-data-dir"
 fi
-rm -rf "$STATE/pki" "$PIDS" "$STATE/kubeconfig" "$STATE/env" "$STATE/probe-ksvc.yaml"
+rm -rf "$PIDS" "$STATE/kubeconfig" "$STATE/env" "$STATE/probe-ksvc.yaml"
 log "stopped (logs kept in $STATE/logs)"

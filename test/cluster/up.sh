@@ -59,7 +59,9 @@ ensure_packages() {
   command -v openssl >/dev/null || missing+=(openssl)
   command -v jq >/dev/null || missing+=(jq)
   command -v curl >/dev/null || missing+=(curl)
-  command -v setsid >/dev/null || missing+=(util-linux)
+  command -v setsid >/dev/null && command -v flock >/dev/null || missing+=(util-linux)
+  command -v ss >/dev/null || missing+=(iproute2)
+  command -v pgrep >/dev/null || missing+=(procps)
   if ((${#missing[@]})); then
     log "installing ${missing[*]}"
     [[ $(id -u) == 0 ]] || die "need root to apt-get install ${missing[*]}"
@@ -68,7 +70,7 @@ ensure_packages() {
     if [[ ! -e $prc ]]; then printf '#!/bin/sh\nexit 101\n' >$prc; chmod +x $prc; created_prc=1; fi
     DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
-    ((created_prc)) && rm -f $prc
+    if ((created_prc)); then rm -f $prc; fi
   fi
   # If the Debian package started etcd as a service anyway, stop and disable it
   # (ours runs on other ports, but a stray etcd wastes a core on a 2-core box).
@@ -267,7 +269,8 @@ start() {
 
 # ---------------------------------------------------------------- pki
 make_pki() {
-  [[ -f $PKI/.complete ]] && return 0
+  # Kept across down/up (saves seconds); remade when the service range (a SAN) changes.
+  [[ -f $PKI/.complete && $(cat "$PKI/.complete") == "$SERVICE_CIDR" ]] && return 0
   rm -rf "$PKI"; mkdir -p "$PKI"; cd "$PKI"
   openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.crt -days 3650 \
     -subj "/CN=fn-testenv-ca" 2>/dev/null
@@ -289,7 +292,7 @@ X
   openssl rsa -in sa.key -pubout -out sa.pub 2>/dev/null
   rm -f ./*.csr
   chmod 600 ./*.key
-  touch .complete
+  echo "$SERVICE_CIDR" >.complete
   cd - >/dev/null
 }
 
@@ -321,41 +324,39 @@ X
 
 # ---------------------------------------------------------------- knative objects
 apply_knative() {
-  kubectl apply -f "$MANIFESTS/100-namespace.yaml" >/dev/null
-  kubectl apply -f "$MANIFESTS/crds/" >/dev/null
+  kubectl apply -f "$MANIFESTS/100-namespace.yaml" -f "$MANIFESTS/crds/" >/dev/null
   kubectl wait --for condition=established --timeout=60s -f "$MANIFESTS/crds/" >/dev/null
-  kubectl apply -f "$MANIFESTS/configmaps/" >/dev/null
-  kubectl -n knative-serving patch configmap config-deployment --type merge \
-    -p "{\"data\":{\"queue-sidecar-image\":\"$QUEUE_IMAGE\",\"progress-deadline\":\"600s\"}}" >/dev/null
-  kubectl -n knative-serving patch configmap config-domain --type merge \
-    -p "{\"data\":{\"$DOMAIN\":\"\"}}" >/dev/null
-  kubectl -n knative-serving patch configmap config-observability --type merge \
-    -p '{"data":{"metrics.backend-destination":"none","metrics.request-metrics-backend-destination":"none","profiling.enable":"false"}}' >/dev/null
-  kubectl -n knative-serving patch configmap config-leader-election --type merge \
-    -p '{"data":{"lease-duration":"15s","renew-deadline":"10s","retry-period":"2s"}}' >/dev/null
-  # kube-apiserver resolves an ExternalName Service to https://<externalName>:<port>, so this
-  # makes it call the webhook process on localhost (no ClusterIP routing here). TLS is still
-  # verified for webhook.knative-serving.svc, which the webhook's self-signed cert covers.
-  kubectl apply -f - >/dev/null <<X
-apiVersion: v1
-kind: Service
-metadata:
-  name: webhook
-  namespace: knative-serving
-  labels: {app.kubernetes.io/component: webhook, app.kubernetes.io/name: knative-serving}
-spec:
-  type: ExternalName
-  externalName: localhost
-  ports:
-  - {name: https-webhook, port: $WEBHOOK_PORT, targetPort: $WEBHOOK_PORT}
-X
-  local f
-  for f in "$MANIFESTS"/webhooks/*.yaml; do
-    kubectl create --dry-run=client -o json -f "$f" |
-      jq --argjson p "$WEBHOOK_PORT" \
-        'walk(if type == "object" and (.clientConfig.service? != null) then .clientConfig.service.port = $p else . end)' |
-      kubectl apply -f - >/dev/null
-  done
+  # ConfigMaps, the webhook-certs Secret (empty; the webhook fills it), the webhook Service and
+  # the webhook configurations, adjusted for this environment, in one apply:
+  # - config-deployment: a queue-proxy image is required; nothing ever pulls it.
+  # - config-domain: $DOMAIN as the default domain.
+  # - config-observability: no metrics/profiling servers (they would all want :9090/:8008).
+  # - config-leader-election: short leases (one replica each; restarts re-acquire fast).
+  # - config-logging: the webhook logs every admission request at info; keep it to warnings.
+  # - webhook configurations: port $WEBHOOK_PORT (kube-apiserver dials the ExternalName target
+  #   on the clientConfig's service port, default 443).
+  # - Service webhook of type ExternalName -> localhost: kube-apiserver resolves it to
+  #   https://localhost:$WEBHOOK_PORT (no ClusterIP routing here) and still verifies TLS for
+  #   webhook.knative-serving.svc, which the webhook's self-signed certificate covers.
+  kubectl create --dry-run=client -o json -f "$MANIFESTS/configmaps/" -f "$MANIFESTS/webhooks/" |
+    jq -s --arg queue "$QUEUE_IMAGE" --arg domain "$DOMAIN" --argjson port "$WEBHOOK_PORT" '
+      def cm($name; f): if .kind == "ConfigMap" and .metadata.name == $name then .data = ((.data // {}) | f) else . end;
+      [.[] | if .kind == "List" then .items[] else . end]
+      | map(
+          cm("config-deployment"; .["queue-sidecar-image"] = $queue)
+          | cm("config-domain"; .[$domain] = "")
+          | cm("config-observability"; . + {"metrics.backend-destination": "none",
+              "metrics.request-metrics-backend-destination": "none", "profiling.enable": "false"})
+          | cm("config-leader-election"; . + {"lease-duration": "15s", "renew-deadline": "10s", "retry-period": "2s"})
+          | cm("config-logging"; . + {"loglevel.webhook": "warn"})
+          | walk(if type == "object" and (.clientConfig.service? != null) then .clientConfig.service.port = $port else . end))
+      | . + [{apiVersion: "v1", kind: "Service",
+              metadata: {name: "webhook", namespace: "knative-serving",
+                         labels: {"app.kubernetes.io/component": "webhook", "app.kubernetes.io/name": "knative-serving"}},
+              spec: {type: "ExternalName", externalName: "localhost",
+                     ports: [{name: "https-webhook", port: $port, targetPort: $port}]}}]
+      | {apiVersion: "v1", kind: "List", items: .}' |
+    kubectl apply -f - >/dev/null
 }
 
 KNATIVE_ENV=(SYSTEM_NAMESPACE=knative-serving METRICS_DOMAIN=knative.dev/internal/serving
@@ -438,13 +439,19 @@ main() {
     --allow-privileged=true --profiling=false --enable-priority-and-fairness=false
   wait_for "kube-apiserver /readyz" 90 kube-apiserver bash -c "[[ \$(curl -s --max-time 2 --cacert '$PKI/ca.crt' --cert '$PKI/admin.crt' --key '$PKI/admin.key' https://127.0.0.1:$APISERVER_PORT/readyz) == ok ]]"
 
+  # The stubs first: Node takes a few seconds to load them, which overlaps the applies below
+  # (until the CRDs exist they just retry).
+  log "starting data-plane stubs (data-plane-stubs.ts)"
+  (cd "$REPO" && start data-plane-stubs env KUBECONFIG="$KUBECONFIG_FILE" node --import tsx "$HERE/data-plane-stubs.ts")
+  log "applying Knative Serving $SERVING_VERSION CRDs, ConfigMaps and webhook configurations"
+  apply_knative
+
+  # After the CRDs: the garbage collector then knows Knative's kinds from its first discovery
+  # (otherwise cascading deletes of Revision-owned objects wait for its 30s rediscovery).
   log "starting kube-controller-manager (garbagecollector, namespace)"
   start kube-controller-manager "$BIN/kube-controller-manager" \
     --kubeconfig "$KUBECONFIG_FILE" --controllers garbagecollector,namespace \
     --leader-elect=false --secure-port 0 --use-service-account-credentials=false
-
-  log "applying Knative Serving $SERVING_VERSION CRDs, ConfigMaps and webhook configurations"
-  apply_knative
 
   log "starting Knative webhook on :$WEBHOOK_PORT"
   start knative-webhook env "${KNATIVE_ENV[@]}" POD_NAME=fn-testenv-webhook WEBHOOK_NAME=webhook WEBHOOK_PORT="$WEBHOOK_PORT" \
@@ -452,8 +459,6 @@ main() {
   log "starting Knative controller (health on :$CONTROLLER_HEALTH_PORT)"
   start knative-controller env "${KNATIVE_ENV[@]}" POD_NAME=fn-testenv-controller PROFILING_PORT="$CONTROLLER_PROFILING_PORT" \
     "$BIN/controller" --kubeconfig "$KUBECONFIG_FILE"
-  log "starting data-plane stubs"
-  (cd "$REPO" && start data-plane-stubs env KUBECONFIG="$KUBECONFIG_FILE" node --import tsx "$HERE/data-plane-stubs.ts")
 
   wait_for "webhook configurations to carry a caBundle" 60 knative-webhook webhooks_have_cabundle
   wait_for "Knative controller health" 60 knative-controller \

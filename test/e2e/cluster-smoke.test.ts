@@ -188,4 +188,19 @@ describe('local Knative control plane', () => {
     expect(svc.status.latestCreatedRevisionName).toBe('broken-v1');
     expect(svc.status.latestReadyRevisionName).toBeUndefined();
   }, 120_000);
+
+  test('deleting a Service cascades to its Revisions (garbage collector)', async () => {
+    await custom.deleteNamespacedCustomObject({ ...SERVING, namespace: ns, plural: 'services', name: 'broken', propagationPolicy: 'Background' });
+    await waitFor('Revision broken-v1 to be garbage-collected', async () => {
+      try {
+        await getKsvcObj('revisions', 'broken-v1');
+        return undefined;
+      } catch (e: any) {
+        if (e?.code === 404) return true;
+        throw e;
+      }
+    });
+    // The other Service is untouched.
+    expect(condition(await getKsvcObj('services', 'hello'), 'Ready')?.status).toBe('True');
+  }, 90_000);
 });
