@@ -43,7 +43,9 @@ class BuildLog {
     }
     if (e.aux?.ID) this.imageId = e.aux.ID;
     if (e.status) {
-      // Pulling a FROM image: one line per layer state, detail only.
+      // Pulling a FROM image: said once; each layer's state is detail.
+      const from = e.status.match(/^Pulling from (.+)$/);
+      if (from) this.progress.info(`      pulling ${from[1]}${e.id ? `:${e.id}` : ''}`);
       this.pulling = true;
       if (!e.progress) this.progress.detail(`${e.id ? `${e.id}: ` : ''}${e.status}`);
       return;
