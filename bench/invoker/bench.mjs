@@ -11,9 +11,14 @@ import {fileURLToPath} from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..', '..');
-const ROUNDS = Number(process.env.ROUNDS ?? 3);
+const ROUNDS = Number(process.env.ROUNDS ?? 5);
+// With taskset, the server runs on the last CPU and wrk on the others, so that they do not fight over one.
+const cpus = (await import('node:os')).cpus().length;
+const taskset = cpus > 1 && spawnSync('taskset', ['-c', '0', 'true']).status === 0;
+const serverCpu = String(cpus - 1);
+const wrkCpus = cpus > 2 ? `0-${cpus - 2}` : '0';
 const WRK_SECONDS = Number(process.env.WRK_SECONDS ?? 5);
-const STARTUP_RUNS = Number(process.env.STARTUP_RUNS ?? 15);
+const STARTUP_RUNS = Number(process.env.STARTUP_RUNS ?? 21);
 const hello = join(here, 'hello');
 
 const targets = [
@@ -44,9 +49,10 @@ function getOnce(port) {
   });
 }
 
-async function start(target, port) {
+async function start(target, port, {pin = false} = {}) {
   const t0 = process.hrtime.bigint();
-  const child = spawn(process.execPath, target.argv, {
+  const [command, ...argv] = pin && taskset ? ['taskset', '-c', serverCpu, process.execPath, ...target.argv] : [process.execPath, ...target.argv];
+  const child = spawn(command, argv, {
     env: {...process.env, ...target.env, PORT: String(port), ...(target.portEnv ? {[target.portEnv]: String(port)} : {})},
     stdio: ['ignore', 'ignore', 'inherit'],
   });
@@ -64,7 +70,8 @@ async function stop({child, exited}) {
 }
 
 function wrk(port, seconds) {
-  const out = execFileSync('wrk', ['-t1', '-c32', `-d${seconds}s`, '--latency', `http://127.0.0.1:${port}/`], {encoding: 'utf8'});
+  const args = ['-t1', '-c32', `-d${seconds}s`, '--latency', `http://127.0.0.1:${port}/`];
+  const out = taskset ? execFileSync('taskset', ['-c', wrkCpus, 'wrk', ...args], {encoding: 'utf8'}) : execFileSync('wrk', args, {encoding: 'utf8'});
   const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1]);
   const p50 = /50%\s+([\d.]+\w+)/.exec(out)?.[1];
   const p99 = /99%\s+([\d.]+\w+)/.exec(out)?.[1];
@@ -77,6 +84,8 @@ const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
+
+const loadAtStart = (await import('node:os')).loadavg()[0].toFixed(1);
 
 // Start-up, alternating targets so that machine noise hits each alike.
 const startup = new Map(targets.map((t) => [t.name, []]));
@@ -94,7 +103,7 @@ for (let round = 0; round < ROUNDS; round++) {
   const order = targets.map((_, i) => targets[(i + round) % targets.length]);
   for (const target of order) {
     const port = await freePort();
-    const running = await start(target, port);
+    const running = await start(target, port, {pin: true});
     wrk(port, 1);
     throughput.get(target.name).push(wrk(port, WRK_SECONDS));
     await stop(running);
@@ -124,7 +133,7 @@ process.stdout.write(
     '## Node invoker: throughput and start-up',
     '',
     `Command: \`bash bench/invoker/run.sh\` (${wrkVersion.split(' ').slice(0, 2).join(' ')}, 1 thread, 32 connections, ${WRK_SECONDS} s per run after a 1 s warm-up, ${ROUNDS} rounds alternating the servers; start-up = spawn to first 200 answer, median of ${STARTUP_RUNS} runs, alternated).`,
-    `Machine: ${execFileSync('nproc', {encoding: 'utf8'}).trim()} cores, Node ${process.version}, load average at start ${(await import('node:os')).loadavg()[0].toFixed(1)}, ${new Date().toISOString().slice(0, 10)}. Function: returns the text "Hello world" (bench/invoker/hello/).`,
+    `Machine: ${cpus} cores${taskset ? ` (for throughput the server is pinned to CPU ${serverCpu} and wrk to ${wrkCpus})` : ''}, Node ${process.version}, load average ${loadAtStart} at start and ${(await import('node:os')).loadavg()[0].toFixed(1)} at the end (other work on the machine adds noise), ${new Date().toISOString().slice(0, 10)}. Function: returns the text "Hello world" (bench/invoker/hello/).`,
     '',
     ...lines,
     '',

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Benchmarks fn's Node invoker against a bare node:http server and faas-js-runtime (Knative func's Node
 # runtime): requests/s with wrk and process start → first answer. Prints a markdown table and replaces
-# the "invoker" section of bench/RESULTS.md. Takes about 2 minutes.
-# Knobs: ROUNDS (3), WRK_SECONDS (5), STARTUP_RUNS (15).
+# the "invoker" section of bench/RESULTS.md. Takes about 3 minutes.
+# Knobs: ROUNDS (5), WRK_SECONDS (5), STARTUP_RUNS (21).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"

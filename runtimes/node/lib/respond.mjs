@@ -71,5 +71,7 @@ export function sendError(res, error, where) {
     return;
   }
   for (const name of res.getHeaderNames()) res.removeHeader(name);
+  // After a 413 the rest of the body was not read: close the connection instead of draining it.
+  if (status === 413) res.shouldKeepAlive = false;
   sendJson(res, status, {error: message});
 }
