@@ -136,6 +136,9 @@ export async function buildAndPush(
 ): Promise<BuildOutcome> {
   const prepared = await prepareBuild(dir, config, options, adapters.runtimesDir);
   const {image, plan, inputsHash} = prepared;
+  if (plan.kind === 'project' && (options.baseImage || options.builderImage)) {
+    progress.warn(`--base-image / --builder-image are not used: ${plan.relativePath} names its own images`);
+  }
   const previous = await readBuildRecord(dir);
   const dockerfile = plan.kind === 'generated' ? 'generated' : plan.relativePath;
   const images = plan.kind === 'generated' ? {baseImage: plan.baseImage, builderImage: plan.builderImage} : {};
