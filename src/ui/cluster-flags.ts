@@ -2,11 +2,11 @@
 // namespace, which function (argument / --name, else fn.yaml of --path), and how long to wait.
 import {Flags} from '@oclif/core';
 import {existsSync} from 'node:fs';
-import {resolve} from 'node:path';
+import {readFile} from 'node:fs/promises';
+import {join, resolve} from 'node:path';
 import {FnError} from '../core/errors.js';
-import {functionPath, loadFunction, type FunctionConfig} from '../core/function.js';
 import {ROUTING_MODES} from '../core/function-schema.js';
-import {resolveFunctionRef} from '../core/function-target.js';
+import {parseFunctionIdentity, resolveFunctionRef, type FunctionIdentity} from '../core/function-target.js';
 import type {Deployer, FunctionRef} from '../core/ports.js';
 import {knative} from '../factory.js';
 
@@ -37,16 +37,17 @@ export function parseTimeout(value: string, flag = '--timeout'): number {
   return seconds;
 }
 
-/** fn.yaml of `path` if there is one (an invalid one is still an error). */
-export async function optionalFunction(path: string): Promise<FunctionConfig | undefined> {
-  const dir = resolve(path);
-  return existsSync(functionPath(dir)) ? loadFunction(dir) : undefined;
+/** Name, namespace and routing from fn.yaml of `path`, if there is one. */
+export async function optionalFunction(path: string): Promise<FunctionIdentity | undefined> {
+  // Not function.ts: it loads the schema validator, which these commands do not need.
+  const file = join(resolve(path), 'fn.yaml');
+  return existsSync(file) ? parseFunctionIdentity(await readFile(file, 'utf8'), file) : undefined;
 }
 
 export interface Connected {
   cluster: Deployer;
   ref: FunctionRef;
-  config?: FunctionConfig;
+  config?: FunctionIdentity;
   context: string;
 }
 

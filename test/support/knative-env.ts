@@ -26,7 +26,7 @@ export function clusterEnv(extra: Record<string, string> = {}): Record<string, s
 export interface KObject {
   apiVersion?: string;
   kind?: string;
-  metadata: {name: string; namespace?: string; resourceVersion?: string; generation?: number; labels?: Record<string, string>; annotations?: Record<string, string>; managedFields?: unknown[]};
+  metadata: {name: string; namespace?: string; uid?: string; resourceVersion?: string; generation?: number; labels?: Record<string, string>; annotations?: Record<string, string>; managedFields?: unknown[]};
   spec?: any;
   status?: any;
 }

@@ -6,7 +6,7 @@ import {KubeApiError} from '../../src/adapters/knative/kube-api-error.js';
 import {extractApplied} from '../../src/adapters/knative/managed-fields.js';
 import {FnError} from '../../src/core/errors.js';
 import type {FunctionConfig} from '../../src/core/function.js';
-import {resolveFunctionRef} from '../../src/core/function-target.js';
+import {parseFunctionIdentity, resolveFunctionRef} from '../../src/core/function-target.js';
 import type {DeployedFunction, RevisionInfo} from '../../src/core/ports.js';
 import {deployOutcome, newConditionLines, notReadyError, trafficOutcome} from '../../src/core/readiness.js';
 import {remoteUrl} from '../../src/core/remote-url.js';
@@ -66,6 +66,22 @@ describe('resolveFunctionRef (name resolution)', () => {
 
   test('an invalid name is refused with a fix', () => {
     expect(fnError(() => resolveFunctionRef({name: 'Hello_World'}, 'default')).suggestion).toContain('hello-world');
+  });
+});
+
+describe('parseFunctionIdentity (fn.yaml for commands that only find the function)', () => {
+  test('name, namespace and routing; other keys are not checked here', () => {
+    expect(parseFunctionIdentity('name: hello\nnamespace: team\ndeploy: {routing: route}\nscale: {min: oops}\n', 'fn.yaml')).toEqual({name: 'hello', namespace: 'team', deploy: {routing: 'route'}});
+  });
+  test.each([
+    ['runtime: node\n', 'name is required'],
+    ['name: Hello_World\n', 'is not a valid function name'],
+    ['name: hello\ndeploy: {routing: mesh}\n', 'deploy.routing must be one of: service, route'],
+    ['name: [unclosed\n', 'fn.yaml'],
+  ])('%j is refused (exit 2)', (text, message) => {
+    const e = fnError(() => parseFunctionIdentity(text, 'fn.yaml'));
+    expect(e.exitCode).toBe(2);
+    expect(e.message).toContain(message);
   });
 });
 
