@@ -34,7 +34,8 @@ func Run(cfg Config, fn http.Handler) int {
 		<-ctx.Done()
 		Logger.Printf("stopping: finishing in-flight requests")
 	}()
-	fmt.Printf("function listening on port %d (%s)\n", l.Addr().(*net.TCPAddr).Port, cfg.Template)
+	// Lifecycle lines go to stderr: stdout belongs to the function's own output.
+	fmt.Fprintf(os.Stderr, "function listening on port %d (%s)\n", l.Addr().(*net.TCPAddr).Port, cfg.Template)
 	if err := NewServer(cfg, fn).Serve(ctx, l); err != nil {
 		Logger.Printf("error: %v", err)
 		return 1

@@ -56,10 +56,11 @@ try {
   log.error(`cannot listen on port ${port}: ${e.message}`);
   process.exit(1);
 }
-log.info(`function listening on port ${running.port} (${template})`);
+// Lifecycle lines go to stderr: stdout belongs to the function's own log lines.
+process.stderr.write(`function listening on port ${running.port} (${template})\n`);
 
 const onSignal = (signal) => {
-  log.info(`${signal}: finishing in-flight requests`);
+  process.stderr.write(`${signal}: finishing in-flight requests\n`);
   running.stop().then((clean) => process.exit(clean ? 0 : 1));
 };
 process.once('SIGTERM', onSignal);

@@ -91,8 +91,7 @@ def main() -> None:
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
-    # Function log lines (logger "function") are INFO; say where we listen the same way.
-    print(f"function listening on port {server.server_address[1]} ({template})", flush=True)
+    print(f"function listening on port {server.server_address[1]} ({template})", file=sys.stderr, flush=True)
     server.serve_forever(poll_interval=0.2)
     server.server_close()  # waits for the in-flight requests' threads
     if fn.shutdown:
