@@ -3,10 +3,7 @@
 // HTTP on PORT (default 8080), as a plain HTTP function or a CloudEvents function (FN_TEMPLATE).
 // Environment: FN_ENTRY (module file, relative to the function folder), FN_MAX_BODY_BYTES (default
 // 10 MiB), FN_SHUTDOWN_TIMEOUT_SECONDS (default 30), FN_CE_SOURCE, FN_CE_RESPONSE_TYPE, FN_LOG_LEVEL.
-import {log} from './lib/context.mjs';
-import {createHttpHandler} from './lib/http-handler.mjs';
-import {loadFunction, resolveEntry} from './lib/load-function.mjs';
-import {startServer} from './lib/server.mjs';
+import {createHttpHandler, loadFunction, log, resolveEntry, startServer} from './lib/core.mjs';
 
 const env = process.env;
 

@@ -1,2 +1,5 @@
-// The benchmarked function, the same file for fn's invoker and for faas-js-runtime.
-module.exports = {handle: () => 'Hello world'};
+// The benchmarked function, the same file for fn's invoker and for faas-js-runtime (an ES module, like
+// the node templates).
+export function handle() {
+  return 'Hello world';
+}

@@ -8,10 +8,7 @@
 // for it.
 import {randomUUID} from 'node:crypto';
 import {basename} from 'node:path';
-import {readBody} from './body.mjs';
-import {Context} from './context.mjs';
-import {HttpError} from './errors.mjs';
-import {send, sendError} from './respond.mjs';
+import {Context, HttpError, readBody, send, sendError} from './core.mjs';
 
 export async function createCloudEventHandler(handle, {maxBodyBytes, functionDir = process.cwd(), env = process.env}) {
   const {CloudEvent, HTTP} = await import('cloudevents');
