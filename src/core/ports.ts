@@ -169,8 +169,11 @@ export interface Describer {
   get(ref: FunctionRef): Promise<DeployedFunction | undefined>;
   /** Functions in a namespace, or in all namespaces when namespace is undefined. */
   list(namespace: string | undefined): Promise<DeployedFunction[]>;
-  /** One paginated list of the function's Revisions (label selector). */
-  revisions(ref: FunctionRef): Promise<RevisionInfo[]>;
+  /**
+   * One paginated list of the function's Revisions (label selector), newest first. cached: served
+   * from the API server's watch cache — much faster for hundreds, and may lag by a moment.
+   */
+  revisions(ref: FunctionRef, options?: {cached?: boolean}): Promise<RevisionInfo[]>;
   revision(namespace: string, name: string): Promise<RevisionInfo | undefined>;
 }
 

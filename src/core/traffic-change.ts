@@ -39,8 +39,8 @@ export function notFound(ref: FunctionRef): FnError {
 }
 
 /** One Service (or Route+Configuration) read and one Revision list, side by side. */
-export async function readTrafficState(manager: TrafficManager, ref: FunctionRef): Promise<{fn: DeployedFunction; state: TrafficState}> {
-  const [fn, revisions] = await Promise.all([manager.get(ref), manager.revisions(ref)]);
+export async function readTrafficState(manager: TrafficManager, ref: FunctionRef, options: {cached?: boolean} = {}): Promise<{fn: DeployedFunction; state: TrafficState}> {
+  const [fn, revisions] = await Promise.all([manager.get(ref), manager.revisions(ref, options)]);
   if (!fn) throw notFound(ref);
   return {fn, state: {...fn, revisions}};
 }

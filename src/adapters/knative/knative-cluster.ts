@@ -197,8 +197,12 @@ export class KnativeCluster implements Deployer {
     );
   }
 
-  async revisions(ref: FunctionRef): Promise<RevisionInfo[]> {
-    const items = await this.listAll<KnativeRevision>('revisions', ref.namespace, {labelSelector: `${REVISION_LABELS.configuration}=${ref.name}`});
+  async revisions(ref: FunctionRef, options: {cached?: boolean} = {}): Promise<RevisionInfo[]> {
+    const items = await this.listAll<KnativeRevision>('revisions', ref.namespace, {
+      labelSelector: `${REVISION_LABELS.configuration}=${ref.name}`,
+      // resourceVersion 0: from the watch cache instead of a quorum read of etcd.
+      ...(options.cached ? {resourceVersion: '0'} : {}),
+    });
     return items.map(toRevisionInfo).sort(newestFirst);
   }
 
