@@ -207,7 +207,7 @@ describe.each(RUNTIMES)('%s invoker behaviour under fn run', (runtime) => {
 
       const tooBig = await fetch(fn.url, {method: 'POST', body: 'x'.repeat(4096), headers: {'content-type': 'text/plain'}});
       expect(tooBig.status).toBe(413);
-      expect((await tooBig.json()).error).toContain('1024');
+      expect(((await tooBig.json()) as {error: string}).error).toContain('1024');
       expect(await (await fetch(fn.url)).text()).toBe('fine');
 
       // SIGTERM only once the function has the request (the CLI takes a moment to start).
