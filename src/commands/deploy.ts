@@ -65,7 +65,7 @@ Exit codes: 2 bad flag or fn.yaml value, 3 fields owned by another manager (see 
     }
     if (!this.jsonEnabled()) {
       const state = result.ready ? 'ready' : 'applied (not waiting)';
-      this.log(`${result.routing === 'service' ? 'Service' : 'Configuration and Route'} ${result.service} in ${result.namespace}: revision ${result.revision ?? '?'} ${result.newRevision ? '' : '(unchanged) '}${state}`);
+      this.log(`${result.routing === 'service' ? 'Service' : 'Configuration and Route'} ${result.service} in ${result.namespace}: revision ${result.revision ?? '?'} ${result.newRevision ? '' : '(no new revision) '}${state}`);
       if (result.url) this.log(`URL:     ${result.url}`);
       for (const t of result.tags) this.log(`Tag ${t.tag}: ${t.url ?? '(URL once routed)'}${t.revision ? `  → ${t.revision}` : ''}`);
       this.log(`Traffic: ${describeTraffic(result.traffic)}`);

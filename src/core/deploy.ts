@@ -4,7 +4,7 @@
 import {FnError, isFnError} from './errors.js';
 import type {FunctionConfig, RoutingMode} from './function.js';
 import {buildManifests, MAX_NAMED_REVISION_FUNCTION_LENGTH, withLiveTemplate, withTraffic} from './manifests.js';
-import type {DeployedFunction, Deployer, Progress} from './ports.js';
+import type {DeployedFunction, Deployer, Progress, RevisionInfo} from './ports.js';
 import {deployOutcome, newConditionLines, notReadyError} from './readiness.js';
 import {deployTraffic, sameTraffic, type TrafficTarget} from './traffic.js';
 
@@ -38,7 +38,7 @@ export interface DeployResult {
   tags: TagUrl[];
   /** What Knative routes (status.traffic), or what was written when not waiting. */
   traffic: TrafficTarget[];
-  /** False when the template was already deployed: no new revision. */
+  /** False when no revision was created: the inputs are unchanged, or match an earlier revision (reused). */
   newRevision: boolean;
   ready: boolean;
   notes: string[];
@@ -63,8 +63,13 @@ export async function deploy(deployer: Deployer, request: DeployRequest, progres
   let applied: DeployedFunction | undefined;
   let before: DeployedFunction | undefined;
   let notes: string[] = [];
+  // Same inputs as an earlier revision (e.g. deploying v1 again after v2): Knative reuses it.
+  let existing: RevisionInfo | undefined;
   for (let attempt = 1; !applied; attempt++) {
-    before = await deployer.get({name: config.name, namespace});
+    [before, existing] = await Promise.all([
+      deployer.get({name: config.name, namespace}),
+      attempt === 1 && manifests.revisionName ? deployer.revision(namespace, manifests.revisionName) : existing,
+    ]);
     if (before && before.routing !== routing) {
       throw new FnError('ROUTING_MISMATCH', 'conflict', `${config.name} is deployed in namespace "${namespace}" with routing "${before.routing}", but this deploy uses "${routing}"`, {
         suggestion: `set deploy.routing: ${before.routing} in fn.yaml (or pass --routing ${before.routing}), or fn delete ${config.name} first`,
@@ -83,10 +88,13 @@ export async function deploy(deployer: Deployer, request: DeployRequest, progres
   }
   for (const note of notes) progress.info(note);
 
-  const newRevision = !before || !manifests.revisionName || before.template?.metadata.name !== manifests.revisionName;
+  const templateChanged = !before || !manifests.revisionName || before.template?.metadata.name !== manifests.revisionName;
+  const newRevision = templateChanged && !existing;
   const revision = manifests.revisionName ?? applied.latestCreatedRevisionName;
-  if (!newRevision) {
+  if (!templateChanged) {
     progress.step(sameTraffic(before!.traffic, applied.traffic) ? `${config.name} is unchanged (revision ${revision})` : `${config.name}: no new revision; traffic updated`);
+  } else if (existing) {
+    progress.step(`${config.name}: the inputs match revision ${revision} (created ${existing.createdAt ?? 'earlier'}), which Knative reuses: no new revision`);
   } else {
     progress.step(`${before ? 'Updating' : 'Creating'} ${config.name} in namespace ${namespace}: revision ${revision ?? '(named by Knative)'}`);
   }

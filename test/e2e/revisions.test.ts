@@ -1,4 +1,4 @@
-// fn revisions prune against the real control plane: only revisions nothing routes to are deleted.
+// fn revisions (prune) and revision reuse against the real control plane.
 import {afterAll, beforeAll, expect, test} from '@jest/globals';
 import {mkdtemp} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
@@ -39,4 +39,15 @@ test('prune: dry run, --yes needed in CI, then only unrouted revisions go (--kee
   expect(pruned.json).toMatchObject({deleted: [second], kept: [third]});
   const left = (await cluster.list('revisions', ns, 'serving.knative.dev/configuration=hello')).map((r) => r.metadata.name).sort();
   expect(left).toEqual([first, third, latest].sort());
+}, TIMEOUT);
+
+test('deploying an earlier revision\'s inputs again reuses that revision (no new one), and traffic follows', async () => {
+  const [first] = revisions;
+  const r = await runFnJson(['deploy', '--path', dir, '-n', ns, '--image', digest('a1'), '--tag', 'old'], {env: clusterEnv()});
+  expect(r.exitCode).toBe(0);
+  expect(r.json).toMatchObject({revision: first, newRevision: false, ready: true});
+  const service = await cluster.get('services', ns, 'hello');
+  expect(service?.status.latestReadyRevisionName).toBe(first);
+  expect(service?.status.traffic.find((t: {percent: number}) => t.percent === 100)?.revisionName).toBe(first);
+  expect((await cluster.list('revisions', ns, 'serving.knative.dev/configuration=hello')).length).toBe(3);
 }, TIMEOUT);
