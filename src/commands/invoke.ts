@@ -45,6 +45,12 @@ export default class Invoke extends FnCommand {
       method: flags.method,
       // Defaults are applied here: oclif's dependsOn counts a flag default as "given".
       cloudevent: flags.cloudevent ? {type: flags.type ?? 'fn.invoke', source: flags.source ?? 'fn/cli', id: flags.id} : undefined,
+    }).catch((e) => {
+      // A deployed URL that does not answer is an ingress/DNS matter, not `fn run`.
+      if (flags.target === 'remote' && e?.code === 'INVOKE_UNREACHABLE') {
+        throw new FnError(e.code, 'notFound', e.message, {cause: e, suggestion: 'the cluster\'s ingress must answer for this host: check DNS for the Knative domain (kubectl get ksvc shows the URL), or invoke from inside the cluster'});
+      }
+      throw e;
     });
     if (!this.jsonEnabled()) {
       if (result.cloudevent) this.log(JSON.stringify(result.cloudevent, null, 2));
