@@ -139,6 +139,7 @@ describe.each(['service', 'route'] as const)('routing "%s": deploy, canary, roll
     expect(r.exitCode).toBe(0);
     expect(await holder()).toBeUndefined();
     expect(await cluster.get('configurations', ns, 'hello')).toBeUndefined();
+    expect(await cluster.list('revisions', ns, 'serving.knative.dev/configuration=hello')).toEqual([]);
     const gone = await fn(['describe']);
     expect(gone.exitCode).toBe(8);
   }, TIMEOUT);

@@ -214,7 +214,7 @@ export class KnativeCluster implements Deployer {
   // ---- TrafficManager ---------------------------------------------------------------------------------
 
   async setTraffic(fn: DeployedFunction, traffic: TrafficTarget[], options: SetTrafficOptions = {}): Promise<DeployedFunction> {
-    const raw = raws.get(fn) ?? raws.get((await this.get(fn))!) ?? {};
+    const raw = raws.get(fn) ?? raws.get((await this.get({name: fn.name, namespace: fn.namespace, routing: fn.routing})) ?? fn) ?? {};
     const live = (fn.routing === 'service' ? raw.service : raw.route) as Live | undefined;
     if (!live) throw new FnError('NOT_FOUND', 'notFound', `${fn.name} has no ${fn.routing === 'service' ? 'Service' : 'Route'} in namespace "${fn.namespace}"`);
     // Re-send what fn applied before (template, labels…) so this apply changes only spec.traffic.
@@ -245,7 +245,10 @@ export class KnativeCluster implements Deployer {
 
   async waitFor(from: DeployedFunction, done: (fn: DeployedFunction) => boolean, options: WaitOptions): Promise<WaitResult> {
     if (done(from)) return {fn: from, timedOut: false};
-    const raw = {...raws.get(from)};
+    // A copy made outside this adapter carries no objects to watch from: read them.
+    const known = raws.get(from) ?? raws.get((await this.get({name: from.name, namespace: from.namespace, routing: from.routing})) ?? from);
+    if (!known) throw new FnError('FUNCTION_NOT_FOUND', 'notFound', `${from.name} no longer exists in namespace "${from.namespace}"`);
+    const raw = {...known};
     const stop = new AbortController();
     const timer = setTimeout(() => stop.abort(), options.timeoutSeconds * 1000);
     const onExternalAbort = () => stop.abort();
@@ -357,8 +360,11 @@ export class KnativeCluster implements Deployer {
     const finalizing: Array<{plural: Plural; object: Meta}> = [];
     for (const plural of targets) {
       try {
-        // The answer is the object while finalizers still run, or a Status once it is gone.
-        const answer = await this.kube.request<Meta & {kind?: string}>('DELETE', path(plural, ref.namespace, ref.name), {body: {propagationPolicy: 'Background'}});
+        // The answer is the object while finalizers still run, or a Status once it is gone. Waiting:
+        // Foreground, so the object goes only after what it owns (Configuration, Route, Revisions).
+        const answer = await this.kube.request<Meta & {kind?: string}>('DELETE', path(plural, ref.namespace, ref.name), {
+          body: {propagationPolicy: options.wait ? 'Foreground' : 'Background'},
+        });
         deleted += 1;
         if (answer?.kind && answer.kind !== 'Status') finalizing.push({plural, object: answer});
       } catch (e) {
