@@ -11,18 +11,9 @@ import type {DeployedFunction, RevisionInfo} from '../../src/core/ports.js';
 import {deployOutcome, newConditionLines, notReadyError, trafficOutcome} from '../../src/core/readiness.js';
 import {remoteUrl} from '../../src/core/remote-url.js';
 import {prunePlan, revisionRows} from '../../src/core/revisions.js';
+import {fnError} from '../support/fn-error.js';
 
 const config = {name: 'hello', runtime: 'node', namespace: 'team', deploy: {routing: 'route'}} as FunctionConfig;
-
-function fnError(fn: () => unknown): FnError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(FnError);
-    return e as FnError;
-  }
-  throw new Error('expected an FnError');
-}
 
 function deployed(over: Partial<DeployedFunction> = {}): DeployedFunction {
   return {

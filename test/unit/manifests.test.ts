@@ -7,22 +7,13 @@ import {parseAllDocuments} from 'yaml';
 import {FnError} from '../../src/core/errors.js';
 import {parseFunction, type FunctionConfig} from '../../src/core/function.js';
 import {buildManifests, renderManifests, revisionTemplate, withTraffic, MAX_NAMED_REVISION_FUNCTION_LENGTH} from '../../src/core/manifests.js';
+import {fnError} from '../support/fn-error.js';
 
 const GOLDEN = join(process.cwd(), 'test/unit/golden');
 const IMAGE = `127.0.0.1:5000/fn/hello@sha256:${'a'.repeat(64)}`;
 
 function load(name: string): FunctionConfig {
   return parseFunction(readFileSync(join(GOLDEN, name, 'fn.yaml'), 'utf8'), `${name}/fn.yaml`);
-}
-
-function fnError(fn: () => unknown): FnError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(FnError);
-    return e as FnError;
-  }
-  throw new Error('expected an FnError');
 }
 
 describe('golden manifests', () => {

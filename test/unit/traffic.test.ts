@@ -16,6 +16,7 @@ import {
   type TrafficState,
   type TrafficTarget,
 } from '../../src/core/traffic.js';
+import {fnError} from '../support/fn-error.js';
 
 const rev = (n: number, ready: RevisionInfo['ready'] = 'True', extra: Partial<RevisionInfo> = {}): RevisionInfo => ({
   name: `hello-0000${n}`,
@@ -39,16 +40,6 @@ const twoRevisions: TrafficState = {
   latestReadyRevisionName: 'hello-00002',
   revisions: [rev(2), rev(1)],
 };
-
-function fnError(fn: () => unknown): FnError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(FnError);
-    return e as FnError;
-  }
-  throw new Error('expected an FnError');
-}
 
 describe('parseSplit (no cluster needed)', () => {
   test.each([
