@@ -82,16 +82,16 @@ for (const runtime of runtimes) {
   const engineTimes = [];
   const rawTimes = [];
   for (let i = 0; i < rounds; i++) {
-    const line = `\n${im.comment} bench change ${i}\n`;
+    // Different lines for fn and raw: neither may find the other's layers in the engine's cache.
     const fnRound = () => {
-      appendFileSync(join(dir, im.source), line);
+      appendFileSync(join(dir, im.source), `\n${im.comment} fn change ${i}\n`);
       const r = fn(['build', ...flags]);
       fnTimes.push(r.ms);
       // fn's own report of the engine part: "Built <image> (<id>) in 1.2s".
       engineTimes.push(Number(r.stderr.match(/Built \S+ \(\w+\) in ([\d.]+)s/)?.[1] ?? NaN) * 1000);
     };
     const rawRound = () => {
-      appendFileSync(join(raw, im.source), line);
+      appendFileSync(join(raw, im.source), `\n${im.comment} raw change ${i}\n`);
       rawTimes.push(rawBuild().ms);
     };
     if (i % 2) { rawRound(); fnRound(); } else { fnRound(); rawRound(); }
@@ -130,6 +130,8 @@ for (const r of rows) {
   if (r.runtime === 'node') goals.unshift(`≤ 3 s ${goal(r.fn <= 3000)}`);
   lines.push(`| ${r.runtime} | ${(r.fn / 1000).toFixed(2)} | ${(r.engine / 1000).toFixed(2)} | ${(r.raw / 1000).toFixed(2)} | ${ratio.toFixed(2)} | ${(r.engine / r.raw).toFixed(2)} | ${(r.skipped / 1000).toFixed(2)} | ${goals.join(', ')} |`);
 }
+lines.push('');
+lines.push('Reading: the engine part matches raw docker build (same builder, same steps); the rest of `fn build` is the fixed cost of starting the CLI, which the "unchanged" column shows alone (Node + oclif start-up, fn.yaml validation, loading dockerode, hashing the context). It stays under a second, so the 1.15× goal is met only by builds that take several seconds.');
 lines.push('');
 lines.push('All samples (s): ' + rows.map((r) => `${r.runtime}: fn ${r.fnTimes.map((t) => (t / 1000).toFixed(2)).join(' ')}; raw ${r.rawTimes.map((t) => (t / 1000).toFixed(2)).join(' ')}`).join('. ') + '.');
 lines.push('');
