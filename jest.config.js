@@ -8,7 +8,8 @@ const common = {
   transform: tsJest,
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
   testEnvironment: 'node',
-  modulePathIgnorePatterns: ['<rootDir>/dist/'],
+  // Templates and benchmarks hold whole projects (package.json files with placeholder names).
+  modulePathIgnorePatterns: ['<rootDir>/dist/', '<rootDir>/src/templates/', '<rootDir>/bench/'],
 };
 export default {
   // Integration and e2e tests drive real processes, Docker builds and a control plane.
