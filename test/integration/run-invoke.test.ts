@@ -8,12 +8,11 @@ import {createServer} from 'node:net';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {fnBin, runFn} from '../support/cli.js';
+import {RUNTIMES} from '../../src/core/function-schema.js';
 
 jest.setTimeout(300_000);
 
-const RUNTIMES = ['node', 'typescript', 'python', 'go'] as const;
 type Runtime = (typeof RUNTIMES)[number];
-const TEMPLATES = ['http', 'cloudevents'] as const;
 
 const dirs: string[] = [];
 afterAll(async () => {

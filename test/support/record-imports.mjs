@@ -1,6 +1,6 @@
 // Loaded with `node --import`: records every package the process imports (ESM resolve hook) or
 // requires (CommonJS), one name per line, into $FN_RECORD_IMPORTS. Lets a test prove what a command loads.
-import {register, createRequire} from 'node:module';
+import {register} from 'node:module';
 import {appendFileSync} from 'node:fs';
 import Module from 'node:module';
 
@@ -26,4 +26,3 @@ Module._load = function (request, parent, isMain) {
   }
   return originalLoad.apply(this, arguments);
 };
-void createRequire;

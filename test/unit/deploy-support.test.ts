@@ -4,7 +4,6 @@ import {describe, expect, test} from '@jest/globals';
 import {conflictManagers, toFnError} from '../../src/adapters/knative/api-errors.js';
 import {KubeApiError} from '../../src/adapters/knative/kube-api-error.js';
 import {extractApplied} from '../../src/adapters/knative/managed-fields.js';
-import {FnError} from '../../src/core/errors.js';
 import type {FunctionConfig} from '../../src/core/function.js';
 import {parseFunctionIdentity, resolveFunctionRef} from '../../src/core/function-target.js';
 import type {DeployedFunction, RevisionInfo} from '../../src/core/ports.js';

@@ -4,7 +4,6 @@ import {describe, expect, test} from '@jest/globals';
 import {existsSync, readdirSync, readFileSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {parseAllDocuments} from 'yaml';
-import {FnError} from '../../src/core/errors.js';
 import {parseFunction, type FunctionConfig} from '../../src/core/function.js';
 import {buildManifests, renderManifests, revisionTemplate, withTraffic, MAX_NAMED_REVISION_FUNCTION_LENGTH} from '../../src/core/manifests.js';
 import {fnError} from '../support/fn-error.js';

@@ -1,5 +1,4 @@
 import {describe, expect, test} from '@jest/globals';
-import {FnError} from '../../src/core/errors.js';
 import type {RevisionInfo} from '../../src/core/ports.js';
 import {
   computeTraffic,
