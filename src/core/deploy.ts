@@ -7,6 +7,7 @@ import {buildManifests, MAX_NAMED_REVISION_FUNCTION_LENGTH, withLiveTemplate, wi
 import type {DeployedFunction, Deployer, Progress, RevisionInfo} from './ports.js';
 import {deployOutcome, newConditionLines, notReadyError} from './readiness.js';
 import {deployTraffic, sameTraffic, type TrafficTarget} from './traffic.js';
+import {sideBySide} from './side-by-side.js';
 
 export interface DeployRequest {
   config: FunctionConfig;
@@ -66,7 +67,7 @@ export async function deploy(deployer: Deployer, request: DeployRequest, progres
   // Same inputs as an earlier revision (e.g. deploying v1 again after v2): Knative reuses it.
   let existing: RevisionInfo | undefined;
   for (let attempt = 1; !applied; attempt++) {
-    [before, existing] = await Promise.all([
+    [before, existing] = await sideBySide<[DeployedFunction | undefined, RevisionInfo | undefined]>([
       deployer.get({name: config.name, namespace}),
       attempt === 1 && manifests.revisionName ? deployer.revision(namespace, manifests.revisionName) : existing,
     ]);

@@ -6,6 +6,7 @@ import type {DeployedFunction, FunctionRef, Progress, TrafficManager} from './po
 import {newConditionLines, notReadyError, trafficOutcome} from './readiness.js';
 import {tagUrls, type TagUrl} from './deploy.js';
 import {describeTraffic, sameTraffic, type TrafficChange, type TrafficState, type TrafficTarget} from './traffic.js';
+import {sideBySide} from './side-by-side.js';
 
 export interface TrafficChangeOptions {
   dryRun?: boolean;
@@ -40,7 +41,7 @@ export function notFound(ref: FunctionRef): FnError {
 
 /** One Service (or Route+Configuration) read and one Revision list, side by side. */
 export async function readTrafficState(manager: TrafficManager, ref: FunctionRef, options: {cached?: boolean} = {}): Promise<{fn: DeployedFunction; state: TrafficState}> {
-  const [fn, revisions] = await Promise.all([manager.get(ref), manager.revisions(ref, options)]);
+  const [fn, revisions] = await sideBySide([manager.get(ref), manager.revisions(ref, options)] as const);
   if (!fn) throw notFound(ref);
   return {fn, state: {...fn, revisions}};
 }
