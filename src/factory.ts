@@ -30,8 +30,7 @@ export async function containerRunner(): Promise<Runner> {
 
 /** Knative in the cluster the kubeconfig (and --context) selects; its context's default namespace. */
 export async function knative(selection: ClusterSelection): Promise<{cluster: Deployer; defaultNamespace: string; context: string}> {
-  const [{KubeHttp}, {KnativeCluster}] = await Promise.all([import('./adapters/knative/kube-http.js'), import('./adapters/knative/knative-cluster.js')]);
-  const kube = await KubeHttp.connect(selection);
+  const [kube, {KnativeCluster}] = await Promise.all([kubeFor(selection), import('./adapters/knative/knative-cluster.js')]);
   return {cluster: new KnativeCluster(kube), defaultNamespace: kube.defaultNamespace, context: kube.contextName};
 }
 
@@ -39,4 +38,47 @@ export async function knative(selection: ClusterSelection): Promise<{cluster: De
 export async function rolloutCluster(selection: ClusterSelection, config?: import('./core/function.js').FunctionConfig): Promise<import('./core/rollout/deployer-cluster.js').DeployerCluster> {
   const [{cluster, defaultNamespace}, {DeployerCluster}] = await Promise.all([knative(selection), import('./core/rollout/deployer-cluster.js')]);
   return new DeployerCluster(cluster, selection.namespace ?? defaultNamespace, config);
+}
+
+// One connection per cluster selection in a process: the Knative adapter, pods and ingress discovery
+// share it (an exec credential plugin then runs once).
+const connections = new Map<string, Promise<import('./adapters/knative/kube-http.js').KubeHttp>>();
+function kubeFor(selection: ClusterSelection): Promise<import('./adapters/knative/kube-http.js').KubeHttp> {
+  const key = selection.context ?? '';
+  let connection = connections.get(key);
+  if (!connection) {
+    connection = import('./adapters/knative/kube-http.js').then(({KubeHttp}) => KubeHttp.connect({context: selection.context}));
+    connection.catch(() => connections.delete(key));
+    connections.set(key, connection);
+  }
+  return connection;
+}
+
+/** Pods, their logs and events, and what they say about a revision that is not ready. */
+export async function knativePods(selection: ClusterSelection): Promise<import('./adapters/knative/pods.js').KnativePods> {
+  const [kube, {KnativePods}] = await Promise.all([kubeFor(selection), import('./adapters/knative/pods.js')]);
+  return new KnativePods(kube);
+}
+
+/**
+ * How to reach a deployed function's URLs (core/ingress-address.ts has the rule): --ingress /
+ * FN_INGRESS, else DNS, else the ingress the cluster publishes for the function's Route.
+ */
+export async function functionReach(
+  selection: ClusterSelection,
+  fn: {namespace: string; route: string},
+  ingressFlag?: string,
+): Promise<{reach: (url: string) => Promise<import('./core/ingress-address.js').FunctionEndpoint>; requestVia: typeof import('./adapters/http/via-ingress.js').requestVia}> {
+  const [{reachFunction, explicitIngress}, {hostResolves, requestVia}] = await Promise.all([import('./core/ingress-address.js'), import('./adapters/http/via-ingress.js')]);
+  const explicit = explicitIngress(ingressFlag);
+  const reach = (url: string) =>
+    reachFunction(url, {
+      explicit,
+      resolves: hostResolves,
+      discover: async () => {
+        const [kube, {discoverIngress}] = await Promise.all([kubeFor(selection), import('./adapters/knative/ingress-discovery.js')]);
+        return discoverIngress(kube, {...fn, url});
+      },
+    });
+  return {reach, requestVia};
 }

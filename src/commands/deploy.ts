@@ -7,7 +7,7 @@ import {loadFunction, type FunctionConfig, type RoutingMode} from '../core/funct
 import {assertDigestReference, buildManifests, routingOf} from '../core/manifests.js';
 import {validateTag} from '../core/names.js';
 import {describeTraffic} from '../core/traffic.js';
-import {buildAdapters, knative} from '../factory.js';
+import {buildAdapters, knative, knativePods} from '../factory.js';
 import {FnCommand} from '../ui/base-command.js';
 import {clusterFlags, parseTimeout, routingFlag, waitFlags} from '../ui/cluster-flags.js';
 import {pathFlag} from '../ui/flags.js';
@@ -16,7 +16,7 @@ export default class Deploy extends FnCommand {
   static summary = 'Deploy the function to Knative and wait until it is Ready.';
   static description = `Builds and pushes the image (skipped when nothing changed; --image deploys a pushed image instead), then applies the Knative Service (or, with routing "route", a Configuration and a Route) with server-side apply as field manager "fn". Deploying unchanged inputs again creates no new revision.
 Traffic: the new revision takes 100% (tags stay, at 0%); --no-traffic keeps the current split (the new revision gets 0%); --tag gives the new revision its own URL.
-Waits by watching the Service and prints each new condition; on failure or timeout shows the Revision's reason and one next step.
+Waits by watching the Service and prints each new condition, and watches the new revision's pods: an image that cannot be pulled, a container that exits (code and last log lines), a readiness probe that keeps failing (wrong port) or pods that cannot be created fail the deploy within seconds with exit 11, the reason and one next step.
 Exit codes: 2 bad flag or fn.yaml value, 3 fields owned by another manager (see --force), 4-6 build/push, 7 cluster unreachable, 8 namespace not found, 9 RBAC denied, 10 rejected by Knative's webhook, 11 revision failed, 12 not ready within --timeout.`;
   static examples = [
     '<%= config.bin %> deploy',
@@ -50,6 +50,8 @@ Exit codes: 2 bad flag or fn.yaml value, 3 fields owned by another manager (see 
     const namespace = flags.namespace ?? config.namespace ?? defaultNamespace;
 
     const image = flags.image ?? (await this.buildImage(dir, config, flags.registry));
+    const pods = await knativePods({context: flags.context});
+    const diagnose = (ns: string, revision: string, signal: AbortSignal) => pods.watchRevision(ns, revision, {signal, onNote: (m) => this.progress.detail(m)});
     const interrupt = new AbortController();
     const onSigint = () => interrupt.abort();
     process.once('SIGINT', onSigint);
@@ -57,7 +59,7 @@ Exit codes: 2 bad flag or fn.yaml value, 3 fields owned by another manager (see 
     try {
       result = await deploy(
         cluster,
-        {config, image, namespace, routing, tag: flags.tag, noTraffic: flags['no-traffic'], force: flags.force, wait: !flags['no-wait'], timeoutSeconds, signal: interrupt.signal},
+        {config, image, namespace, routing, tag: flags.tag, noTraffic: flags['no-traffic'], force: flags.force, wait: !flags['no-wait'], timeoutSeconds, signal: interrupt.signal, diagnose},
         this.progress,
       );
     } finally {

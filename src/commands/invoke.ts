@@ -21,6 +21,7 @@ export default class Invoke extends FnCommand {
     target: Flags.string({description: 'URL to invoke, or "remote" for the deployed function', default: 'http://127.0.0.1:8080'}),
     tag: Flags.string({description: 'with --target remote: invoke this tag\'s URL'}),
     name: Flags.string({description: 'with --target remote: function name (default: fn.yaml\'s)'}),
+    ingress: Flags.string({description: 'with --target remote: send to the cluster\'s ingress at HOST[:PORT] with the function\'s Host header (default: FN_INGRESS, else DNS, else the ingress the cluster publishes)'}),
     ...clusterFlags,
     data: Flags.string({char: 'd', description: 'request body', exclusive: ['file']}),
     file: Flags.string({char: 'f', description: 'read the request body from a file', exclusive: ['data']}),
@@ -36,19 +37,26 @@ export default class Invoke extends FnCommand {
   async run() {
     const {flags} = await this.parse(Invoke);
     const data = flags.file ? await readBody(flags.file) : flags.data;
-    const target = flags.target === 'remote' ? await deployedUrl(flags) : flags.target;
+    const remote = flags.target === 'remote' ? await deployedEndpoint(flags) : undefined;
+    const target = remote?.endpoint.url ?? flags.target;
     const url = new URL(flags.path, target).toString();
+    const via = remote?.endpoint.via;
+    if (remote) this.progress.detail(`invoking ${remote.describe(url)}`);
     const result = await invoke({
       url,
       data,
       contentType: flags['content-type'],
       method: flags.method,
+      ...(via ? {send: (u, init) => remote!.requestVia(u, via, init), describeTarget: remote!.describe(url)} : {}),
       // Defaults are applied here: oclif's dependsOn counts a flag default as "given".
       cloudevent: flags.cloudevent ? {type: flags.type ?? 'fn.invoke', source: flags.source ?? 'fn/cli', id: flags.id} : undefined,
     }).catch((e) => {
       // A deployed URL that does not answer is an ingress/DNS matter, not `fn run`.
       if (flags.target === 'remote' && e?.code === 'INVOKE_UNREACHABLE') {
-        throw new FnError(e.code, 'notFound', e.message, {cause: e, suggestion: 'the cluster\'s ingress must answer for this host: check DNS for the Knative domain (kubectl get ksvc shows the URL), or invoke from inside the cluster'});
+        const suggestion = via
+          ? `the ingress (${via.source}) must answer for this host: check that it runs, or pass the right address with --ingress HOST[:PORT] / FN_INGRESS`
+          : 'the cluster\'s ingress must answer for this host: check DNS for the Knative domain (kubectl get ksvc shows the URL), or pass the ingress address with --ingress HOST[:PORT] / FN_INGRESS';
+        throw new FnError(e.code, 'notFound', e.message, {cause: e, suggestion});
       }
       throw e;
     });
@@ -74,10 +82,17 @@ async function readBody(file: string): Promise<Buffer> {
   }
 }
 
-/** --target remote: the deployed function's URL (or its tag's), read from the cluster. */
-async function deployedUrl(flags: {name?: string; tag?: string; namespace?: string; context?: string}): Promise<string> {
+/**
+ * --target remote: the deployed function's URL (or its tag's), read from the cluster, and how to reach
+ * it when its host does not resolve (core/ingress-address.ts).
+ */
+async function deployedEndpoint(flags: {name?: string; tag?: string; namespace?: string; context?: string; ingress?: string}) {
   const {cluster, ref} = await connectToFunction({path: '.', namespace: flags.namespace, context: flags.context}, flags.name);
   const fn = await cluster.get(ref);
   if (!fn) throw notFound(ref);
-  return remoteUrl(fn, flags.tag);
+  const url = remoteUrl(fn, flags.tag);
+  const [{functionReach}, {describeEndpoint}] = await Promise.all([import('../factory.js'), import('../core/ingress-address.js')]);
+  const {reach, requestVia} = await functionReach({context: flags.context}, {namespace: fn.namespace, route: fn.name}, flags.ingress);
+  const endpoint = await reach(url);
+  return {endpoint, requestVia, describe: (u: string) => describeEndpoint({...endpoint, url: u})};
 }

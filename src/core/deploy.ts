@@ -8,6 +8,7 @@ import type {DeployedFunction, Deployer, Progress, RevisionInfo} from './ports.j
 import {deployOutcome, newConditionLines, notReadyError} from './readiness.js';
 import {deployTraffic, sameTraffic, type TrafficTarget} from './traffic.js';
 import {sideBySide} from './side-by-side.js';
+import {revisionFailedError, type RevisionDiagnosis} from './pod-failure.js';
 
 export interface DeployRequest {
   config: FunctionConfig;
@@ -21,6 +22,8 @@ export interface DeployRequest {
   wait: boolean;
   timeoutSeconds: number;
   signal?: AbortSignal;
+  /** Looks at the new revision's pods while waiting, so a revision that cannot start fails in seconds. */
+  diagnose?: RevisionDiagnosis;
 }
 
 export interface TagUrl {
@@ -104,12 +107,20 @@ export async function deploy(deployer: Deployer, request: DeployRequest, progres
   let ready = false;
   if (request.wait) {
     const seen = new Map<string, string>();
-    const {fn, timedOut} = await deployer.waitFor(applied, (f) => deployOutcome(f, manifests.revisionName) !== 'pending', {
-      timeoutSeconds: request.timeoutSeconds,
-      signal: request.signal,
-      onUpdate: (f) => {
-        if (f.observed) for (const line of newConditionLines(f, seen)) progress.info(line);
-      },
+    const {fn, timedOut} = await waitWithDiagnosis(request, manifests.revisionName, (signal) =>
+      deployer.waitFor(applied!, (f) => deployOutcome(f, manifests.revisionName) !== 'pending', {
+        timeoutSeconds: request.timeoutSeconds,
+        signal,
+        onUpdate: (f) => {
+          if (f.observed) for (const line of newConditionLines(f, seen)) progress.info(line);
+        },
+      }),
+    ).catch(async (e) => {
+      if (!(e instanceof DiagnosedFailure)) throw e;
+      // Knative's own reason comes first when it already has one.
+      const info = await deployer.revision(namespace, e.revision).catch(() => undefined);
+      if (info?.ready === 'False') throw notReadyError((await deployer.get({name: config.name, namespace, routing})) ?? applied!, info, false, request.timeoutSeconds);
+      throw revisionFailedError(config.name, namespace, e.revision, e.failure);
     });
     final = fn;
     const outcome = deployOutcome(fn, manifests.revisionName);
@@ -133,4 +144,39 @@ export async function deploy(deployer: Deployer, request: DeployRequest, progres
     ready,
     notes,
   };
+}
+
+class DiagnosedFailure extends Error {
+  constructor(
+    readonly revision: string,
+    readonly failure: import('./pod-failure.js').RevisionFailure,
+  ) {
+    super(failure.message);
+  }
+}
+
+/**
+ * The watch for readiness, raced with the look at the revision's pods: whichever ends first stops the
+ * other. A failure found in the pods rejects with DiagnosedFailure.
+ */
+async function waitWithDiagnosis<T>(request: DeployRequest, revision: string | undefined, wait: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  if (!request.diagnose || !revision) return wait(request.signal ?? new AbortController().signal);
+  const stop = new AbortController();
+  const signal = request.signal ? AbortSignal.any([request.signal, stop.signal]) : stop.signal;
+  let found: DiagnosedFailure | undefined;
+  const diagnosis = request.diagnose(request.namespace, revision, stop.signal).then((failure) => {
+    if (failure && !stop.signal.aborted) {
+      found = new DiagnosedFailure(revision, failure);
+      stop.abort();
+    }
+  });
+  try {
+    return await wait(signal);
+  } catch (e) {
+    if (found) throw found;
+    throw e;
+  } finally {
+    stop.abort();
+    await diagnosis;
+  }
 }

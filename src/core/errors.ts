@@ -16,6 +16,7 @@ export const ExitCode = {
   notReady: 11,
   timeout: 12,
   rolledBack: 13,
+  noIngress: 14,
   interrupted: 130,
 } as const;
 
@@ -37,6 +38,7 @@ export const exitCodeMeanings: Record<ExitCodeName, string> = {
   notReady: 'the revision or route failed to become ready',
   timeout: 'not ready within --timeout',
   rolledBack: 'a rollout gate failed and traffic was rolled back',
+  noIngress: 'a deployed function\'s host does not resolve and no ingress address is known (set --ingress or FN_INGRESS)',
   interrupted: 'interrupted (Ctrl-C)',
 };
 

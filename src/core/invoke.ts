@@ -11,6 +11,14 @@ export interface InvokeRequest {
   headers?: Record<string, string>;
   cloudevent?: {type: string; source: string; id?: string};
   timeoutMs?: number;
+  /**
+   * Sends instead of fetch: set when the request must go through the cluster's ingress with the
+   * function's Host header (fetch always sends the URL's host). Same contract as fetch: rejects only
+   * when no answer came.
+   */
+  send?: (url: string, init: {method: string; headers: Record<string, string>; body?: string | Buffer; signal: AbortSignal}) => Promise<{status: number; headers: Record<string, string>; body: string}>;
+  /** Where the request really goes, for messages ("… via 127.77.0.1:80 (--ingress)"). */
+  describeTarget?: string;
 }
 
 export interface InvokeResult {
@@ -42,19 +50,27 @@ export async function invoke(request: InvokeRequest): Promise<InvokeResult> {
     headers['content-type'] = contentType;
   }
   const method = request.method ?? (body === undefined && !request.cloudevent ? 'GET' : 'POST');
-  let res: Response;
+  let status: number;
+  let text: string;
+  let resHeaders: Record<string, string>;
   try {
-    res = await fetch(request.url, {method, headers, body, signal: AbortSignal.timeout(request.timeoutMs ?? 30_000)});
+    const signal = AbortSignal.timeout(request.timeoutMs ?? 30_000);
+    if (request.send) {
+      ({status, headers: resHeaders, body: text} = await request.send(request.url, {method, headers, body, signal}));
+    } else {
+      const res = await fetch(request.url, {method, headers, body, signal});
+      text = await res.text();
+      status = res.status;
+      resHeaders = Object.fromEntries(res.headers.entries());
+    }
   } catch (e: any) {
     const reason = e?.cause?.code ?? e?.name ?? e?.message;
-    throw new FnError('INVOKE_UNREACHABLE', 'notFound', `could not reach ${request.url} (${reason})`, {
+    throw new FnError('INVOKE_UNREACHABLE', 'notFound', `could not reach ${request.describeTarget ?? request.url} (${reason})`, {
       suggestion: 'start the function with `fn run`, or pass --target with the right URL',
       cause: e,
     });
   }
-  const text = await res.text();
-  const resHeaders = Object.fromEntries(res.headers.entries());
-  const result: InvokeResult = {url: request.url, status: res.status, headers: resHeaders, body: text};
+  const result: InvokeResult = {url: request.url, status, headers: resHeaders, body: text};
   if (resHeaders['ce-id'] || resHeaders['content-type']?.startsWith('application/cloudevents')) {
     const {HTTP} = await import('cloudevents');
     const event = HTTP.toEvent({headers: resHeaders, body: text}) as any;

@@ -88,7 +88,7 @@ export class KubeHttp {
     return url;
   }
 
-  private send(method: string, url: URL, body: string | undefined, contentType: string | undefined): Promise<http.IncomingMessage> {
+  private send(method: string, url: URL, body: string | undefined, contentType: string | undefined, accept = 'application/json'): Promise<http.IncomingMessage> {
     const transport = url.protocol === 'http:' ? http : https;
     return new Promise((resolve, reject) => {
       const req = transport.request(url, {
@@ -96,7 +96,7 @@ export class KubeHttp {
         method,
         headers: {
           ...(this.options.headers as Record<string, string>),
-          Accept: 'application/json',
+          Accept: accept,
           'User-Agent': 'fn',
           ...(body === undefined ? {} : {'Content-Type': contentType ?? 'application/json', 'Content-Length': Buffer.byteLength(body)}),
         },
@@ -137,6 +137,52 @@ export class KubeHttp {
   }
 
   /**
+   * A plain-text stream (a pod's log): calls onLine for each line until the server ends it or the
+   * signal aborts. A non-200 answer throws KubeApiError with the server's message.
+   */
+  async lines(path: string, query: RequestOptions['query'], onLine: (line: string) => void, signal?: AbortSignal): Promise<'ended' | 'aborted'> {
+    const url = this.url(path, query);
+    if (signal?.aborted) return 'aborted';
+    const response = await this.send('GET', url, undefined, undefined, 'text/plain, application/json;q=0.9, */*;q=0.8');
+    traceLine(`GET ${url.pathname}${url.search} → ${response.statusCode} (stream)`);
+    if (response.statusCode !== 200) {
+      const chunks: Buffer[] = [];
+      for await (const chunk of response) chunks.push(chunk as Buffer);
+      const text = Buffer.concat(chunks).toString('utf8');
+      let status: KubeStatus;
+      try {
+        status = JSON.parse(text);
+      } catch {
+        status = {message: text.slice(0, 500)};
+      }
+      throw new KubeApiError(response.statusCode ?? 0, status, 'GET', url.pathname);
+    }
+    const abort = () => response.destroy();
+    signal?.addEventListener('abort', abort, {once: true});
+    // Aborted while the request was being answered: the listener above will never fire.
+    if (signal?.aborted) abort();
+    let buffer = '';
+    try {
+      for await (const chunk of response) {
+        buffer += (chunk as Buffer).toString('utf8');
+        let newline: number;
+        while ((newline = buffer.indexOf('\n')) >= 0) {
+          onLine(buffer.slice(0, newline).replace(/\r$/, ''));
+          buffer = buffer.slice(newline + 1);
+        }
+      }
+      if (buffer) onLine(buffer);
+    } catch (e) {
+      if (signal?.aborted) return 'aborted';
+      if ((e as {code?: string}).code === 'ECONNRESET' || (e as Error).name === 'AbortError') return 'ended';
+      throw e;
+    } finally {
+      signal?.removeEventListener('abort', abort);
+    }
+    return signal?.aborted ? 'aborted' : 'ended';
+  }
+
+  /**
    * One watch request: calls onEvent for each event until the server ends the stream, onEvent returns
    * true (done), or the signal aborts. A non-200 answer throws KubeApiError with the server's message.
    */
@@ -159,6 +205,8 @@ export class KubeHttp {
     }
     const abort = () => response.destroy();
     signal?.addEventListener('abort', abort, {once: true});
+    // Aborted while the request was being answered: the listener above will never fire.
+    if (signal?.aborted) abort();
     let buffer = '';
     try {
       for await (const chunk of response) {
