@@ -60,11 +60,17 @@ stop() {
 # Clients of the apiserver first, then the apiserver, then etcd. Short grace periods: nothing
 # here holds state worth a graceful stop (etcd's data is deleted below), and the Knative webhook
 # and kube-apiserver drain connections on SIGTERM for longer than a test run wants to wait.
-stop 2 data-plane-stubs knative-controller knative-webhook kube-controller-manager
+stop 2 data-plane data-plane-stubs knative-controller knative-webhook kube-controller-manager
 stop 3 kube-apiserver
 stop 3 etcd
 # Anything else recorded there (e.g. from a newer up.sh).
 for f in "$PIDS"/*.pid; do [[ -e $f ]] && stop 5 "$(basename "$f" .pid)"; done
+
+# The node's containers (data-plane/node.ts labels them).
+if command -v docker >/dev/null && ids=$(timeout 20 docker ps -aq --filter label=fn-testenv.node 2>/dev/null) && [[ -n $ids ]]; then
+  log "removing $(echo "$ids" | wc -l) pod container(s)"
+  timeout 60 docker rm -f $ids >/dev/null 2>&1 || true
+fi
 
 if [[ -f $STATE/etcd-data-dir ]]; then
   d=$(cat "$STATE/etcd-data-dir")

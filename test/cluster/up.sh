@@ -4,9 +4,11 @@
 # stdout: `export KUBECONFIG=...` lines (also in $FN_TESTENV_DIR/env); progress on stderr.
 # Stop with test/cluster/down.sh.
 #
-# Real: etcd, kube-apiserver, kube-controller-manager (garbagecollector,namespace), Knative
-# Serving CRDs/ConfigMaps, webhook and controller. Stubbed (data-plane-stubs.ts): PodAutoscaler,
-# KIngress and revision Deployment status. No pods run, no images are pulled.
+# Real: etcd, kube-apiserver, kube-controller-manager (garbagecollector, namespace, deployment,
+# replicaset), Knative Serving CRDs/ConfigMaps, webhook and controller, and a data plane
+# (data-plane/): a Docker-backed node that runs every pod's containers through the real Docker
+# engine, and an ingress that follows KIngress objects. Stubbed (data-plane/stubs.ts): the
+# autoscaler (PodAutoscaler status and revision scale).
 #
 # What we found while building it (differences from shared/docs/local-control-plane.md):
 # - Versions: Kubernetes v1.32.2, Knative Serving v0.45.1 (Knative 1.18). The module proxy here
@@ -201,6 +203,9 @@ WEBHOOK_PORT=${FN_TESTENV_WEBHOOK_PORT:-18443}
 WEBHOOK_PROFILING_PORT=${FN_TESTENV_WEBHOOK_PROFILING_PORT:-18008}
 CONTROLLER_PROFILING_PORT=${FN_TESTENV_CONTROLLER_PROFILING_PORT:-18009}
 CONTROLLER_HEALTH_PORT=8080 # fixed in knative.dev/pkg (injection.HealthCheckDefaultPort)
+KUBELET_PORT=${FN_TESTENV_KUBELET_PORT:-}  # empty: 10250 when free, else a free one
+INGRESS_IP=${FN_TESTENV_INGRESS_IP:-127.77.0.1}
+INGRESS_PORT=${FN_TESTENV_INGRESS_PORT:-} # empty: 80 when free on INGRESS_IP, else a free one
 SERVICE_CIDR=${FN_TESTENV_SERVICE_CIDR:-127.96.0.0/16}
 DOMAIN=${FN_TESTENV_DOMAIN:-example.test}
 QUEUE_IMAGE=fn-testenv.invalid/knative/queue-proxy:stub
@@ -211,7 +216,7 @@ PIDS=$STATE/pids
 KUBECONFIG_FILE=$STATE/kubeconfig
 REPO=$(cd "$HERE/../.." && pwd)
 # Start order; down.sh stops in reverse.
-COMPONENTS=(etcd kube-apiserver kube-controller-manager knative-webhook knative-controller data-plane-stubs)
+COMPONENTS=(etcd kube-apiserver kube-controller-manager knative-webhook knative-controller data-plane)
 
 kubectl() { "$BIN/kubectl" --kubeconfig "$KUBECONFIG_FILE" "$@"; }
 api() { # api PATH [curl args...]: raw request as admin
@@ -250,6 +255,12 @@ healthy() {
   [[ $(api /readyz 2>/dev/null) == ok ]] || return 1
   curl -sf --max-time 2 "http://127.0.0.1:$CONTROLLER_HEALTH_PORT/health" >/dev/null || return 1
   webhooks_have_cabundle || return 1
+  ingress_answers "$(sed -n 's/^export FN_TESTENV_INGRESS=//p' "$STATE/env")" || return 1
+}
+
+# The ingress answers (404 for an unknown host, with its own header).
+ingress_answers() {
+  [[ -n $1 ]] && curl -s --max-time 2 -o /dev/null -D - -H 'Host: fn-testenv-up.invalid' "http://$1/" | grep -qi '^x-fn-testenv-ingress: true'
 }
 
 webhooks_have_cabundle() {
@@ -262,6 +273,10 @@ webhooks_have_cabundle() {
 }
 
 port_free() { ! ss -Hltn "sport = :$1" 2>/dev/null | grep -q .; }
+# port_free_on IP PORT: nothing listens on IP:PORT, nor on a wildcard address at PORT.
+port_free_on() { ! ss -Hltn "sport = :$2" 2>/dev/null | awk '{print $4}' | grep -qE "^($1|0\.0\.0\.0|\*|\[::\]):$2\$"; }
+# A free port chosen by the kernel.
+some_free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 
 # start NAME CMD...: own session/process group, pid file, log file
 start() {
@@ -275,7 +290,8 @@ start() {
 # ---------------------------------------------------------------- pki
 make_pki() {
   # Kept across down/up (saves seconds); remade when the service range (a SAN) changes.
-  [[ -f $PKI/.complete && $(cat "$PKI/.complete") == "$SERVICE_CIDR" ]] && return 0
+  local marker="$SERVICE_CIDR kubelet-1"
+  [[ -f $PKI/.complete && $(cat "$PKI/.complete") == "$marker" ]] && return 0
   rm -rf "$PKI"; mkdir -p "$PKI"; cd "$PKI"
   openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.crt -days 3650 \
     -subj "/CN=fn-testenv-ca" 2>/dev/null
@@ -293,11 +309,16 @@ X
     -subj "/O=system:masters/CN=fn-testenv-admin" 2>/dev/null
   openssl x509 -req -in admin.csr -CA ca.crt -CAkey ca.key -CAcreateserial -out admin.crt \
     -days 3650 -extfile client.ext 2>/dev/null
+  # The node's kubelet endpoint (logs), verified by kube-apiserver against the CA.
+  printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n' >kubelet.ext
+  openssl req -newkey rsa:2048 -nodes -keyout kubelet.key -out kubelet.csr -subj "/CN=system:node:fn-testenv-node" 2>/dev/null
+  openssl x509 -req -in kubelet.csr -CA ca.crt -CAkey ca.key -CAcreateserial -out kubelet.crt \
+    -days 3650 -extfile kubelet.ext 2>/dev/null
   openssl genrsa -out sa.key 2048 2>/dev/null
   openssl rsa -in sa.key -pubout -out sa.pub 2>/dev/null
   rm -f ./*.csr
   chmod 600 ./*.key
-  echo "$SERVICE_CIDR" >.complete
+  echo "$marker" >.complete
   cd - >/dev/null
 }
 
@@ -368,10 +389,13 @@ KNATIVE_ENV=(SYSTEM_NAMESPACE=knative-serving METRICS_DOMAIN=knative.dev/interna
   CONFIG_LOGGING_NAME=config-logging CONFIG_OBSERVABILITY_NAME=config-observability
   KUBERNETES_MIN_VERSION=v1.31.0)
 
-# A throw-away Knative Service that must become Ready: proves webhook, controller and stubs
-# work together before we report success.
+# A throw-away Knative Service whose pod must reach the node and be reported on: proves webhook,
+# controller, the deployment and replicaset controllers and the node work together before we
+# report success. Its image exists nowhere (the Docker side may still be starting), so the pod's
+# container must end up waiting with the pull error the node reports.
 probe_ready() {
-  [[ $(kubectl -n fn-testenv-probe get ksvc probe -o jsonpath='{.status.conditions[?(@.type=="Ready")].status}' 2>/dev/null) == True ]]
+  kubectl -n fn-testenv-probe get pods -l serving.knative.dev/service=probe -o json 2>/dev/null |
+    jq -e '[.items[] | select(.spec.nodeName == "fn-testenv-node") | .status.containerStatuses[]? | select(.name == "user-container") | .state.waiting.reason | select(. == "ErrImagePull" or . == "ImagePullBackOff")] | length > 0' >/dev/null
 }
 run_probe() {
   kubectl get ns fn-testenv-probe >/dev/null 2>&1 || kubectl create ns fn-testenv-probe >/dev/null
@@ -383,10 +407,10 @@ spec:
   template:
     spec:
       containers:
-      - image: 127.0.0.1:5000/fn-testenv/probe@sha256:0000000000000000000000000000000000000000000000000000000000000000
+      - image: 127.0.0.1:1/fn-testenv/probe@sha256:0000000000000000000000000000000000000000000000000000000000000000
 X
   wait_for "Knative webhook to admit a Service" 60 knative-webhook kubectl apply -f "$STATE/probe-ksvc.yaml"
-  wait_for "probe Knative Service to become Ready" 90 knative-controller probe_ready
+  wait_for "the probe Service's pod to run on the node" 90 data-plane probe_ready
   kubectl delete ns fn-testenv-probe --wait=false >/dev/null
 }
 
@@ -414,9 +438,13 @@ main() {
   fi
   local p
   for p in "$ETCD_PORT" "$ETCD_PEER_PORT" "$APISERVER_PORT" "$WEBHOOK_PORT" "$WEBHOOK_PROFILING_PORT" \
-    "$CONTROLLER_PROFILING_PORT" "$CONTROLLER_HEALTH_PORT"; do
+    "$CONTROLLER_PROFILING_PORT" "$CONTROLLER_HEALTH_PORT" ${KUBELET_PORT:+"$KUBELET_PORT"}; do
     port_free "$p" || die "port $p is in use: $(ss -Hltnp "sport = :$p" | head -1)"
   done
+  if [[ -z $KUBELET_PORT ]]; then KUBELET_PORT=10250; port_free $KUBELET_PORT || KUBELET_PORT=$(some_free_port); fi
+  if [[ -z $INGRESS_PORT ]]; then INGRESS_PORT=80; port_free_on "$INGRESS_IP" 80 || INGRESS_PORT=$(some_free_port); fi
+  port_free_on "$INGRESS_IP" "$INGRESS_PORT" || die "$INGRESS_IP:$INGRESS_PORT is in use: $(ss -Hltnp "sport = :$INGRESS_PORT" | head -1)"
+  log "node: kubelet endpoint on 127.0.0.1:$KUBELET_PORT; ingress on $INGRESS_IP:$INGRESS_PORT"
   mkdir -p "$LOGS" "$PIDS"
   make_pki
   write_kubeconfig
@@ -441,21 +469,25 @@ main() {
     --service-account-key-file "$PKI/sa.pub" --service-account-signing-key-file "$PKI/sa.key" \
     --authorization-mode RBAC --disable-admission-plugins ServiceAccount \
     --endpoint-reconciler-type none --service-cluster-ip-range "$SERVICE_CIDR" \
-    --allow-privileged=true --profiling=false --enable-priority-and-fairness=false
+    --allow-privileged=true --profiling=false --enable-priority-and-fairness=false \
+    --kubelet-certificate-authority "$PKI/ca.crt" --kubelet-client-certificate "$PKI/admin.crt" \
+    --kubelet-client-key "$PKI/admin.key" --kubelet-preferred-address-types InternalIP
   wait_for "kube-apiserver /readyz" 90 kube-apiserver bash -c "[[ \$(curl -s --max-time 2 --cacert '$PKI/ca.crt' --cert '$PKI/admin.crt' --key '$PKI/admin.key' https://127.0.0.1:$APISERVER_PORT/readyz) == ok ]]"
 
-  # The stubs first: Node takes a few seconds to load them, which overlaps the applies below
-  # (until the CRDs exist they just retry).
-  log "starting data-plane stubs (data-plane-stubs.ts)"
-  (cd "$REPO" && start data-plane-stubs env KUBECONFIG="$KUBECONFIG_FILE" node --import tsx "$HERE/data-plane-stubs.ts")
+  # The data plane first: Node takes a few seconds to load it, which overlaps the applies below
+  # (until the CRDs exist its watches just retry).
+  log "starting the data plane (data-plane/: node, ingress, autoscaler stub)"
+  (cd "$REPO" && start data-plane env FN_TESTENV_API="https://127.0.0.1:$APISERVER_PORT" FN_TESTENV_PKI="$PKI" \
+    FN_TESTENV_KUBELET_PORT="$KUBELET_PORT" FN_TESTENV_INGRESS="$INGRESS_IP:$INGRESS_PORT" \
+    node --import tsx "$HERE/data-plane/main.ts")
   log "applying Knative Serving $SERVING_VERSION CRDs, ConfigMaps and webhook configurations"
   apply_knative
 
   # After the CRDs: the garbage collector then knows Knative's kinds from its first discovery
   # (otherwise cascading deletes of Revision-owned objects wait for its 30s rediscovery).
-  log "starting kube-controller-manager (garbagecollector, namespace)"
+  log "starting kube-controller-manager (garbagecollector, namespace, deployment, replicaset)"
   start kube-controller-manager "$BIN/kube-controller-manager" \
-    --kubeconfig "$KUBECONFIG_FILE" --controllers garbagecollector,namespace \
+    --kubeconfig "$KUBECONFIG_FILE" --controllers garbagecollector,namespace,deployment,replicaset \
     --leader-elect=false --secure-port 0 --use-service-account-credentials=false
 
   log "starting Knative webhook on :$WEBHOOK_PORT"
@@ -469,11 +501,13 @@ main() {
   wait_for "Knative controller health" 60 knative-controller \
     curl -sf --max-time 2 "http://127.0.0.1:$CONTROLLER_HEALTH_PORT/health"
   run_probe
+  wait_for "the ingress on $INGRESS_IP:$INGRESS_PORT" 30 data-plane ingress_answers "$INGRESS_IP:$INGRESS_PORT"
 
   cat >"$STATE/env" <<X
 export KUBECONFIG=$KUBECONFIG_FILE
 export FN_TESTENV_DIR=$STATE
 export FN_TESTENV_DOMAIN=$DOMAIN
+export FN_TESTENV_INGRESS=$INGRESS_IP:$INGRESS_PORT
 X
   log "up in $((SECONDS - t0))s; logs in $LOGS"
   print_env

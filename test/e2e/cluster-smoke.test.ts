@@ -2,7 +2,8 @@
  * Smoke test of the local Kubernetes + Knative Serving control plane (test/cluster/up.sh).
  * It checks that what fn relies on is really done by Knative: defaulting/validation by the
  * webhook, Revisions and Routes by the controller, traffic splits, tag URLs, conditions, and
- * the data-plane stubs' fail-a-revision knob (see test/cluster/README.md).
+ * that the harness's node reports what really happened to a revision's container (see
+ * test/cluster/README.md).
  *
  * Needs a running control plane: `test/cluster/up.sh` (KUBECONFIG from the environment, else
  * ${FN_TESTENV_DIR:-/tmp/fn-testenv}/kubeconfig).
@@ -11,13 +12,12 @@ import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import * as k8s from '@kubernetes/client-node';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { digest, missingImage } from '../support/test-image.js';
 
 const DOMAIN = process.env.FN_TESTENV_DOMAIN ?? 'example.test';
 const SERVING = { group: 'serving.knative.dev', version: 'v1' } as const;
-const DIGEST_A = `127.0.0.1:5000/hello@sha256:${'a1'.repeat(32)}`;
-const DIGEST_B = `127.0.0.1:5000/hello@sha256:${'b2'.repeat(32)}`;
-const FAIL_REASON = 'ImagePullBackOff';
-const FAIL_MESSAGE = 'the image could not be pulled';
+const DIGEST_A = digest('a1');
+const DIGEST_B = digest('b2');
 
 type KObj = { metadata: { name: string; generation?: number; resourceVersion?: string; [k: string]: unknown }; spec?: any; status?: any };
 type Cond = { type: string; status: string; reason?: string; message?: string };
@@ -167,26 +167,28 @@ describe('local Knative control plane', () => {
     expect(msg).toContain('Traffic targets sum to 90, want 100');
   }, 30_000);
 
-  test('a revision failed through the stub knob is reported by Knative as Ready=False with that reason', async () => {
-    await custom.createNamespacedCustomObject({
-      ...SERVING, namespace: ns, plural: 'services',
-      body: ksvc('broken', 'broken-v1', DIGEST_A, { annotations: { 'fn.test/fail': `${FAIL_REASON}: ${FAIL_MESSAGE}` } }),
+  test('the node reports a container that exits (exit code, last log lines) and an image that cannot be pulled', async () => {
+    const crashing = digest('a1', { exitCode: 3, message: 'boom at import time' });
+    await custom.createNamespacedCustomObject({ ...SERVING, namespace: ns, plural: 'services', body: ksvc('broken', 'broken-v1', crashing) });
+    const userStatus = async (revision: string) => {
+      const pods = await kc.makeApiClient(k8s.CoreV1Api).listNamespacedPod({ namespace: ns, labelSelector: `serving.knative.dev/revision=${revision}` });
+      return pods.items[0]?.status?.containerStatuses?.find((c) => c.name === 'user-container');
+    };
+    const crashed = await waitFor('broken-v1 to have crashed', async () => {
+      const c = await userStatus('broken-v1');
+      return c?.lastState?.terminated ? c : undefined;
     });
-    const rev = await waitFor('broken-v1 Ready=False', async () => {
-      const r = await getKsvcObj('revisions', 'broken-v1');
-      return condition(r, 'Ready')?.status === 'False' ? r : undefined;
-    });
-    expect(condition(rev, 'Ready')).toMatchObject({ reason: FAIL_REASON, message: FAIL_MESSAGE });
-    expect(condition(rev, 'ResourcesAvailable')).toMatchObject({ status: 'False', reason: FAIL_REASON, message: FAIL_MESSAGE });
+    expect(crashed.lastState?.terminated).toMatchObject({ exitCode: 3, reason: 'Error' });
+    expect(crashed.lastState?.terminated?.message).toContain('boom at import time');
+    expect(crashed.restartCount).toBeGreaterThanOrEqual(1);
 
-    const svc = await waitFor('broken Service Ready=False', async () => {
-      const s = await getKsvcObj('services', 'broken');
-      return condition(s, 'Ready')?.status === 'False' ? s : undefined;
+    await custom.createNamespacedCustomObject({ ...SERVING, namespace: ns, plural: 'services', body: ksvc('unpullable', 'unpullable-v1', missingImage()) });
+    const waiting = await waitFor('unpullable-v1 to wait for its image', async () => {
+      const c = await userStatus('unpullable-v1');
+      return c?.state?.waiting?.reason === 'ErrImagePull' || c?.state?.waiting?.reason === 'ImagePullBackOff' ? c : undefined;
     });
-    expect(condition(svc, 'ConfigurationsReady')).toMatchObject({ status: 'False', reason: 'RevisionFailed' });
-    expect(condition(svc, 'ConfigurationsReady')?.message).toContain('broken-v1');
-    expect(svc.status.latestCreatedRevisionName).toBe('broken-v1');
-    expect(svc.status.latestReadyRevisionName).toBeUndefined();
+    expect(waiting.state?.waiting?.message).toContain('manifest unknown');
+    expect(waiting.ready).toBe(false);
   }, 120_000);
 
   test('deleting a Service cascades to its Revisions (garbage collector)', async () => {

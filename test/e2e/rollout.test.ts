@@ -1,7 +1,8 @@
 /**
  * fn rollout against the local Knative control plane (test/cluster/up.sh): real apiserver, webhook
- * and controller decide Ready, status.traffic and tag URLs. Pods cannot run there, so the health gate
- * is pointed (--check-url) at a real HTTP server on 127.0.0.1 that each test makes healthy or failing.
+ * and controller decide Ready, status.traffic and tag URLs, and revisions run as real containers on the
+ * harness's node. Here the health gate is pointed (--check-url) at a real HTTP server on 127.0.0.1
+ * that each test makes healthy or failing (rollout-live.test.ts gates on the canary's own answers).
  * Functions are deployed with fn's own Knative adapter (the same field manager fn deploy uses).
  *
  * Needs: `npm run build` and a running control plane (KUBECONFIG, else $FN_TESTENV_DIR/kubeconfig).
@@ -23,6 +24,7 @@ import {parseState, rolloutAnnotation, type RolloutState} from '../../src/core/r
 import {trafficSettled} from '../../src/core/traffic.js';
 import {knative} from '../../src/factory.js';
 import {fnBin, runFn} from '../support/cli.js';
+import {digest, missingImage} from '../support/test-image.js';
 
 function kubeconfigPath(): string {
   const path = process.env.KUBECONFIG?.split(':')[0] ?? join(process.env.FN_TESTENV_DIR ?? '/tmp/fn-testenv', 'kubeconfig');
@@ -34,8 +36,7 @@ const KUBECONFIG = kubeconfigPath();
 process.env.KUBECONFIG = KUBECONFIG;
 const env = {KUBECONFIG, FN_TESTENV_DIR: process.env.FN_TESTENV_DIR ?? '/tmp/fn-testenv'};
 const ns = `fn-rollout-${Date.now().toString(36)}`;
-const image = (hex: string) => `127.0.0.1:5000/hello@sha256:${hex.repeat(64 / hex.length)}`;
-const FAIL = 'ImagePullBackOff: the image could not be pulled';
+const image = (seed: string) => digest(seed);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 let cluster: Deployer;
@@ -234,11 +235,12 @@ describe('fn rollout on the local control plane', () => {
   test('a revision the cluster marks failed stops the rollout before any traffic moves', async () => {
     const v1 = await deploy('broken', 'f6');
     const server = await checkServer();
-    const dir = await functionDir('broken', {'fn.test/fail': FAIL});
-    const result = await runFn(rolloutArgs('broken', server, ['--path', dir, '--image', image('a7')]), {env});
+    const dir = await functionDir('broken');
+    const result = await runFn(rolloutArgs('broken', server, ['--path', dir, '--image', missingImage()]), {env});
     expectExit(result, 13);
     const last = lines(result.stdout).at(-1);
-    expect(last.error.message).toMatch(/revision broken-\w+ failed: ImagePullBackOff: the image could not be pulled/);
+    expect(last.error.message).toMatch(/revision broken-\w+ failed: .*(ErrImagePull|ImagePullBackOff)/);
+    expect(last.error.message).toContain('manifest unknown');
     expect(last.error.details).toMatchObject({step: 1, percent: 10});
     expect(server.requests).toBe(0);
     expect(routed(await settled('broken'))).toEqual([`${v1} 100%`]);

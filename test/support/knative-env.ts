@@ -7,7 +7,7 @@ import {join} from 'node:path';
 import * as k8s from '@kubernetes/client-node';
 
 export const DOMAIN = process.env.FN_TESTENV_DOMAIN ?? 'example.test';
-export const digest = (seed: string) => `127.0.0.1:5000/fn-e2e/hello@sha256:${seed.repeat(64).slice(0, 64)}`;
+export {digest, missingImage} from './test-image.js';
 
 export function kubeconfigPath(): string {
   const fromEnv = process.env.KUBECONFIG?.split(':')[0];
