@@ -36,8 +36,8 @@ export async function knative(selection: ClusterSelection): Promise<{cluster: De
 
 /** fn rollout's view of the cluster: the Knative Deployer, plus fn.yaml to build a canary's template. */
 export async function rolloutCluster(selection: ClusterSelection, config?: import('./core/function.js').FunctionConfig): Promise<import('./core/rollout/deployer-cluster.js').DeployerCluster> {
-  const [{cluster, defaultNamespace}, {DeployerCluster}] = await Promise.all([knative(selection), import('./core/rollout/deployer-cluster.js')]);
-  return new DeployerCluster(cluster, selection.namespace ?? defaultNamespace, config);
+  const [{cluster, defaultNamespace}, {DeployerCluster}, pods] = await Promise.all([knative(selection), import('./core/rollout/deployer-cluster.js'), knativePods(selection)]);
+  return new DeployerCluster(cluster, selection.namespace ?? defaultNamespace, config, (namespace, revision, signal) => pods.watchRevision(namespace, revision, {signal}));
 }
 
 // One connection per cluster selection in a process: the Knative adapter, pods and ingress discovery

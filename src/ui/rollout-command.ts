@@ -23,6 +23,10 @@ export const rolloutTargetFlags = {
   context: Flags.string({description: 'kubeconfig context (default: the current one)'}),
 };
 
+export const ingressFlag = Flags.string({
+  description: 'send the health checks to the cluster\'s ingress at HOST[:PORT] with the canary\'s Host header (default: FN_INGRESS, else DNS, else the ingress the cluster publishes)',
+});
+
 export const rolloutExitCodes = [
   'Exit codes: 0 done (or promoted from elsewhere); 2 bad flag; 3 another rollout or process holds the service;',
   '7 cluster unreachable; 8 no such function/revision/rollout; 13 rolled back (a gate failed, the revision failed,',
@@ -51,7 +55,22 @@ export abstract class RolloutCommand extends FnCommand {
     const service = name ?? config!.name;
     const {rolloutCluster} = await import('../factory.js');
     const cluster = await rolloutCluster({namespace: flags.namespace ?? config?.namespace, context: flags.context}, config);
+    this.clusters.push(cluster);
     return {name: service, config, cluster};
+  }
+
+  private readonly clusters: DeployerCluster[] = [];
+
+  /** How the health gate reaches the canary's tag URL (core/ingress-address.ts). */
+  protected async reach(name: string, cluster: DeployerCluster, flags: {context?: string; ingress?: string}) {
+    const {functionReach} = await import('../factory.js');
+    return (await functionReach({context: flags.context}, {namespace: cluster.namespace, route: name}, flags.ingress)).reach;
+  }
+
+  /** Whatever way the command ends, no pod watch is left open to keep the process alive. */
+  protected async finally(err: Error | undefined): Promise<any> {
+    for (const cluster of this.clusters) cluster.close();
+    return super.finally(err);
   }
 
   protected get owner(): Owner {

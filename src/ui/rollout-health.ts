@@ -3,12 +3,12 @@ import {FnError} from '../core/errors.js';
 import type {Owner} from '../core/rollout/engine.js';
 import type {HealthCheck} from '../core/rollout/ports.js';
 import type {RolloutSettings} from '../core/rollout/state.js';
-import {HttpProbe} from '../adapters/health/http-probe.js';
+import {HttpProbe, type HttpProbeOptions} from '../adapters/health/http-probe.js';
 import {CommandCheck} from '../adapters/health/command-check.js';
 import {hostname} from 'node:os';
 
 /** The gate for these settings; a command gate needs the command again (it is never stored). */
-export function healthFor(settings: RolloutSettings, checkCmd: string | undefined): HealthCheck {
+export function healthFor(settings: RolloutSettings, checkCmd: string | undefined, reach?: HttpProbeOptions['reach']): HealthCheck {
   if (settings.check.kind === 'command') {
     if (!checkCmd) {
       throw new FnError('ROLLOUT_NEEDS_CHECK_CMD', 'usage', 'this rollout gates on a command, which is not stored on the Service', {
@@ -20,7 +20,10 @@ export function healthFor(settings: RolloutSettings, checkCmd: string | undefine
   if (checkCmd) {
     throw new FnError('ROLLOUT_CHECK_MISMATCH', 'usage', 'this rollout gates on HTTP checks, not on a command', {suggestion: 'leave out --check-cmd'});
   }
-  return new HttpProbe({requests: settings.requests, maxErrorRate: settings.maxErrorRate, maxP95Ms: settings.maxP95Ms});
+  // The canary's own tag URL may not resolve (a fresh kind/minikube): reach it through the ingress.
+  // A --check-url is the user's own endpoint and is requested as given.
+  const viaIngress = settings.check.url ? undefined : reach;
+  return new HttpProbe({requests: settings.requests, maxErrorRate: settings.maxErrorRate, maxP95Ms: settings.maxP95Ms, ...(viaIngress ? {reach: viaIngress} : {})});
 }
 
 /** Whether the owner still runs: only knowable on its own host (signal 0 probes without killing). */

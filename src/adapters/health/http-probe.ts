@@ -2,6 +2,9 @@
 // one by one, judged by evaluateGate. Bounded: at most `requests` requests, each with a timeout.
 import {evaluateGate, type GateLimits, type GateResult, type Sample} from '../../core/rollout/gate.js';
 import type {CheckTarget, HealthCheck} from '../../core/rollout/ports.js';
+import {isFnError} from '../../core/errors.js';
+import type {FunctionEndpoint, IngressAddress} from '../../core/ingress-address.js';
+import {requestVia} from '../http/via-ingress.js';
 
 export interface HttpProbeOptions extends GateLimits {
   requests: number;
@@ -9,6 +12,11 @@ export interface HttpProbeOptions extends GateLimits {
   concurrency?: number;
   /** Per-request timeout; a request that takes longer counts as failed. */
   requestTimeoutMs?: number;
+  /**
+   * How to reach the canary's URL when its host does not resolve (core/ingress-address.ts): the
+   * requests then go to the ingress with the canary's Host header.
+   */
+  reach?: (url: string) => Promise<FunctionEndpoint>;
 }
 
 export class HttpProbe implements HealthCheck {
@@ -16,29 +24,42 @@ export class HttpProbe implements HealthCheck {
 
   async check(target: CheckTarget, signal: AbortSignal): Promise<GateResult> {
     if (!target.url) throw new Error('the HTTP health check needs a URL');
-    const samples = await probe(target.url, this.options, signal);
+    let via: IngressAddress | undefined;
+    try {
+      via = this.options.reach ? (await this.options.reach(target.url)).via : undefined;
+    } catch (e) {
+      // No way to reach the canary is a failed gate that says which setting is missing.
+      if (!isFnError(e)) throw e;
+      return {...evaluateGate([], this.options), failures: [`${e.message}${e.suggestion ? `: ${e.suggestion}` : ''}`]};
+    }
+    const samples = await probe(target.url, this.options, signal, via);
     return evaluateGate(samples, this.options);
   }
 }
 
-export async function probe(url: string, options: HttpProbeOptions, signal: AbortSignal): Promise<Sample[]> {
+export async function probe(url: string, options: HttpProbeOptions, signal: AbortSignal, via?: IngressAddress): Promise<Sample[]> {
   const timeoutMs = options.requestTimeoutMs ?? Math.min(30_000, Math.max(2_000, options.maxP95Ms * 4));
   const samples: Sample[] = [];
   let next = 0;
   const worker = async () => {
     while (next < options.requests && !signal.aborted) {
       next++;
-      samples.push(await once(url, timeoutMs, signal));
+      samples.push(await once(url, timeoutMs, signal, via));
     }
   };
   await Promise.all(Array.from({length: Math.min(options.concurrency ?? 4, options.requests)}, worker));
   return samples;
 }
 
-async function once(url: string, timeoutMs: number, signal: AbortSignal): Promise<Sample> {
+async function once(url: string, timeoutMs: number, signal: AbortSignal, via: IngressAddress | undefined): Promise<Sample> {
   const started = performance.now();
+  const requestSignal = AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]);
   try {
-    const res = await fetch(url, {signal: AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]), headers: {'user-agent': 'fn-rollout'}, redirect: 'manual'});
+    if (via) {
+      const res = await requestVia(url, via, {signal: requestSignal, headers: {'user-agent': 'fn-rollout'}});
+      return {status: res.status, latencyMs: performance.now() - started};
+    }
+    const res = await fetch(url, {signal: requestSignal, headers: {'user-agent': 'fn-rollout'}, redirect: 'manual'});
     await res.arrayBuffer();
     return {status: res.status, latencyMs: performance.now() - started};
   } catch (e: any) {

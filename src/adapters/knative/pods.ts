@@ -114,7 +114,8 @@ export class KnativePods {
       evaluate();
     };
     const onKubeEvent = (event: KubeEvent) => {
-      if (!concernsRevision(event, revision)) return;
+      // Pod events are kept whatever the pod's name (they are matched to the revision's pods later).
+      if (!concernsRevision(event, revision) && event.involvedObject.kind !== 'Pod') return;
       events.set(event.metadata.name, event);
       const failure = classifyEvent(event, revision);
       if (failure) return void fail(failure);

@@ -7,7 +7,7 @@ import {realClock} from '../../core/rollout/ports.js';
 import type {RolloutSettings} from '../../core/rollout/state.js';
 import {validateTag} from '../../core/names.js';
 import {healthFor, ownerAlive} from '../../ui/rollout-health.js';
-import {paragraphs, RolloutCommand, rolloutArgs, rolloutExitCodes, rolloutTargetFlags} from '../../ui/rollout-command.js';
+import {ingressFlag, paragraphs, RolloutCommand, rolloutArgs, rolloutExitCodes, rolloutTargetFlags} from '../../ui/rollout-command.js';
 
 export default class Rollout extends RolloutCommand {
   static summary = 'Progressive canary: move traffic to a new revision step by step, behind health gates, rolling back on failure.';
@@ -45,6 +45,7 @@ export default class Rollout extends RolloutCommand {
     tag: Flags.string({description: 'tag that gives the canary its own URL during the rollout', default: 'canary'}),
     'keep-tag': Flags.boolean({description: 'keep the tag on the canary when the rollout ends (done or rolled back)', default: false}),
     timeout: Flags.string({description: 'longest wait for the revision to be Ready and for each traffic move', default: '5m'}),
+    ingress: ingressFlag,
   };
 
   async run() {
@@ -62,12 +63,13 @@ export default class Rollout extends RolloutCommand {
       check: flags['check-cmd'] ? {kind: 'command'} : {kind: 'http', path: flags.check, ...(flags['check-url'] ? {url: checkUrl(flags['check-url'])} : {})},
     };
     const {name, cluster} = await this.target(args.name, flags, Boolean(flags.image));
+    const reach = await this.reach(name, cluster, flags);
     const interrupt = this.interruptible();
     try {
       return await startRollout(
         {
           cluster,
-          healthFor: (stored) => healthFor(stored, flags['check-cmd']),
+          healthFor: (stored) => healthFor(stored, flags['check-cmd'], reach),
           clock: realClock,
           owner: this.owner,
           ownerAlive,

@@ -3,7 +3,7 @@ import {randomUUID} from 'node:crypto';
 import {resumeRollout} from '../../core/rollout/engine.js';
 import {realClock} from '../../core/rollout/ports.js';
 import {healthFor, ownerAlive} from '../../ui/rollout-health.js';
-import {paragraphs, RolloutCommand, rolloutArgs, rolloutExitCodes, rolloutTargetFlags} from '../../ui/rollout-command.js';
+import {ingressFlag, paragraphs, RolloutCommand, rolloutArgs, rolloutExitCodes, rolloutTargetFlags} from '../../ui/rollout-command.js';
 
 export default class RolloutResume extends RolloutCommand {
   static summary = 'Take over a rollout whose process was killed, and drive it on from its last step.';
@@ -20,15 +20,17 @@ export default class RolloutResume extends RolloutCommand {
     ...rolloutTargetFlags,
     force: Flags.boolean({description: 'take over even though the owner may still run on another host'}),
     'check-cmd': Flags.string({description: 'the --check-cmd the rollout was started with'}),
+    ingress: ingressFlag,
   };
 
   async run() {
     const {args, flags} = await this.parse(RolloutResume);
     const {name, cluster} = await this.target(args.name, flags);
+    const reach = await this.reach(name, cluster, flags);
     const interrupt = this.interruptible();
     try {
       const outcome = await resumeRollout(
-        {cluster, healthFor: (settings) => healthFor(settings, flags['check-cmd']), clock: realClock, owner: this.owner, ownerAlive, emit: this.eventSink(), newId: randomUUID},
+        {cluster, healthFor: (settings) => healthFor(settings, flags['check-cmd'], reach), clock: realClock, owner: this.owner, ownerAlive, emit: this.eventSink(), newId: randomUUID},
         {service: name, force: flags.force},
         interrupt.signal,
       );

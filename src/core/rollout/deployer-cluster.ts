@@ -6,6 +6,7 @@ import {buildManifests, withTraffic, type FunctionManifests} from '../manifests.
 import type {Deployer, DeployedFunction, FunctionRef} from '../ports.js';
 import type {ImageDeploy, RevisionSnapshot, RolloutCluster, ServiceSnapshot, ServiceWrite} from './ports.js';
 import {rolloutAnnotation} from './state.js';
+import type {RevisionDiagnosis, RevisionFailure} from '../pod-failure.js';
 
 function withAnnotation(manifests: FunctionManifests, key: string, value: string): FunctionManifests {
   const annotate = <T extends {metadata: {annotations?: Record<string, string>}}>(o: T): T => ({...o, metadata: {...o.metadata, annotations: {...o.metadata.annotations, [key]: value}}});
@@ -21,7 +22,18 @@ export class DeployerCluster implements RolloutCluster {
     readonly namespace: string,
     /** fn.yaml, needed only to deploy a new image (the template is built as fn deploy builds it). */
     private readonly config?: FunctionConfig,
+    /** Looks at a revision's pods while it is not ready, so one that cannot start fails in seconds. */
+    private readonly diagnose?: RevisionDiagnosis,
   ) {}
+
+  /** Revisions whose pods are being watched, and what was found. */
+  private readonly diagnoses = new Map<string, {stop: AbortController; failure?: RevisionFailure}>();
+
+  /** Stops every pod watch (the rollout ended). */
+  close(): void {
+    for (const d of this.diagnoses.values()) d.stop.abort();
+    this.diagnoses.clear();
+  }
 
   async getService(name: string): Promise<ServiceSnapshot> {
     const fn = await this.deployer.get(this.ref(name));
@@ -60,7 +72,24 @@ export class DeployerCluster implements RolloutCluster {
 
   async getRevision(name: string): Promise<RevisionSnapshot | undefined> {
     const revision = await this.deployer.revision(this.namespace, name);
-    return revision && {name: revision.name, ready: revision.ready, ...(revision.reason ? {reason: revision.reason} : {}), ...(revision.message ? {message: revision.message} : {})};
+    if (!revision) return undefined;
+    // Knative's own verdict comes first; only while it says nothing yet are the pods worth a look.
+    if (revision.ready !== 'Unknown' || !this.diagnose) {
+      this.diagnoses.get(name)?.stop.abort();
+      this.diagnoses.delete(name);
+      return {name: revision.name, ready: revision.ready, ...(revision.reason ? {reason: revision.reason} : {}), ...(revision.message ? {message: revision.message} : {})};
+    }
+    let diagnosis = this.diagnoses.get(name);
+    if (!diagnosis) {
+      const entry: {stop: AbortController; failure?: RevisionFailure} = {stop: new AbortController()};
+      this.diagnoses.set(name, entry);
+      void this.diagnose(this.namespace, name, entry.stop.signal).then((failure) => (entry.failure = failure));
+      diagnosis = entry;
+    }
+    const failure = diagnosis.failure;
+    if (!failure) return {name: revision.name, ready: revision.ready, ...(revision.reason ? {reason: revision.reason} : {}), ...(revision.message ? {message: revision.message} : {})};
+    const tail = failure.logTail?.length ? `\nlast log lines:\n${failure.logTail.map((l) => `  | ${l}`).join('\n')}` : '';
+    return {name: revision.name, ready: 'False', reason: failure.reason, message: `${failure.message}${tail}`};
   }
 
   private ref(name: string): FunctionRef {
