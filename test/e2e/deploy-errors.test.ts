@@ -5,7 +5,7 @@ import {appendFile, mkdtemp, readFile, writeFile} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {runFn, runFnJson} from '../support/cli.js';
-import {clusterEnv, digest, TestCluster} from '../support/knative-env.js';
+import {clusterEnv, digest, missingImage, TestCluster} from '../support/knative-env.js';
 
 const TIMEOUT = 180_000;
 const cluster = new TestCluster();
@@ -100,7 +100,7 @@ describe('Knative says no', () => {
     expect(r.exitCode).toBe(11);
     expect(r.stderr).toMatch(/Error: broken failed to become ready — revision broken-[0-9a-f]{10}: .*(ErrImagePull|ImagePullBackOff)/);
     expect(r.stderr).toContain('manifest unknown');
-    expect(r.stderr).toMatch(/Try: check that the image exists/);
+    expect(r.stderr).toMatch(/Try: check that \S+ exists in the registry/);
   }, TIMEOUT);
 
   test('a failing new revision leaves the traffic on the good one', async () => {

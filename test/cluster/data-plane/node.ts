@@ -105,10 +105,6 @@ class Sandbox {
     this.wakers.clear();
   }
 
-  userRun(): ContainerRun | undefined {
-    return this.runs.get('user-container') ?? [...this.runs.values()][0];
-  }
-
   status(): object {
     const runs = [...this.runs.values()];
     const allReady = runs.every((r) => r.ready);
@@ -228,11 +224,17 @@ function expand(value: string, env: Record<string, string>): string {
   return value.replace(/\$\$|\$\(([A-Za-z_][A-Za-z0-9_.-]*)\)/g, (whole, name) => (whole === '$$' ? '$' : (env[name] ?? whole)));
 }
 
-/** The readiness probe Knative gives the queue-proxy to run against the user container. */
+/** The container that serves: in a Knative pod the one with a port (it may have any name). */
+function servingContainer(pod: KubeObject): string | undefined {
+  const containers = pod.spec.containers.filter((x: any) => x.name !== QUEUE_PROXY);
+  return (containers.find((x: any) => x.ports?.length) ?? containers[0])?.name;
+}
+
+/** The readiness probe Knative gives the queue-proxy to run against the serving container. */
 function readinessProbe(pod: KubeObject, c: any): Probe | undefined {
   const queue = pod.spec.containers.find((x: any) => x.name === QUEUE_PROXY);
   const json = queue?.env?.find((e: any) => e.name === 'SERVING_READINESS_PROBE')?.value;
-  if (json && c.name === 'user-container') {
+  if (json && c.name === servingContainer(pod)) {
     try {
       return JSON.parse(json);
     } catch {}

@@ -18,6 +18,8 @@ import {informer, KeyedQueue, log, mergePatch, nowTime, type KubeObject} from '.
 const C = 'autoscaler-stub';
 const PA_PATH = '/apis/autoscaling.internal.knative.dev/v1alpha1';
 const pas = new Map<string, KubeObject>(); // ns/revision → PodAutoscaler
+/** PodAutoscaler uids whose scale target was initialized: once is for good (caches may lag). */
+const initializedOnce = new Set<string>();
 const deployments = new Map<string, KubeObject>(); // ns/revision → Deployment
 
 type Status = 'True' | 'False' | 'Unknown';
@@ -50,7 +52,11 @@ const queue = new KeyedQueue<string>(C, async (key) => {
   const revision = pa.metadata.labels?.['serving.knative.dev/revision'] ?? name;
   const d = deployments.get(key);
   const ready = d?.status?.readyReplicas ?? 0;
-  const initialized = pa.status?.conditions?.some((c: Condition) => c.type === 'ScaleTargetInitialized' && c.status === 'True') || ready >= Math.max(intAnnotation(pa, 'initial-scale') ?? 1, 1);
+  const initialized =
+    initializedOnce.has(pa.metadata.uid!) ||
+    pa.status?.conditions?.some((c: Condition) => c.type === 'ScaleTargetInitialized' && c.status === 'True') ||
+    ready >= Math.max(intAnnotation(pa, 'initial-scale') ?? 1, 1);
+  if (initialized) initializedOnce.add(pa.metadata.uid!);
   const reachable = pa.spec?.reachability !== 'Unreachable';
   const max = intAnnotation(pa, 'max-scale') || Infinity;
   const desired = !initialized ? Math.max(intAnnotation(pa, 'initial-scale') ?? 1, 1) : reachable ? Math.min(Math.max(intAnnotation(pa, 'min-scale') ?? 1, 1), max) : 0;
@@ -90,7 +96,10 @@ const queue = new KeyedQueue<string>(C, async (key) => {
 export function startAutoscalerStub(): void {
   void informer(`${PA_PATH}/podautoscalers`, {}, (type, pa) => {
     const key = `${pa.metadata.namespace}/${pa.metadata.name}`;
-    if (type === 'DELETED') pas.delete(key);
+    if (type === 'DELETED') {
+      pas.delete(key);
+      initializedOnce.delete(pa.metadata.uid!);
+    }
     else {
       pas.set(key, pa);
       queue.push(key, key);
