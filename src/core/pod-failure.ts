@@ -189,7 +189,7 @@ export function concernsRevision(event: KubeEvent, revision: string): boolean {
 function nextStep(service: string, namespace: string, revision: string, failure: RevisionFailure): string {
   const logs = `fn logs ${service} -n ${namespace} --revision ${revision}`;
   if (/ImagePull|ErrImage|InvalidImageName/.test(failure.reason)) {
-    return `check that ${failure.image ?? 'the image'} exists in the registry and that the cluster can pull it (a private registry needs an imagePullSecret on the namespace's default ServiceAccount), then fn deploy again`;
+    return `check that the image exists in the registry${failure.image ? ` (${failure.image})` : ''} and that the cluster can pull it (a private registry needs an imagePullSecret on the namespace's default ServiceAccount), then fn deploy again`;
   }
   if (failure.reason === 'ReadinessProbeFailed') {
     return `make the function listen on the port in $PORT (${failure.port ?? 8080}) and answer ${'/health/readiness'}; ${logs} shows its output`;

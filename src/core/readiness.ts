@@ -62,7 +62,7 @@ function nextStep(fn: DeployedFunction, revision: RevisionInfo | undefined, reas
     return `check that the image exists and the cluster can pull it (${revision?.image ?? 'see fn describe'}); if it needs credentials, add an imagePullSecret to the namespace's default ServiceAccount`;
   }
   if (reason && /ExitCode|CrashLoop|Error|Probe|HealthCheck/i.test(reason)) {
-    return `read the function's log: kubectl logs -n ${ns} -l serving.knative.dev/revision=${rev} -c function`;
+    return `read the function's log: fn logs ${fn.name} -n ${ns}${rev ? ` --revision ${rev}` : ''}`;
   }
   if (reason === 'RevisionMissing' || reason === 'RevisionFailed') {
     return `fn revisions ${fn.name} -n ${ns} shows each revision's reason; fn rollback ${fn.name} -n ${ns} sends traffic back to the previous one`;

@@ -111,7 +111,7 @@ describe('classifyDeployment', () => {
 
 describe('revisionFailedError', () => {
   test.each<[string, Parameters<typeof revisionFailedError>[3], RegExp]>([
-    ['image', {reason: 'ImagePullBackOff', message: 'the image cannot be pulled: manifest unknown', image: 'reg/hello@sha256:1'}, /check that reg\/hello@sha256:1 exists in the registry/],
+    ['image', {reason: 'ImagePullBackOff', message: 'the image cannot be pulled: manifest unknown', image: 'reg/hello@sha256:1'}, /check that the image exists in the registry \(reg\/hello@sha256:1\)/],
     ['exit', {reason: 'ExitCode1', message: 'exited', exitCode: 1, logTail: ['Error: boom']}, /fn logs hello -n team --revision hello-abc/],
     ['probe', {reason: 'ReadinessProbeFailed', message: 'probe', port: 8080}, /listen on the port in \$PORT \(8080\)/],
     ['limits', {reason: 'FailedCreate', message: 'must be less than or equal to memory limit'}, /requests must not be above limits/],
