@@ -107,7 +107,9 @@ export async function deploy(deployer: Deployer, request: DeployRequest, progres
   let ready = false;
   if (request.wait) {
     const seen = new Map<string, string>();
-    const {fn, timedOut} = await waitWithDiagnosis(request, manifests.revisionName, (signal) =>
+    // Pods are looked at only while there is something to wait for (not for an unchanged, ready revision).
+    const pending = deployOutcome(applied, manifests.revisionName) === 'pending';
+    const {fn, timedOut} = await waitWithDiagnosis(request, pending ? manifests.revisionName : undefined, (signal) =>
       deployer.waitFor(applied!, (f) => deployOutcome(f, manifests.revisionName) !== 'pending', {
         timeoutSeconds: request.timeoutSeconds,
         signal,
