@@ -8,6 +8,9 @@ const common = {
   transform: tsJest,
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
   testEnvironment: 'node',
+  // Jest 30 soft-deletes globals between files; its guard recursed (RangeError) in a worker reused
+  // after a file that set up http agents. Files here share nothing global on purpose.
+  testEnvironmentOptions: { globalsCleanup: 'off' },
   // Templates and benchmarks hold whole projects (package.json files with placeholder names).
   modulePathIgnorePatterns: ['<rootDir>/dist/', '<rootDir>/src/templates/', '<rootDir>/bench/'],
 };
