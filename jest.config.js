@@ -1,5 +1,6 @@
-// ESM + TypeScript through ts-jest. Three projects so each layer can run alone:
-// unit (pure, fast), integration (real temp dirs, Docker, registry), e2e (local Knative control plane).
+// ESM + TypeScript through ts-jest. Four projects so each tier can run alone: unit (pure), fast (use
+// cases, commands and adapters against an in-memory port or a local fake API server: no services),
+// integration (real temp dirs, Docker, registry), e2e (local Knative control plane).
 const tsJest = {
   '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: 'tsconfig.json', diagnostics: { ignoreCodes: [151002] } }],
 };
@@ -19,6 +20,7 @@ export default {
   testTimeout: 300_000,
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/test/unit/**/*.test.ts'] },
+    { ...common, displayName: 'fast', testMatch: ['<rootDir>/test/fast/**/*.test.ts'], testTimeout: 30_000 },
     { ...common, displayName: 'integration', testMatch: ['<rootDir>/test/integration/**/*.test.ts'], slowTestThreshold: 60 },
     { ...common, displayName: 'e2e', testMatch: ['<rootDir>/test/e2e/**/*.test.ts'], slowTestThreshold: 120 },
   ],

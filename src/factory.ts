@@ -1,7 +1,7 @@
 // The one place commands get adapters from. Each adapter is imported lazily so that `fn --help`,
 // `fn --version` and `fn init` never load Docker or Kubernetes SDKs.
 import type {BuildAdapters} from './core/build.js';
-import type {ClusterSelection, Deployer, Runner, Scaffolder} from './core/ports.js';
+import type {ClusterSelection, Knative, Runner, Scaffolder} from './core/ports.js';
 
 export async function scaffolder(): Promise<Scaffolder> {
   const {TemplateScaffolder} = await import('./adapters/scaffold/scaffolder.js');
@@ -29,15 +29,9 @@ export async function containerRunner(): Promise<Runner> {
 }
 
 /** Knative in the cluster the kubeconfig (and --context) selects; its context's default namespace. */
-export async function knative(selection: ClusterSelection): Promise<{cluster: Deployer; defaultNamespace: string; context: string}> {
+export async function knative(selection: ClusterSelection): Promise<{knative: Knative; defaultNamespace: string; context: string}> {
   const [kube, {KnativeCluster}] = await Promise.all([kubeFor(selection), import('./adapters/knative/knative-cluster.js')]);
-  return {cluster: new KnativeCluster(kube), defaultNamespace: kube.defaultNamespace, context: kube.contextName};
-}
-
-/** fn rollout's view of the cluster: the Knative Deployer, plus fn.yaml to build a canary's template. */
-export async function rolloutCluster(selection: ClusterSelection, config?: import('./core/function.js').FunctionConfig): Promise<import('./core/rollout/deployer-cluster.js').DeployerCluster> {
-  const [{cluster, defaultNamespace}, {DeployerCluster}, pods] = await Promise.all([knative(selection), import('./core/rollout/deployer-cluster.js'), knativePods(selection)]);
-  return new DeployerCluster(cluster, selection.namespace ?? defaultNamespace, config, (namespace, revision, signal) => pods.watchRevision(namespace, revision, {signal}));
+  return {knative: new KnativeCluster(kube), defaultNamespace: kube.defaultNamespace, context: kube.contextName};
 }
 
 // One connection per cluster selection in a process: the Knative adapter, pods and ingress discovery

@@ -1,6 +1,5 @@
 import {Args, Flags} from '@oclif/core';
-import {FnError} from '../core/errors.js';
-import {notFound} from '../core/traffic-change.js';
+import {FnError, functionNotFound} from '../core/errors.js';
 import {FnCommand} from '../ui/base-command.js';
 import {clusterFlags, connectToFunction} from '../ui/cluster-flags.js';
 import {pathFlag} from '../ui/flags.js';
@@ -22,14 +21,14 @@ Exit codes: 2 --yes missing when not interactive, 7 cluster unreachable, 8 funct
 
   async run(): Promise<{name: string; namespace: string; deleted: boolean}> {
     const {args, flags} = await this.parse(Delete);
-    const {cluster, ref} = await connectToFunction(flags, args.name);
+    const {knative, ref} = await connectToFunction(flags, args.name);
     if (!flags.yes && !this.interactive) {
       throw new FnError('CONFIRMATION_REQUIRED', 'usage', `deleting ${ref.name} (namespace "${ref.namespace}") needs confirmation, and this is not an interactive terminal`, {
         suggestion: `pass --yes: fn delete ${ref.name} -n ${ref.namespace} --yes`,
       });
     }
-    const fn = await cluster.get(ref);
-    if (!fn) throw notFound(ref);
+    const fn = await knative.get(ref);
+    if (!fn) throw functionNotFound(ref);
     if (!flags.yes) {
       const {confirm} = await import('@inquirer/prompts');
       if (!(await confirm({message: `Delete ${ref.name} in namespace ${ref.namespace} and all its revisions?`, default: false}))) {
@@ -37,7 +36,7 @@ Exit codes: 2 --yes missing when not interactive, 7 cluster unreachable, 8 funct
         return {name: ref.name, namespace: ref.namespace, deleted: false};
       }
     }
-    await cluster.delete({...ref, routing: fn.routing}, {wait: !flags['no-wait'], timeoutSeconds: 120});
+    await knative.delete({...ref, routing: fn.routing}, {wait: !flags['no-wait'], timeoutSeconds: 120});
     if (!this.jsonEnabled()) this.log(`Deleted ${ref.name} from namespace ${ref.namespace}`);
     return {name: ref.name, namespace: ref.namespace, deleted: true};
   }

@@ -11,6 +11,7 @@ import {buildAdapters, knative, knativePods} from '../factory.js';
 import {FnCommand} from '../ui/base-command.js';
 import {clusterFlags, parseTimeout, routingFlag, waitFlags} from '../ui/cluster-flags.js';
 import {pathFlag} from '../ui/flags.js';
+import {interruptible} from '../ui/interrupt.js';
 
 export default class Deploy extends FnCommand {
   static summary = 'Deploy the function to Knative and wait until it is Ready.';
@@ -46,24 +47,22 @@ Exit codes: 2 bad flag or fn.yaml value, 3 fields owned by another manager (see 
     const timeoutSeconds = parseTimeout(flags.timeout);
     if (flags.image) assertDigestReference(flags.image);
     buildManifests(config, {image: `validate.invalid/x@sha256:${'0'.repeat(64)}`, routing});
-    const {cluster, defaultNamespace} = await knative({context: flags.context});
+    const {knative: functions, defaultNamespace} = await knative({context: flags.context});
     const namespace = flags.namespace ?? config.namespace ?? defaultNamespace;
 
     const image = flags.image ?? (await this.buildImage(dir, config, flags.registry));
     const pods = await knativePods({context: flags.context});
     const diagnose = (ns: string, revision: string, signal: AbortSignal) => pods.watchRevision(ns, revision, {signal, onNote: (m) => this.progress.detail(m)});
-    const interrupt = new AbortController();
-    const onSigint = () => interrupt.abort();
-    process.once('SIGINT', onSigint);
+    const interrupt = interruptible();
     let result: DeployResult;
     try {
       result = await deploy(
-        cluster,
+        functions,
         {config, image, namespace, routing, tag: flags.tag, noTraffic: flags['no-traffic'], force: flags.force, wait: !flags['no-wait'], timeoutSeconds, signal: interrupt.signal, diagnose},
         this.progress,
       );
     } finally {
-      process.off('SIGINT', onSigint);
+      interrupt.dispose();
     }
     if (!this.jsonEnabled()) {
       const state = result.ready ? 'ready' : 'applied (not waiting)';

@@ -1,7 +1,7 @@
 import {Args} from '@oclif/core';
 import {tagUrls, type TagUrl} from '../core/deploy.js';
 import type {Condition, TrafficTarget} from '../core/knative.js';
-import {notFound} from '../core/traffic-change.js';
+import {functionNotFound} from '../core/errors.js';
 import {describeTraffic} from '../core/traffic.js';
 import {FnCommand} from '../ui/base-command.js';
 import {age, clusterFlags, connectToFunction} from '../ui/cluster-flags.js';
@@ -32,9 +32,9 @@ export default class Describe extends FnCommand {
 
   async run(): Promise<Description> {
     const {args, flags} = await this.parse(Describe);
-    const {cluster, ref} = await connectToFunction(flags, args.name);
-    const fn = await cluster.get(ref);
-    if (!fn) throw notFound(ref);
+    const {knative, ref} = await connectToFunction(flags, args.name);
+    const fn = await knative.get(ref);
+    if (!fn) throw functionNotFound(ref);
     const result: Description = {
       name: fn.name,
       namespace: fn.namespace,

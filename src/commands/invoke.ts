@@ -1,9 +1,8 @@
 import {Flags} from '@oclif/core';
 import {readFile} from 'node:fs/promises';
-import {FnError} from '../core/errors.js';
+import {FnError, functionNotFound} from '../core/errors.js';
 import {invoke} from '../core/invoke.js';
 import {remoteUrl} from '../core/remote-url.js';
-import {notFound} from '../core/traffic-change.js';
 import {clusterFlags, connectToFunction} from '../ui/cluster-flags.js';
 import {FnCommand} from '../ui/base-command.js';
 
@@ -87,9 +86,9 @@ async function readBody(file: string): Promise<Buffer> {
  * it when its host does not resolve (core/ingress-address.ts).
  */
 async function deployedEndpoint(flags: {name?: string; tag?: string; namespace?: string; context?: string; ingress?: string}) {
-  const {cluster, ref} = await connectToFunction({path: '.', namespace: flags.namespace, context: flags.context}, flags.name);
-  const fn = await cluster.get(ref);
-  if (!fn) throw notFound(ref);
+  const {knative, ref} = await connectToFunction({path: '.', namespace: flags.namespace, context: flags.context}, flags.name);
+  const fn = await knative.get(ref);
+  if (!fn) throw functionNotFound(ref);
   const url = remoteUrl(fn, flags.tag);
   const [{functionReach}, {describeEndpoint}] = await Promise.all([import('../factory.js'), import('../core/ingress-address.js')]);
   const {reach, requestVia} = await functionReach({context: flags.context}, {namespace: fn.namespace, route: fn.name}, flags.ingress);

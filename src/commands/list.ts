@@ -29,9 +29,9 @@ export default class List extends FnCommand {
 
   async run(): Promise<Listed[]> {
     const {flags} = await this.parse(List);
-    const {cluster, defaultNamespace} = await knative({context: flags.context});
+    const {knative: functions, defaultNamespace} = await knative({context: flags.context});
     const namespace = flags['all-namespaces'] ? undefined : (flags.namespace ?? defaultNamespace);
-    const fns = await cluster.list(namespace);
+    const fns = await functions.list(namespace);
     const rows: Listed[] = fns.map((fn) => {
       const ready = condition(fn.conditions, 'Ready');
       return {

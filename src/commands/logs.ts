@@ -1,8 +1,7 @@
 import {Args, Flags} from '@oclif/core';
-import {FnError} from '../core/errors.js';
+import {FnError, functionNotFound} from '../core/errors.js';
 import {formatLogLine, streamLogs, type LogsResult} from '../core/logs.js';
 import {parseDuration} from '../core/rollout/flag-values.js';
-import {notFound} from '../core/traffic-change.js';
 import {FnCommand} from '../ui/base-command.js';
 import {clusterFlags, connectToFunction} from '../ui/cluster-flags.js';
 import {pathFlag} from '../ui/flags.js';
@@ -28,10 +27,10 @@ Exit codes: 2 bad flag, 7 cluster unreachable, 8 no such function, revision or t
   async run(): Promise<void> {
     const {args, flags} = await this.parse(Logs);
     const sinceSeconds = flags.since === undefined ? undefined : Math.max(1, Math.ceil(parseDuration('since', flags.since) / 1000));
-    const {cluster, ref} = await connectToFunction({path: flags.path, namespace: flags.namespace, context: flags.context}, args.name);
+    const {knative, ref} = await connectToFunction({path: flags.path, namespace: flags.namespace, context: flags.context}, args.name);
     const {knativePods} = await import('../factory.js');
-    const [fn, revisions, pods] = await Promise.all([cluster.get(ref), cluster.revisions(ref), knativePods({context: flags.context})]);
-    if (!fn) throw notFound(ref);
+    const [fn, revisions, pods] = await Promise.all([knative.get(ref), knative.revisions(ref), knativePods({context: flags.context})]);
+    if (!fn) throw functionNotFound(ref);
 
     const stop = new AbortController();
     const onSignal = () => stop.abort();

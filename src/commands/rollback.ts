@@ -23,10 +23,10 @@ Exit codes: 7 cluster unreachable, 8 function or revision not found / no earlier
   async run(): Promise<TrafficResult & {from?: string; to: string}> {
     const {args, flags} = await this.parse(Rollback);
     const timeoutSeconds = parseTimeout(flags.timeout);
-    const {cluster, ref} = await connectToFunction(flags, flags.name);
+    const {knative, ref} = await connectToFunction(flags, flags.name);
     let change: RollbackChange | undefined;
     const result = await changeTraffic(
-      cluster,
+      knative,
       ref,
       (state) => (change = rollbackTraffic(state, args.revision)),
       {wait: !flags['no-wait'], timeoutSeconds},

@@ -6,6 +6,7 @@ import {parseKeyValues} from '../core/key-values.js';
 import {buildAdapters, containerRunner, hostRunner} from '../factory.js';
 import {FnCommand} from '../ui/base-command.js';
 import {pathFlag} from '../ui/flags.js';
+import {interruptible} from '../ui/interrupt.js';
 
 export default class Run extends FnCommand {
   static summary = 'Run the function locally with its runtime invoker.';
@@ -31,12 +32,8 @@ export default class Run extends FnCommand {
     if (this.jsonEnabled()) process.stdout.write(JSON.stringify({name: config.name, url: running.url, pid: running.pid}) + '\n');
     else this.log(`${config.name} is running at ${running.url} (Ctrl-C to stop)`);
 
-    const stop = () => void running.stop('SIGTERM');
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
-    const code = await running.exited;
-    process.off('SIGINT', stop);
-    process.off('SIGTERM', stop);
+    const interrupt = interruptible({onFirst: () => void running.stop('SIGTERM')});
+    const code = await running.exited.finally(() => interrupt.dispose());
     if (code !== 0 && code !== null && code !== 143 && code !== 130) {
       throw new FnError('RUN_FAILED', 'unexpected', `${config.name} exited with code ${code}`, {suggestion: 'see its output above'});
     }

@@ -1,6 +1,7 @@
 import {Args, Flags} from '@oclif/core';
 import {tagUrls, type TagUrl} from '../core/deploy.js';
-import {notFound, changeTraffic, type TrafficResult} from '../core/traffic-change.js';
+import {functionNotFound} from '../core/errors.js';
+import {changeTraffic, type TrafficResult} from '../core/traffic-change.js';
 import {computeTraffic, describeTraffic, isEmptyRequest, parseTrafficRequest, trafficSettled, type TrafficTarget} from '../core/traffic.js';
 import {FnCommand} from '../ui/base-command.js';
 import {clusterFlags, connectToFunction, parseTimeout, waitFlags} from '../ui/cluster-flags.js';
@@ -49,18 +50,18 @@ Exit codes: 2 bad flags (sum, format, duplicates), 7 cluster unreachable, 8 func
     // Parsed and sum-checked before the cluster is contacted.
     const request = parseTrafficRequest({split: flags.split, tag: flags.tag, untag: flags.untag});
     const timeoutSeconds = parseTimeout(flags.timeout);
-    const {cluster, ref} = await connectToFunction(flags, args.name);
+    const {knative, ref} = await connectToFunction(flags, args.name);
 
     if (isEmptyRequest(request)) {
-      const fn = await cluster.get(ref);
-      if (!fn) throw notFound(ref);
+      const fn = await knative.get(ref);
+      if (!fn) throw functionNotFound(ref);
       const view: TrafficView = {service: fn.name, namespace: fn.namespace, ...(fn.url ? {url: fn.url} : {}), routed: fn.statusTraffic, traffic: fn.traffic, tags: tagUrls(fn), settled: trafficSettled(fn)};
       if (!this.jsonEnabled()) this.log(renderTraffic(view));
       return view;
     }
 
     const result = await changeTraffic(
-      cluster,
+      knative,
       ref,
       (state) => computeTraffic(state, request),
       {dryRun: flags['dry-run'], wait: !flags['no-wait'], timeoutSeconds},

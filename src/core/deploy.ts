@@ -1,13 +1,13 @@
-// `fn deploy` as a use case over the Deployer port: manifests (validated before the cluster is
+// `fn deploy` as a use case over the Knative port: manifests (validated before the cluster is
 // contacted), the traffic block computed from what is deployed, ONE server-side apply guarded by
-// resourceVersion (re-read and recomputed if someone wrote in between), then a watch until Ready.
-import {FnError, isFnError} from './errors.js';
+// resourceVersion (the port re-reads and this recomputes if someone wrote in between), then a watch
+// until Ready.
+import {FnError} from './errors.js';
 import type {FunctionConfig, RoutingMode} from './function.js';
 import {buildManifests, MAX_NAMED_REVISION_FUNCTION_LENGTH, withLiveTemplate, withTraffic} from './manifests.js';
-import type {DeployedFunction, Deployer, Progress, RevisionInfo} from './ports.js';
+import type {DeployedFunction, Knative, Progress, RevisionInfo} from './ports.js';
 import {deployOutcome, newConditionLines, notReadyError} from './readiness.js';
 import {deployTraffic, sameTraffic, type TrafficTarget} from './traffic.js';
-import {sideBySide} from './side-by-side.js';
 import {revisionFailedError, type RevisionDiagnosis} from './pod-failure.js';
 
 export interface DeployRequest {
@@ -48,14 +48,12 @@ export interface DeployResult {
   notes: string[];
 }
 
-const STALE_RETRIES = 3;
-
 export function tagUrls(fn: DeployedFunction): TagUrl[] {
   const source = fn.statusTraffic.length ? fn.statusTraffic : fn.traffic;
   return source.filter((t) => t.tag).map((t) => ({tag: t.tag as string, ...(t.revisionName ? {revision: t.revisionName} : {}), ...(t.url ? {url: t.url} : {})}));
 }
 
-export async function deploy(deployer: Deployer, request: DeployRequest, progress: Progress): Promise<DeployResult> {
+export async function deploy(knative: Knative, request: DeployRequest, progress: Progress): Promise<DeployResult> {
   const {config, namespace, routing} = request;
   const manifests = buildManifests(config, {image: request.image, namespace, routing});
   if ((request.tag || request.noTraffic) && !manifests.revisionName) {
@@ -64,32 +62,31 @@ export async function deploy(deployer: Deployer, request: DeployRequest, progres
     });
   }
 
-  let applied: DeployedFunction | undefined;
+  // Same inputs as an earlier revision (e.g. deploying v1 again after v2): Knative reuses it. Read
+  // alongside the function; a failed function read is reported first (the revision's error waits).
+  const existingRead: Promise<RevisionInfo | undefined> = manifests.revisionName ? knative.revision(namespace, manifests.revisionName) : Promise.resolve(undefined);
+  existingRead.catch(() => undefined);
+  let existing: RevisionInfo | undefined;
   let before: DeployedFunction | undefined;
   let notes: string[] = [];
-  // Same inputs as an earlier revision (e.g. deploying v1 again after v2): Knative reuses it.
-  let existing: RevisionInfo | undefined;
-  for (let attempt = 1; !applied; attempt++) {
-    [before, existing] = await sideBySide<[DeployedFunction | undefined, RevisionInfo | undefined]>([
-      deployer.get({name: config.name, namespace}),
-      attempt === 1 && manifests.revisionName ? deployer.revision(namespace, manifests.revisionName) : existing,
-    ]);
-    if (before && before.routing !== routing) {
-      throw new FnError('ROUTING_MISMATCH', 'conflict', `${config.name} is deployed in namespace "${namespace}" with routing "${before.routing}", but this deploy uses "${routing}"`, {
-        suggestion: `set deploy.routing: ${before.routing} in fn.yaml (or pass --routing ${before.routing}), or fn delete ${config.name} first`,
-      });
-    }
-    const change = deployTraffic(before && {...before, revisions: []}, {revisionName: manifests.revisionName ?? '', noTraffic: request.noTraffic, tag: request.tag});
-    notes = change.notes;
-    const unchanged = Boolean(manifests.revisionName) && before?.template?.metadata.name === manifests.revisionName;
-    const toApply = withTraffic(unchanged ? withLiveTemplate(manifests, before!.template!) : manifests, change.traffic);
-    try {
-      applied = await deployer.apply(toApply, {force: request.force, resourceVersion: before?.resourceVersion});
-    } catch (e) {
-      if (isFnError(e) && e.code === 'STALE_OBJECT' && attempt < STALE_RETRIES) continue;
-      throw e;
-    }
-  }
+  const {fn: applied} = await knative.update(
+    {name: config.name, namespace},
+    async (current) => {
+      before = current;
+      existing = await existingRead;
+      if (current && current.routing !== routing) {
+        throw new FnError('ROUTING_MISMATCH', 'conflict', `${config.name} is deployed in namespace "${namespace}" with routing "${current.routing}", but this deploy uses "${routing}"`, {
+          suggestion: `set deploy.routing: ${current.routing} in fn.yaml (or pass --routing ${current.routing}), or fn delete ${config.name} first`,
+        });
+      }
+      const change = deployTraffic(current && {...current, revisions: []}, {revisionName: manifests.revisionName ?? '', noTraffic: request.noTraffic, tag: request.tag});
+      notes = change.notes;
+      const unchanged = Boolean(manifests.revisionName) && current?.template?.metadata.name === manifests.revisionName;
+      return {kind: 'apply', manifests: withTraffic(unchanged ? withLiveTemplate(manifests, current!.template!) : manifests, change.traffic)};
+    },
+    {force: request.force},
+  );
+  if (!applied) throw new FnError('UNEXPECTED', 'unexpected', `the apply of ${config.name} returned nothing`);
   for (const note of notes) progress.info(note);
 
   const templateChanged = !before || !manifests.revisionName || before.template?.metadata.name !== manifests.revisionName;
@@ -110,7 +107,7 @@ export async function deploy(deployer: Deployer, request: DeployRequest, progres
     // Pods are looked at only while there is something to wait for (not for an unchanged, ready revision).
     const pending = deployOutcome(applied, manifests.revisionName) === 'pending';
     const {fn, timedOut} = await waitWithDiagnosis(request, pending ? manifests.revisionName : undefined, (signal) =>
-      deployer.waitFor(applied!, (f) => deployOutcome(f, manifests.revisionName) !== 'pending', {
+      knative.watchUntil(applied, (f) => deployOutcome(f, manifests.revisionName) !== 'pending', {
         timeoutSeconds: request.timeoutSeconds,
         signal,
         onUpdate: (f) => {
@@ -120,15 +117,15 @@ export async function deploy(deployer: Deployer, request: DeployRequest, progres
     ).catch(async (e) => {
       if (!(e instanceof DiagnosedFailure)) throw e;
       // Knative's own reason comes first when it already has one.
-      const info = await deployer.revision(namespace, e.revision).catch(() => undefined);
-      if (info?.ready === 'False') throw notReadyError((await deployer.get({name: config.name, namespace, routing})) ?? applied!, info, false, request.timeoutSeconds);
+      const info = await knative.revision(namespace, e.revision).catch(() => undefined);
+      if (info?.ready === 'False') throw notReadyError((await knative.get({name: config.name, namespace, routing})) ?? applied, info, false, request.timeoutSeconds);
       throw revisionFailedError(config.name, namespace, e.revision, e.failure);
     });
     final = fn;
     const outcome = deployOutcome(fn, manifests.revisionName);
     if (outcome !== 'ready') {
       const name = manifests.revisionName ?? fn.latestCreatedRevisionName;
-      const revisionInfo = name ? await deployer.revision(namespace, name) : undefined;
+      const revisionInfo = name ? await knative.revision(namespace, name) : undefined;
       throw notReadyError(fn, revisionInfo, timedOut, request.timeoutSeconds);
     }
     ready = true;

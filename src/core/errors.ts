@@ -85,3 +85,14 @@ export function toFnError(e: unknown): FnError {
   const message = e instanceof Error ? e.message : String(e);
   return new FnError('UNEXPECTED', 'unexpected', message, {cause: e});
 }
+
+/** The code of the error a guarded write fails with when the object changed since it was read. */
+export const STALE_OBJECT = 'STALE_OBJECT';
+
+/** The one "no such function" error, whichever command or layer notices it. */
+export function functionNotFound(ref: {name: string; namespace: string}): FnError {
+  return new FnError('FUNCTION_NOT_FOUND', 'notFound', `no function "${ref.name}" in namespace "${ref.namespace}"`, {
+    suggestion: `fn list -n ${ref.namespace} shows what is deployed there (or deploy it: fn deploy)`,
+    details: {name: ref.name, namespace: ref.namespace},
+  });
+}

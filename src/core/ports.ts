@@ -14,8 +14,6 @@ export interface Progress {
   detail(message: string): void;
 }
 
-export const silentProgress: Progress = {step() {}, info() {}, warn() {}, detail() {}};
-
 // ---- scaffold -------------------------------------------------------------------------------------
 
 export interface ScaffoldRequest {
@@ -100,10 +98,11 @@ export interface Runner {
   run(request: RunRequest, progress: Progress): Promise<RunningFunction>;
 }
 
-// ---- Knative: deploy, describe, traffic ----------------------------------------------------------
-// One adapter (src/adapters/knative) implements all three. A function is deployed either as one
-// Knative Service (routing "service") or as a Configuration plus a standalone Route of the same name
-// (routing "route"); these ports hide the difference.
+// ---- Knative: one port for deploy, describe, traffic, rollback and rollout --------------------------
+// One adapter (src/adapters/knative) implements it. A function is deployed either as one Knative
+// Service (routing "service") or as a Configuration plus a standalone Route of the same name (routing
+// "route"); the port hides the difference. Three verbs carry the weight, as in knative/client: read,
+// update (read-modify-write with the conflict retry inside the adapter) and watch until a condition.
 
 /** Which cluster: kubeconfig context and namespace (flag > fn.yaml > kubeconfig > "default"). */
 export interface ClusterSelection {
@@ -138,6 +137,7 @@ export interface DeployedFunction {
   /** Service conditions; in route mode synthesized: ConfigurationsReady, RoutesReady, Ready. */
   conditions: Condition[];
   labels: Record<string, string>;
+  /** Annotations of the traffic-holding object (fn rollout keeps its state there). */
   annotations: Record<string, string>;
   createdAt?: string;
 }
@@ -153,18 +153,47 @@ export interface RevisionInfo {
   message?: string;
 }
 
-export interface WaitOptions {
+/**
+ * What one guarded write changes. `traffic`: spec.traffic (and annotations: a string sets one, null
+ * removes it) on the traffic-holding object, everything else fn applied before kept as it is.
+ * `apply`: the whole objects, server-side applied (route mode: Configuration and Route, dry-run first).
+ */
+export type FunctionChange =
+  | {kind: 'traffic'; traffic: TrafficTarget[]; annotations?: Record<string, string | null>}
+  | {kind: 'apply'; manifests: FunctionManifests};
+
+export interface UpdateOptions {
+  /** Take over fields another field manager owns (server-side apply force; traffic writes always do). */
+  force?: boolean;
+  /** Have the cluster validate the write without changing anything. */
+  dryRun?: boolean;
+}
+
+export interface UpdateResult {
+  /** What the write returned; the function as read when nothing was written; undefined if it does not exist. */
+  fn?: DeployedFunction;
+  written: boolean;
+}
+
+/**
+ * Decides the change from the function as just read (undefined: it does not exist); undefined means
+ * nothing to write. Called again on a fresh read after a conflict, so it must compute, not remember.
+ * Throwing stops the update.
+ */
+export type DecideChange = (current: DeployedFunction | undefined, attempt: number) => FunctionChange | undefined | Promise<FunctionChange | undefined>;
+
+export interface WatchOptions {
   timeoutSeconds: number;
   /** Called with every new state seen, for progress output. */
   onUpdate?(fn: DeployedFunction): void;
   signal?: AbortSignal;
 }
-export interface WaitResult {
+export interface WatchResult {
   fn: DeployedFunction;
   timedOut: boolean;
 }
 
-export interface Describer {
+export interface Knative {
   /** undefined when there is no such function. */
   get(ref: FunctionRef): Promise<DeployedFunction | undefined>;
   /** Functions in a namespace, or in all namespaces when namespace is undefined. */
@@ -175,38 +204,13 @@ export interface Describer {
    */
   revisions(ref: FunctionRef, options?: {cached?: boolean}): Promise<RevisionInfo[]>;
   revision(namespace: string, name: string): Promise<RevisionInfo | undefined>;
-}
-
-export interface SetTrafficOptions {
-  dryRun?: boolean;
   /**
-   * Annotations written in the same guarded write as the traffic (set a string, remove with null) on
-   * the traffic-holding object: `fn rollout` keeps its state there so state and split never disagree.
+   * Read → decide → one write guarded by the resourceVersion read. When another writer got there
+   * first (409), the adapter reads again and decides again, a few times, then fails with STALE_OBJECT.
    */
-  annotations?: Record<string, string | null>;
-}
-
-export interface TrafficManager extends Describer {
-  /**
-   * One write of spec.traffic, guarded by fn.resourceVersion. Throws FnError STALE_OBJECT (exit
-   * conflict) when the object changed since it was read: re-read and recompute.
-   */
-  setTraffic(fn: DeployedFunction, traffic: TrafficTarget[], options?: SetTrafficOptions): Promise<DeployedFunction>;
+  update(ref: FunctionRef, decide: DecideChange, options?: UpdateOptions): Promise<UpdateResult>;
   /** Watches (no polling) from `from` until `done` holds or the timeout passes; `from` is checked first. */
-  waitFor(from: DeployedFunction, done: (fn: DeployedFunction) => boolean, options: WaitOptions): Promise<WaitResult>;
-}
-
-export interface ApplyOptions {
-  /** Take over fields another field manager owns (server-side apply force). */
-  force?: boolean;
-  dryRun?: boolean;
-  /** Fail with STALE_OBJECT when the traffic-holding object's resourceVersion is no longer this. */
-  resourceVersion?: string;
-}
-
-export interface Deployer extends TrafficManager {
-  /** Server-side apply with field manager "fn". Route mode: Configuration and Route, dry-run first. */
-  apply(manifests: FunctionManifests, options: ApplyOptions): Promise<DeployedFunction>;
+  watchUntil(from: DeployedFunction, done: (fn: DeployedFunction) => boolean, options: WatchOptions): Promise<WatchResult>;
   /**
    * Deletes the Service (or Configuration and Route); its Revisions go with it. With wait, returns
    * once the objects are gone (Knative's finalizers have run), watching for it.

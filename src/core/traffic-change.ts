@@ -1,8 +1,8 @@
-// Read → compute → one guarded write → watch, for every traffic change (fn traffic, fn rollback, and
-// rollout steps). The write names the resourceVersion it computed from; if another writer got there
-// first the state is re-read and the change recomputed, never blindly overwritten.
-import {FnError, isFnError} from './errors.js';
-import type {DeployedFunction, FunctionRef, Progress, TrafficManager} from './ports.js';
+// Read → compute → one guarded write → watch, for fn traffic and fn rollback. The write names the
+// resourceVersion it computed from; if another writer got there first the port reads again and the
+// change is computed again from that state, never blindly overwritten.
+import {functionNotFound} from './errors.js';
+import type {DeployedFunction, FunctionRef, Knative, Progress, RevisionInfo} from './ports.js';
 import {newConditionLines, notReadyError, trafficOutcome} from './readiness.js';
 import {tagUrls, type TagUrl} from './deploy.js';
 import {describeTraffic, sameTraffic, type TrafficChange, type TrafficState, type TrafficTarget} from './traffic.js';
@@ -30,50 +30,37 @@ export interface TrafficResult {
   notes: string[];
 }
 
-const STALE_RETRIES = 3;
-
-export function notFound(ref: FunctionRef): FnError {
-  return new FnError('FUNCTION_NOT_FOUND', 'notFound', `no function "${ref.name}" in namespace "${ref.namespace}"`, {
-    suggestion: `fn list -n ${ref.namespace} shows what is deployed there (or deploy it: fn deploy)`,
-    details: {name: ref.name, namespace: ref.namespace},
-  });
-}
-
 /** One Service (or Route+Configuration) read and one Revision list, side by side. */
-export async function readTrafficState(manager: TrafficManager, ref: FunctionRef, options: {cached?: boolean} = {}): Promise<{fn: DeployedFunction; state: TrafficState}> {
-  const [fn, revisions] = await sideBySide([manager.get(ref), manager.revisions(ref, options)] as const);
-  if (!fn) throw notFound(ref);
+export async function readTrafficState(knative: Knative, ref: FunctionRef, options: {cached?: boolean} = {}): Promise<{fn: DeployedFunction; state: TrafficState}> {
+  const [fn, revisions] = await sideBySide([knative.get(ref), knative.revisions(ref, options)] as const);
+  if (!fn) throw functionNotFound(ref);
   return {fn, state: {...fn, revisions}};
 }
 
 export async function changeTraffic(
-  manager: TrafficManager,
+  knative: Knative,
   ref: FunctionRef,
   compute: (state: TrafficState, fn: DeployedFunction) => TrafficChange,
   options: TrafficChangeOptions,
   progress: Progress,
 ): Promise<TrafficResult> {
-  let written: DeployedFunction | undefined;
+  // The revision list goes out alongside the port's read; a retry lists again with the fresh read.
+  const firstList = knative.revisions(ref);
+  firstList.catch(() => undefined);
   let change: TrafficChange | undefined;
   let before: DeployedFunction | undefined;
-  for (let attempt = 1; !written; attempt++) {
-    const {fn, state} = await readTrafficState(manager, ref);
-    before = fn;
-    change = compute(state, fn);
-    if (sameTraffic(change.traffic, fn.traffic)) {
-      written = fn;
-      break;
-    }
-    try {
-      written = await manager.setTraffic(fn, change.traffic, {dryRun: options.dryRun});
-    } catch (e) {
-      if (isFnError(e) && e.code === 'STALE_OBJECT' && attempt < STALE_RETRIES) {
-        progress.detail(`${ref.name} changed while computing the split; reading it again`);
-        continue;
-      }
-      throw e;
-    }
-  }
+  const {fn: written} = await knative.update(
+    ref,
+    async (current, attempt) => {
+      if (!current) throw functionNotFound(ref);
+      if (attempt > 1) progress.detail(`${ref.name} changed while computing the split; reading it again`);
+      const revisions: RevisionInfo[] = attempt === 1 ? await firstList : await knative.revisions(ref);
+      before = current;
+      change = compute({...current, revisions}, current);
+      return sameTraffic(change.traffic, current.traffic) ? undefined : {kind: 'traffic', traffic: change.traffic};
+    },
+    {dryRun: options.dryRun},
+  );
   const changed = !sameTraffic(change!.traffic, before!.traffic);
   for (const note of change!.notes) progress.info(note);
   if (!changed) progress.step(`${ref.name} already routes ${describeTraffic(change!.traffic)}`);
@@ -83,7 +70,7 @@ export async function changeTraffic(
   let final = written!;
   if (changed && !options.dryRun && options.wait) {
     const seen = new Map<string, string>();
-    const {fn, timedOut} = await manager.waitFor(final, (f) => trafficOutcome(f) !== 'pending', {
+    const {fn, timedOut} = await knative.watchUntil(final, (f) => trafficOutcome(f) !== 'pending', {
       timeoutSeconds: options.timeoutSeconds,
       signal: options.signal,
       onUpdate: (f) => {

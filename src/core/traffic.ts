@@ -329,11 +329,11 @@ function assertValid(slots: Slot[], name: string): void {
 }
 
 /**
- * The revision each `latestRevision: true` entry routes to now (status.traffic resolves them), or
- * the latest ready revision.
+ * The revision a `latestRevision: true` entry (with this tag) routes to now: status.traffic resolves
+ * it, else the latest ready revision. The one way fn pins @latest (deploy --no-traffic, fn rollout).
  */
-function pinLatest(state: TrafficState, slot: Slot): string | undefined {
-  const resolved = state.statusTraffic?.find((t) => t.latestRevision === true && t.tag === slot.tag && t.revisionName);
+export function pinnedLatest(state: Pick<TrafficState, 'statusTraffic' | 'latestReadyRevisionName'>, tag?: string): string | undefined {
+  const resolved = state.statusTraffic?.find((t) => t.latestRevision === true && t.tag === tag && t.revisionName);
   return resolved?.revisionName ?? state.latestReadyRevisionName;
 }
 
@@ -361,7 +361,7 @@ export function deployTraffic(state: TrafficState | undefined, options: DeployTr
   } else if (options.noTraffic) {
     slots = toSlots(state.traffic).map((slot) => {
       if (!slot.latest) return slot;
-      const pinned = pinLatest(state, slot);
+      const pinned = pinnedLatest(state, slot.tag);
       if (!pinned) {
         notes.push('no revision is ready yet, so the new revision takes the traffic that follows @latest');
         return slot;

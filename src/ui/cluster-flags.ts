@@ -7,7 +7,7 @@ import {join, resolve} from 'node:path';
 import {FnError} from '../core/errors.js';
 import {ROUTING_MODES} from '../core/function-schema.js';
 import {parseFunctionIdentity, resolveFunctionRef, type FunctionIdentity} from '../core/function-target.js';
-import type {Deployer, FunctionRef} from '../core/ports.js';
+import type {FunctionRef, Knative} from '../core/ports.js';
 import {knative} from '../factory.js';
 
 export const clusterFlags = {
@@ -45,7 +45,7 @@ export async function optionalFunction(path: string): Promise<FunctionIdentity |
 }
 
 export interface Connected {
-  cluster: Deployer;
+  knative: Knative;
   ref: FunctionRef;
   config?: FunctionIdentity;
   context: string;
@@ -56,9 +56,9 @@ export async function connectToFunction(flags: {path?: string; namespace?: strin
   const config = await optionalFunction(flags.path ?? '.');
   const input = {name, config, namespace: flags.namespace, routing: flags.routing as FunctionRef['routing']};
   resolveFunctionRef(input, 'default'); // name errors before any kubeconfig is read
-  const {cluster, defaultNamespace, context} = await knative({context: flags.context});
-  const ref = resolveFunctionRef(input, defaultNamespace);
-  return {cluster, ref, config, context};
+  const cluster = await knative({context: flags.context});
+  const ref = resolveFunctionRef(input, cluster.defaultNamespace);
+  return {knative: cluster.knative, ref, config, context: cluster.context};
 }
 
 /** Relative time like kubectl: 45s, 12m, 3h, 5d. */

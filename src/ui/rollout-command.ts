@@ -1,27 +1,28 @@
-// What the `fn rollout …` commands share: which function and cluster, who "we" are (pid and host, the
-// rollout's owner), and output: with --json every event is one line of JSON and so are the final
-// result and any error, so a CI log can be read line by line.
+// What the `fn rollout …` commands share: which function (the same target resolution and cluster flags
+// as every cluster command), who "we" are (pid and host, the rollout's owner), and output: with --json
+// every event is one line of JSON and so are the final result and any error, so a CI log can be read
+// line by line.
 import {Args, Flags} from '@oclif/core';
 import {hostname} from 'node:os';
 import {resolve} from 'node:path';
 import {FnError} from '../core/errors.js';
 import {loadFunction, type FunctionConfig} from '../core/function.js';
-import {describeTraffic, type RolloutEvent} from '../core/rollout/events.js';
+import type {RolloutEvent} from '../core/rollout/events.js';
 import {formatDuration, formatRate} from '../core/rollout/flag-values.js';
-import type {Owner} from '../core/rollout/engine.js';
-import type {DeployerCluster} from '../core/rollout/deployer-cluster.js';
-import type {Progress} from '../core/ports.js';
+import type {Owner} from '../core/rollout/state.js';
+import {describeTraffic} from '../core/traffic.js';
+import type {FunctionRef, Knative, Progress} from '../core/ports.js';
+import type {RevisionDiagnosis} from '../core/pod-failure.js';
 import {FnCommand, fromOclif} from './base-command.js';
+import {clusterFlags, connectToFunction} from './cluster-flags.js';
+import {pathFlag} from './flags.js';
+import {interruptible, type Interruptible} from './interrupt.js';
 
 export const rolloutArgs = {
   name: Args.string({description: 'function (Knative Service) name; default: the name in fn.yaml'}),
 };
 
-export const rolloutTargetFlags = {
-  path: Flags.string({char: 'p', description: 'function folder (holds fn.yaml)', default: '.'}),
-  namespace: Flags.string({char: 'n', description: 'namespace (default: fn.yaml, then the kubeconfig context)'}),
-  context: Flags.string({description: 'kubeconfig context (default: the current one)'}),
-};
+export const rolloutTargetFlags = {path: pathFlag, ...clusterFlags};
 
 export const ingressFlag = Flags.string({
   description: 'send the health checks to the cluster\'s ingress at HOST[:PORT] with the canary\'s Host header (default: FN_INGRESS, else DNS, else the ingress the cluster publishes)',
@@ -39,38 +40,35 @@ export function paragraphs(...lines: string[]): string {
 }
 
 export abstract class RolloutCommand extends FnCommand {
-  /** The function: NAME or fn.yaml's name; fn.yaml is optional unless `needConfig`. */
-  protected async target(name: string | undefined, flags: {path: string; namespace?: string; context?: string}, needConfig = false): Promise<{name: string; config?: FunctionConfig; cluster: DeployerCluster}> {
+  /**
+   * The function, resolved as every cluster command resolves it (fn.yaml's namespace only for fn.yaml's
+   * own function). `needConfig`: the full fn.yaml too, to build a new image's template.
+   */
+  protected async target(name: string | undefined, flags: {path: string; namespace?: string; context?: string}, needConfig = false): Promise<{ref: FunctionRef; knative: Knative; config?: FunctionConfig}> {
     let config: FunctionConfig | undefined;
-    try {
+    if (needConfig) {
       config = await loadFunction(resolve(flags.path));
-    } catch (e) {
-      if (needConfig || !name || !(e instanceof FnError && e.code === 'NO_FUNCTION')) throw e;
+      if (name && name !== config.name) {
+        throw new FnError('ROLLOUT_NAME_MISMATCH', 'usage', `${name} is not the function in ${resolve(flags.path)} (${config.name})`, {
+          suggestion: 'leave out NAME, or pass --path to the folder of that function',
+        });
+      }
     }
-    if (needConfig && name && config && name !== config.name) {
-      throw new FnError('ROLLOUT_NAME_MISMATCH', 'usage', `${name} is not the function in ${resolve(flags.path)} (${config.name})`, {
-        suggestion: 'leave out NAME, or pass --path to the folder of that function',
-      });
-    }
-    const service = name ?? config!.name;
-    const {rolloutCluster} = await import('../factory.js');
-    const cluster = await rolloutCluster({namespace: flags.namespace ?? config?.namespace, context: flags.context}, config);
-    this.clusters.push(cluster);
-    return {name: service, config, cluster};
+    const {knative, ref} = await connectToFunction(flags, name);
+    return {ref, knative, config};
   }
-
-  private readonly clusters: DeployerCluster[] = [];
 
   /** How the health gate reaches the canary's tag URL (core/ingress-address.ts). */
-  protected async reach(name: string, cluster: DeployerCluster, flags: {context?: string; ingress?: string}) {
+  protected async reach(ref: FunctionRef, flags: {context?: string; ingress?: string}) {
     const {functionReach} = await import('../factory.js');
-    return (await functionReach({context: flags.context}, {namespace: cluster.namespace, route: name}, flags.ingress)).reach;
+    return (await functionReach({context: flags.context}, {namespace: ref.namespace, route: ref.name}, flags.ingress)).reach;
   }
 
-  /** Whatever way the command ends, no pod watch is left open to keep the process alive. */
-  protected async finally(err: Error | undefined): Promise<any> {
-    for (const cluster of this.clusters) cluster.close();
-    return super.finally(err);
+  /** Pod diagnosis for the canary revision while it is not ready (core/rollout/diagnosed-revisions.ts). */
+  protected async diagnose(flags: {context?: string}): Promise<RevisionDiagnosis> {
+    const {knativePods} = await import('../factory.js');
+    const pods = await knativePods({context: flags.context});
+    return (namespace, revision, signal) => pods.watchRevision(namespace, revision, {signal});
   }
 
   protected get owner(): Owner {
@@ -98,28 +96,11 @@ export abstract class RolloutCommand extends FnCommand {
   }
 
   /** Ctrl-C / SIGTERM once: roll back. Twice: leave at once, the rollout stays resumable. */
-  protected interruptible(): {signal: AbortSignal; dispose(): void} {
-    const controller = new AbortController();
-    let count = 0;
-    const onSignal = (name: NodeJS.Signals) => {
-      count++;
-      if (count === 1) {
-        this.progress.warn(`${name}: rolling back to the prior split (press Ctrl-C again to leave now; then fn rollout abort or resume)`);
-        controller.abort();
-      } else {
-        process.stderr.write('Left the rollout as it is: fn rollout status shows it; fn rollout resume or abort finishes it.\n');
-        process.exit(130);
-      }
-    };
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
-    return {
-      signal: controller.signal,
-      dispose: () => {
-        process.off('SIGINT', onSignal);
-        process.off('SIGTERM', onSignal);
-      },
-    };
+  protected interruptible(): Interruptible {
+    return interruptible({
+      onFirst: (name) => this.progress.warn(`${name}: rolling back to the prior split (press Ctrl-C again to leave now; then fn rollout abort or resume)`),
+      onSecond: () => process.stderr.write('Left the rollout as it is: fn rollout status shows it; fn rollout resume or abort finishes it.\n'),
+    });
   }
 }
 
@@ -127,7 +108,7 @@ export function renderEvent(event: RolloutEvent, progress: Progress): void {
   switch (event.event) {
     case 'started': {
       const what = event.canary.revisionName ?? event.canary.image ?? 'the new revision';
-      const from = event.resumedFromStep === undefined ? '' : ` (resuming at step ${event.resumedFromStep + 1})`;
+      const from = event.resumedFromStep === undefined ? '' : ` (resuming at step ${event.resumedFromStep})`;
       progress.step(`Rolling out ${what} to ${event.service}: ${event.steps.map((s) => `${s}%`).join(' → ')}${from}`);
       progress.info(`prior split: ${describeTraffic(event.prior)}`);
       break;

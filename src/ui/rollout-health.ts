@@ -1,7 +1,7 @@
 // Builds the health gate a rollout's settings ask for, and tells whether an owner process still runs.
 import {FnError} from '../core/errors.js';
-import type {Owner} from '../core/rollout/engine.js';
-import type {HealthCheck} from '../core/rollout/ports.js';
+import type {HealthCheck} from '../core/rollout/gate.js';
+import type {Owner} from '../core/rollout/state.js';
 import type {RolloutSettings} from '../core/rollout/state.js';
 import {HttpProbe, type HttpProbeOptions} from '../adapters/health/http-probe.js';
 import {CommandCheck} from '../adapters/health/command-check.js';

@@ -19,7 +19,7 @@ import {stringify} from 'yaml';
 import type {FunctionConfig} from '../../src/core/function.js';
 import type {TrafficTarget} from '../../src/core/knative.js';
 import {buildManifests} from '../../src/core/manifests.js';
-import type {Deployer, DeployedFunction} from '../../src/core/ports.js';
+import type {DeployedFunction, Knative} from '../../src/core/ports.js';
 import {parseState, rolloutAnnotation, type RolloutState} from '../../src/core/rollout/state.js';
 import {trafficSettled} from '../../src/core/traffic.js';
 import {knative} from '../../src/factory.js';
@@ -39,7 +39,7 @@ const ns = `fn-rollout-${Date.now().toString(36)}`;
 const image = (seed: string) => digest(seed);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-let cluster: Deployer;
+let cluster: Knative;
 const dirs: string[] = [];
 
 /** A real HTTP server the gate calls: healthy, or answering 500 once `failAfter` requests were served. */
@@ -97,7 +97,7 @@ async function until<T>(what: string, probe: () => Promise<T | undefined>, timeo
 /** Deploy as fn deploy does (server-side apply, field manager fn) and wait until it serves. */
 async function deploy(name: string, hex: string, traffic?: TrafficTarget[]): Promise<string> {
   const manifests = buildManifests(configFor(name), {image: image(hex), namespace: ns, ...(traffic ? {traffic} : {})});
-  await cluster.apply(manifests, {});
+  await cluster.update({name, namespace: ns}, () => ({kind: 'apply', manifests}));
   await until(`${name} to serve ${manifests.revisionName}`, async () => {
     const fn = await get(name);
     return fn.observed && fn.latestReadyRevisionName === manifests.revisionName && trafficSettled(fn) ? fn : undefined;
@@ -161,7 +161,7 @@ function background(args: string[]): ResultPromise {
 }
 
 beforeAll(async () => {
-  ({cluster} = await knative({}));
+  ({knative: cluster} = await knative({}));
   await (cluster as any).kube.request('POST', '/api/v1/namespaces', {body: {apiVersion: 'v1', kind: 'Namespace', metadata: {name: ns}}});
 }, 60_000);
 

@@ -6,13 +6,14 @@ import {mkdtemp} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {knative} from '../../src/factory.js';
-import {silentProgress} from '../../src/core/ports.js';
+import type {Progress} from '../../src/core/ports.js';
 import {changeTraffic} from '../../src/core/traffic-change.js';
 import {computeTraffic, parseTrafficRequest} from '../../src/core/traffic.js';
 import {runFn, runFnJson} from '../support/cli.js';
 import {clusterEnv, digest, kubeconfigPath, TestCluster} from '../support/knative-env.js';
 
 const TIMEOUT = 180_000;
+const silent: Progress = {step() {}, info() {}, warn() {}, detail() {}};
 const cluster = new TestCluster();
 let ns: string;
 let dir: string;
@@ -110,34 +111,43 @@ describe('the computed block', () => {
 });
 
 describe('optimistic concurrency (the real adapter, a real concurrent write)', () => {
-  test('a write from a stale read fails with STALE_OBJECT; changeTraffic re-reads and recomputes', async () => {
-    const {cluster: knativeCluster} = await knative({});
+  test('a write from a stale read is refused; the adapter reads again and the change is decided again', async () => {
+    const {knative: adapter} = await knative({});
     const ref = {name: 'hello', namespace: ns};
-    const stale = (await knativeCluster.get(ref))!;
-    // Someone else changes the Service in between.
-    await cluster.mergePatch('services', ns, 'hello', {metadata: {annotations: {'example.com/touched': '1'}}}, 'someone-else');
-    await expect(knativeCluster.setTraffic(stale, stale.traffic.map((t) => ({...t})).reverse())).rejects.toMatchObject({code: 'STALE_OBJECT', exitCode: 3});
+    // Someone else changes the Service between every read and write: the adapter gives up with STALE_OBJECT.
+    let raced = 0;
+    await expect(
+      adapter.update(ref, async (current) => {
+        await cluster.mergePatch('services', ns, 'hello', {metadata: {annotations: {'example.com/touched': String(++raced)}}}, 'someone-else');
+        return {kind: 'traffic', traffic: current!.traffic};
+      }),
+    ).rejects.toMatchObject({code: 'STALE_OBJECT', exitCode: 3});
+    expect(raced).toBe(5);
 
     // changeTraffic: the first write is preceded by another writer, so it must retry on fresh state.
-    let reads = 0;
-    const racing = Object.create(knativeCluster, {
-      get: {
-        value: async (r: typeof ref) => {
-          const fn = await knativeCluster.get(r);
-          if (reads++ === 0) {
-            await cluster.mergePatch('services', ns, 'hello', {metadata: {annotations: {'example.com/touched': '2'}}}, 'someone-else');
-          }
-          return fn;
-        },
+    let decisions = 0;
+    const racing = Object.create(adapter, {
+      update: {
+        value: (r: typeof ref, decide: Parameters<typeof adapter.update>[1], options?: Parameters<typeof adapter.update>[2]) =>
+          adapter.update(
+            r,
+            async (current, attempt) => {
+              decisions++;
+              const change = await decide(current, attempt);
+              if (attempt === 1) await cluster.mergePatch('services', ns, 'hello', {metadata: {annotations: {'example.com/touched': 'last'}}}, 'someone-else');
+              return change;
+            },
+            options,
+          ),
       },
     });
     const request = parseTrafficRequest({split: ['v1=30,canary=70']});
-    const result = await changeTraffic(racing, ref, (state) => computeTraffic(state, request), {wait: true, timeoutSeconds: 60}, silentProgress);
-    expect(reads).toBe(2);
+    const result = await changeTraffic(racing, ref, (state) => computeTraffic(state, request), {wait: true, timeoutSeconds: 60}, silent);
+    expect(decisions).toBe(2);
     expect(result.changed).toBe(true);
     expect(await specTraffic()).toEqual([`${v1}=30(v1)`, `${v2}=70(canary)`]);
     // The other writer's annotation survived: nothing was blindly overwritten.
-    expect((await service())?.metadata.annotations?.['example.com/touched']).toBe('2');
+    expect((await service())?.metadata.annotations?.['example.com/touched']).toBe('last');
   }, TIMEOUT);
 });
 

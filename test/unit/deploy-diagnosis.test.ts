@@ -6,7 +6,9 @@ import {deploy} from '../../src/core/deploy.js';
 import {ExitCode, FnError} from '../../src/core/errors.js';
 import type {FunctionConfig} from '../../src/core/function.js';
 import type {RevisionFailure} from '../../src/core/pod-failure.js';
-import {silentProgress, type Deployer, type DeployedFunction, type RevisionInfo, type WaitOptions} from '../../src/core/ports.js';
+import type {DecideChange, DeployedFunction, Knative, Progress, RevisionInfo, WatchOptions} from '../../src/core/ports.js';
+
+const silentProgress: Progress = {step() {}, info() {}, warn() {}, detail() {}};
 
 const config = {specVersion: 1, name: 'hello', runtime: 'node', template: 'http'} as unknown as FunctionConfig;
 const image = `reg/hello@sha256:${'1'.repeat(64)}`;
@@ -15,19 +17,23 @@ function pendingFunction(): DeployedFunction {
   return {name: 'hello', namespace: 'team', routing: 'service', resourceVersion: '2', observed: true, traffic: [], statusTraffic: [], conditions: [{type: 'Ready', status: 'Unknown'}], labels: {}, annotations: {}};
 }
 
-/** A Deployer whose wait never sees Ready: it ends only when its signal aborts (as the adapter does). */
-function fakeDeployer(revision?: RevisionInfo, readyAfterMs?: number): Deployer {
+/** A Knative port whose watch never sees Ready: it ends only when its signal aborts (as the adapter does). */
+function fakeDeployer(revision?: RevisionInfo, readyAfterMs?: number): Knative {
   let applied = '';
   return {
     get: async () => undefined,
     revision: async () => revision,
-    apply: async (m: {revisionName?: string}) => ((applied = m.revisionName ?? ''), pendingFunction()),
-    waitFor: (from: DeployedFunction, _done: unknown, options: WaitOptions) =>
+    update: async (_ref: unknown, decide: DecideChange) => {
+      const change = await decide(undefined, 1);
+      if (change?.kind === 'apply') applied = change.manifests.revisionName ?? '';
+      return {fn: pendingFunction(), written: true};
+    },
+    watchUntil: (from: DeployedFunction, _done: unknown, options: WatchOptions) =>
       new Promise((resolve, reject) => {
         if (readyAfterMs !== undefined) setTimeout(() => resolve({fn: {...from, latestCreatedRevisionName: applied, latestReadyRevisionName: applied, conditions: [{type: 'Ready', status: 'True'}]}, timedOut: false}), readyAfterMs);
         options.signal?.addEventListener('abort', () => reject(new FnError('INTERRUPTED', 'interrupted', 'interrupted while waiting')), {once: true});
       }),
-  } as unknown as Deployer;
+  } as unknown as Knative;
 }
 
 const request = (diagnose: (ns: string, rev: string, signal: AbortSignal) => Promise<RevisionFailure | undefined>) => ({config, image, namespace: 'team', routing: 'service' as const, wait: true, timeoutSeconds: 300, diagnose});

@@ -1,7 +1,7 @@
 // Pure pieces around deploy/traffic: which function a command means, the remote URL, when a wait is
 // over and what the failure says, revisions joined with traffic, prune plans, and API error mapping.
 import {describe, expect, test} from '@jest/globals';
-import {conflictManagers, toFnError} from '../../src/adapters/knative/api-errors.js';
+import {apiErrorToFnError, conflictManagers} from '../../src/adapters/knative/api-errors.js';
 import {KubeApiError} from '../../src/adapters/knative/kube-api-error.js';
 import {extractApplied} from '../../src/adapters/knative/managed-fields.js';
 import type {FunctionConfig} from '../../src/core/function.js';
@@ -209,7 +209,7 @@ describe('managed fields extraction (traffic writes keep what fn applied)', () =
 
 describe('API errors', () => {
   const attempt = {verb: 'patch', resource: 'services.serving.knative.dev', namespace: 'team', name: 'hello', context: 'test'};
-  const api = (code: number, status: object) => toFnError(new KubeApiError(code, status, 'PATCH', '/x'), attempt);
+  const api = (code: number, status: object) => apiErrorToFnError(new KubeApiError(code, status, 'PATCH', '/x'), attempt);
 
   test.each<[string, number, object, string, number, string]>([
     ['RBAC', 403, {message: 'services.serving.knative.dev "hello" is forbidden: User "u" cannot patch resource "services"'}, 'FORBIDDEN', 9, 'kubectl auth can-i patch'],

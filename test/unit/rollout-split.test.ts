@@ -1,5 +1,5 @@
 import {describe, expect, test} from '@jest/globals';
-import {apportion, pinTraffic, sameTraffic, splitTraffic, withoutTag, type PinnedTarget} from '../../src/core/rollout/split.js';
+import {apportion, pinTraffic, splitTraffic, withoutTag, type PinnedTarget} from '../../src/core/rollout/split.js';
 
 const canary = {revisionName: 'hello-00003', tag: 'canary'};
 
@@ -90,31 +90,30 @@ describe('splitTraffic', () => {
 });
 
 describe('pinTraffic', () => {
+  const ready = (traffic: object[], latestReadyRevisionName?: string, statusTraffic: object[] = []) => ({traffic, statusTraffic, latestReadyRevisionName}) as Parameters<typeof pinTraffic>[0];
   test('@latest entries become the latest ready revision; an empty block is 100% latest', () => {
-    expect(pinTraffic([], 'hello-00002')).toEqual([{revisionName: 'hello-00002', percent: 100}]);
+    expect(pinTraffic(ready([], 'hello-00002'))).toEqual([{revisionName: 'hello-00002', percent: 100}]);
     expect(
       pinTraffic(
-        [
-          {latestRevision: true, percent: 80},
-          {revisionName: 'hello-00001', percent: 20, tag: 'old'},
-        ],
-        'hello-00002',
+        ready(
+          [
+            {latestRevision: true, percent: 80},
+            {revisionName: 'hello-00001', percent: 20, tag: 'old'},
+          ],
+          'hello-00002',
+        ),
       ),
     ).toEqual([
       {revisionName: 'hello-00002', percent: 80},
       {revisionName: 'hello-00001', percent: 20, tag: 'old'},
     ]);
   });
-  test('no ready revision to pin to is a clear error', () => {
-    expect(() => pinTraffic([], undefined)).toThrow(/no ready revision/);
+  test('what status.traffic routes @latest to wins over the latest ready revision (one way to pin, shared with deploy --no-traffic)', () => {
+    expect(pinTraffic(ready([{latestRevision: true, percent: 100}], 'hello-00003', [{latestRevision: true, revisionName: 'hello-00002', percent: 100}]))).toEqual([{revisionName: 'hello-00002', percent: 100}]);
   });
-});
-
-test('sameTraffic ignores order, not tags or percents', () => {
-  const a = [{revisionName: 'x', percent: 90}, {revisionName: 'y', percent: 10, tag: 't'}];
-  expect(sameTraffic(a, [...a].reverse())).toBe(true);
-  expect(sameTraffic(a, [{revisionName: 'x', percent: 90}, {revisionName: 'y', percent: 10}])).toBe(false);
-  expect(sameTraffic(a, [{revisionName: 'x', percent: 89}, {revisionName: 'y', percent: 11, tag: 't'}])).toBe(false);
+  test('no ready revision to pin to is a clear error', () => {
+    expect(() => pinTraffic(ready([], undefined))).toThrow(/no ready revision/);
+  });
 });
 
 test('withoutTag drops the tag, and the entry when it routes nothing', () => {

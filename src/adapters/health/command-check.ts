@@ -1,7 +1,6 @@
 // The command health gate: run the user's --check-cmd (through the shell) and let its exit code decide.
 // It gets the canary's URL, revision and the step in the environment.
-import {commandGate, type GateResult} from '../../core/rollout/gate.js';
-import type {CheckTarget, HealthCheck} from '../../core/rollout/ports.js';
+import {commandGate, type CheckTarget, type GateResult, type HealthCheck} from '../../core/rollout/gate.js';
 
 export class CommandCheck implements HealthCheck {
   constructor(

@@ -1,7 +1,6 @@
 // The HTTP health gate: N requests to the canary (its tag URL + --check path, or --check-url), timed
 // one by one, judged by evaluateGate. Bounded: at most `requests` requests, each with a timeout.
-import {evaluateGate, type GateLimits, type GateResult, type Sample} from '../../core/rollout/gate.js';
-import type {CheckTarget, HealthCheck} from '../../core/rollout/ports.js';
+import {evaluateGate, type CheckTarget, type GateLimits, type GateResult, type HealthCheck, type Sample} from '../../core/rollout/gate.js';
 import {isFnError} from '../../core/errors.js';
 import type {FunctionEndpoint, IngressAddress} from '../../core/ingress-address.js';
 import {requestVia} from '../http/via-ingress.js';

@@ -1,5 +1,5 @@
 // API errors → FnErrors with their own exit codes and the server's words (RBAC, webhooks, conflicts).
-import {FnError, isFnError} from '../../core/errors.js';
+import {FnError, isFnError, STALE_OBJECT} from '../../core/errors.js';
 import {KubeApiError} from './kube-api-error.js';
 
 export interface Attempt {
@@ -17,9 +17,7 @@ export function conflictManagers(message: string): string[] {
   return [...new Set([...message.matchAll(/conflicts? with "([^"]+)"/g)].map((m) => m[1]))];
 }
 
-export const STALE_OBJECT = 'STALE_OBJECT';
-
-export function toFnError(error: unknown, attempt: Attempt): FnError {
+export function apiErrorToFnError(error: unknown, attempt: Attempt): FnError {
   if (isFnError(error)) return error;
   if (!(error instanceof KubeApiError)) {
     return new FnError('UNEXPECTED', 'unexpected', (error as Error)?.message ?? String(error), {cause: error});
@@ -75,26 +73,20 @@ export function toFnError(error: unknown, attempt: Attempt): FnError {
       details,
     });
   }
-  if (/admission webhook/i.test(message) || statusCode === 422 || statusCode === 400) {
-    if (/failed calling webhook/i.test(message)) {
-      return new FnError('WEBHOOK_UNAVAILABLE', 'clusterUnreachable', `Knative's admission webhook did not answer: ${message}`, {
-        cause: error,
-        suggestion: 'check the webhook pods in the knative-serving namespace, then retry',
-        details,
-      });
-    }
-    const knative = message.replace(/^.*denied the request: /s, '');
-    return new FnError('REJECTED', 'rejected', `the cluster rejected ${attempt.name ?? attempt.resource}: ${knative}`, {
-      cause: error,
-      suggestion: 'fix the value it names (in fn.yaml or the flags) and run the command again',
-      details: {...details, message},
-    });
-  }
+  // Whatever the status code: a webhook that did not answer is not a verdict on the object.
   if (/failed calling webhook/i.test(message)) {
     return new FnError('WEBHOOK_UNAVAILABLE', 'clusterUnreachable', `Knative's admission webhook did not answer: ${message}`, {
       cause: error,
       suggestion: 'check the webhook pods in the knative-serving namespace, then retry',
       details,
+    });
+  }
+  if (/admission webhook/i.test(message) || statusCode === 422 || statusCode === 400) {
+    const knative = message.replace(/^.*denied the request: /s, '');
+    return new FnError('REJECTED', 'rejected', `the cluster rejected ${attempt.name ?? attempt.resource}: ${knative}`, {
+      cause: error,
+      suggestion: 'fix the value it names (in fn.yaml or the flags) and run the command again',
+      details: {...details, message},
     });
   }
   return new FnError('API_ERROR', statusCode >= 500 ? 'clusterUnreachable' : 'unexpected', `${attempt.verb} ${attempt.resource}${where}: ${message}`, {

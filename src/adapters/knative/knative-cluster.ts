@@ -1,11 +1,11 @@
 // Knative Serving through the Kubernetes API: server-side apply with field manager "fn", get/list,
-// watch (never polling), delete. Implements the Deployer port (and so Describer and TrafficManager)
-// for both routing modes: a Service, or a Configuration plus a standalone Route of the same name.
-import {FnError} from '../../core/errors.js';
+// read-modify-write with the conflict retry, watch (never polling), delete. Implements the Knative
+// port for both routing modes: a Service, or a Configuration plus a standalone Route of the same name.
+import {FnError, functionNotFound, isFnError, STALE_OBJECT} from '../../core/errors.js';
 import {condition, FIELD_MANAGER, REVISION_LABELS, SERVING_API_VERSION, type Condition, type KnativeConfiguration, type KnativeRevision, type KnativeRoute, type KnativeService, type TrafficTarget} from '../../core/knative.js';
 import {withConfigurationName, type FunctionManifests} from '../../core/manifests.js';
-import type {ApplyOptions, DeployedFunction, Deployer, FunctionRef, RevisionInfo, SetTrafficOptions, WaitOptions, WaitResult} from '../../core/ports.js';
-import {STALE_OBJECT, toFnError} from './api-errors.js';
+import type {DecideChange, DeployedFunction, FunctionChange, FunctionRef, Knative, RevisionInfo, UpdateOptions, UpdateResult, WatchOptions, WatchResult} from '../../core/ports.js';
+import {apiErrorToFnError} from './api-errors.js';
 import {KubeApiError} from './kube-api-error.js';
 import type {KubeHttp, WatchEvent} from './kube-http.js';
 import {extractApplied, type ManagedFieldsEntry} from './managed-fields.js';
@@ -19,15 +19,12 @@ interface ObjectList<T> {
   metadata: {continue?: string; resourceVersion?: string};
 }
 
-/** The objects a DeployedFunction was made from (kept out of the port type). */
-interface Raw {
-  service?: KnativeService;
-  configuration?: KnativeConfiguration;
-  route?: KnativeRoute;
-}
-const raws = new WeakMap<DeployedFunction, Raw>();
+/** The objects of one function as read: a Service, or a standalone Configuration and Route. */
+type LiveFunction = {routing: 'service'; service: KnativeService} | {routing: 'route'; configuration?: KnativeConfiguration; route?: KnativeRoute};
 
 const REVISION_PAGE = 500;
+/** Reads and writes per update before giving up on a object that keeps changing (kn uses 5 too). */
+export const UPDATE_ATTEMPTS = 5;
 
 function path(plural: Plural, namespace?: string, name?: string): string {
   return `${BASE}${namespace ? `/namespaces/${encodeURIComponent(namespace)}` : ''}/${plural}${name ? `/${encodeURIComponent(name)}` : ''}`;
@@ -60,7 +57,6 @@ export function fromService(service: KnativeService): DeployedFunction {
     annotations: service.metadata.annotations ?? {},
     createdAt: service.metadata.creationTimestamp,
   };
-  raws.set(fn, {service});
   return fn;
 }
 
@@ -95,8 +91,11 @@ export function fromRoute(configuration: KnativeConfiguration | undefined, route
     annotations: route?.metadata.annotations ?? {},
     createdAt: (configuration ?? route)!.metadata.creationTimestamp,
   };
-  raws.set(fn, {configuration, route});
   return fn;
+}
+
+function toDeployed(live: LiveFunction): DeployedFunction {
+  return live.routing === 'service' ? fromService(live.service) : fromRoute(live.configuration, live.route);
 }
 
 export function toRevisionInfo(revision: KnativeRevision): RevisionInfo {
@@ -122,14 +121,14 @@ function ownedByService(route: KnativeRoute | KnativeConfiguration): boolean {
   return Boolean(route.metadata.ownerReferences?.some((o) => o.kind === 'Service' && o.apiVersion.startsWith(`${GROUP}/`)));
 }
 
-export class KnativeCluster implements Deployer {
+export class KnativeCluster implements Knative {
   constructor(readonly kube: KubeHttp) {}
 
   private async call<T>(verb: string, plural: Plural, namespace: string | undefined, name: string | undefined, run: () => Promise<T>): Promise<T> {
     try {
       return await run();
     } catch (e) {
-      throw toFnError(e, {verb, resource: `${plural}.${GROUP}`, namespace, name, context: this.kube.contextName});
+      throw apiErrorToFnError(e, {verb, resource: `${plural}.${GROUP}`, namespace, name, context: this.kube.contextName});
     }
   }
 
@@ -139,7 +138,7 @@ export class KnativeCluster implements Deployer {
       return await this.kube.request<T>('GET', path(plural, namespace, name));
     } catch (e) {
       if (e instanceof KubeApiError && e.statusCode === 404 && e.status.details?.name) return undefined;
-      throw toFnError(e, {verb: 'get', resource: `${plural}.${GROUP}`, namespace, name, context: this.kube.contextName});
+      throw apiErrorToFnError(e, {verb: 'get', resource: `${plural}.${GROUP}`, namespace, name, context: this.kube.contextName});
     }
   }
 
@@ -166,21 +165,28 @@ export class KnativeCluster implements Deployer {
     );
   }
 
-  // ---- Describer ------------------------------------------------------------------------------------
+  // ---- read ------------------------------------------------------------------------------------------
 
-  async get(ref: FunctionRef): Promise<DeployedFunction | undefined> {
+  /** The function's objects; undefined when it does not exist. */
+  private async readLive(ref: FunctionRef): Promise<LiveFunction | undefined> {
     if (ref.routing !== 'route') {
       const service = await this.read<KnativeService>('services', ref.namespace, ref.name);
-      if (service || ref.routing === 'service') return service && fromService(service);
+      if (service) return {routing: 'service', service};
+      if (ref.routing === 'service') return undefined;
     }
     const [configuration, route] = await Promise.all([
       this.read<KnativeConfiguration>('configurations', ref.namespace, ref.name),
       this.read<KnativeRoute>('routes', ref.namespace, ref.name),
     ]);
     // A Service's own Configuration and Route are not a route-mode function.
-    const standalone = [configuration, route].filter((o): o is KnativeConfiguration | KnativeRoute => Boolean(o) && !ownedByService(o!));
-    if (standalone.length === 0) return undefined;
-    return fromRoute(configuration && !ownedByService(configuration) ? configuration : undefined, route && !ownedByService(route) ? route : undefined);
+    const own = (o: KnativeConfiguration | KnativeRoute | undefined) => (o && !ownedByService(o) ? o : undefined);
+    const live = {routing: 'route' as const, configuration: own(configuration) as KnativeConfiguration | undefined, route: own(route) as KnativeRoute | undefined};
+    return live.configuration || live.route ? live : undefined;
+  }
+
+  async get(ref: FunctionRef): Promise<DeployedFunction | undefined> {
+    const live = await this.readLive(ref);
+    return live && toDeployed(live);
   }
 
   async list(namespace: string | undefined): Promise<DeployedFunction[]> {
@@ -211,24 +217,44 @@ export class KnativeCluster implements Deployer {
     return revision && toRevisionInfo(revision);
   }
 
-  // ---- TrafficManager ---------------------------------------------------------------------------------
+  // ---- update: read → decide → guarded write, again on a conflict ------------------------------------
 
-  async setTraffic(fn: DeployedFunction, traffic: TrafficTarget[], options: SetTrafficOptions = {}): Promise<DeployedFunction> {
-    const raw = raws.get(fn) ?? raws.get((await this.get({name: fn.name, namespace: fn.namespace, routing: fn.routing})) ?? fn) ?? {};
-    const live = (fn.routing === 'service' ? raw.service : raw.route) as Live | undefined;
-    if (!live) throw new FnError('NOT_FOUND', 'notFound', `${fn.name} has no ${fn.routing === 'service' ? 'Service' : 'Route'} in namespace "${fn.namespace}"`);
-    // Re-send what fn applied before (template, labels…) so this apply changes only spec.traffic.
-    const applied = (extractApplied(live, FIELD_MANAGER) ?? {}) as {metadata?: {annotations?: Record<string, string>}; spec?: Record<string, unknown>};
-    // Annotations in the same write (fn rollout keeps its state there): null removes one fn set.
+  async update(ref: FunctionRef, decide: DecideChange, options: UpdateOptions = {}): Promise<UpdateResult> {
+    for (let attempt = 1; ; attempt++) {
+      const live = await this.readLive(ref);
+      const current = live && toDeployed(live);
+      const change = await decide(current, attempt);
+      if (!change) return {fn: current, written: false};
+      try {
+        return {fn: await this.write(ref, live, current, change, options), written: true};
+      } catch (e) {
+        if (isFnError(e) && e.code === STALE_OBJECT && attempt < UPDATE_ATTEMPTS) continue;
+        throw e;
+      }
+    }
+  }
+
+  private write(ref: FunctionRef, live: LiveFunction | undefined, current: DeployedFunction | undefined, change: FunctionChange, options: UpdateOptions): Promise<DeployedFunction> {
+    if (change.kind === 'apply') return this.apply(change.manifests, {...options, resourceVersion: current?.resourceVersion});
+    if (!live || !current) throw functionNotFound(ref);
+    return this.writeTraffic(live, current, change.traffic, change.annotations ?? {}, options.dryRun);
+  }
+
+  /** One apply of spec.traffic (and annotations), re-sending what fn applied before so nothing else changes. */
+  private async writeTraffic(live: LiveFunction, fn: DeployedFunction, traffic: TrafficTarget[], annotationChanges: Record<string, string | null>, dryRun?: boolean): Promise<DeployedFunction> {
+    const holder = (live.routing === 'service' ? live.service : live.route) as Live | undefined;
+    if (!holder) throw new FnError('NOT_FOUND', 'notFound', `${fn.name} has no Route in namespace "${fn.namespace}"`, {suggestion: `fn deploy ${fn.name} creates it again`});
+    const applied = (extractApplied(holder, FIELD_MANAGER) ?? {}) as {metadata?: {annotations?: Record<string, string>}; spec?: Record<string, unknown>};
+    // null removes an annotation fn set; fn rollout keeps its state this way, in the same write as the traffic.
     const annotations = {...applied.metadata?.annotations};
-    for (const [key, value] of Object.entries(options.annotations ?? {})) {
+    for (const [key, value] of Object.entries(annotationChanges)) {
       if (value === null) delete annotations[key];
       else annotations[key] = value;
     }
     const body = {
       ...applied,
       apiVersion: SERVING_API_VERSION,
-      kind: live.kind,
+      kind: holder.kind,
       metadata: {
         ...applied.metadata,
         ...(Object.keys(annotations).length ? {annotations} : {annotations: undefined}),
@@ -239,16 +265,25 @@ export class KnativeCluster implements Deployer {
       spec: {...applied.spec, traffic: fn.routing === 'route' ? withConfigurationName(fn.name, traffic) : traffic},
     };
     // force: setting traffic is what the user asked for, even if another tool set it last.
-    const result = await this.applyObject<Live>(fn.routing === 'service' ? 'services' : 'routes', body, fn.namespace, fn.name, {force: true, dryRun: options.dryRun});
-    return fn.routing === 'service' ? fromService(result as KnativeService) : fromRoute(raw.configuration, result as KnativeRoute);
+    const result = await this.applyObject<Live>(fn.routing === 'service' ? 'services' : 'routes', body, fn.namespace, fn.name, {force: true, dryRun});
+    return live.routing === 'service' ? fromService(result as KnativeService) : fromRoute(live.configuration, result as KnativeRoute);
   }
 
-  async waitFor(from: DeployedFunction, done: (fn: DeployedFunction) => boolean, options: WaitOptions): Promise<WaitResult> {
+  // ---- watch ------------------------------------------------------------------------------------------------
+
+  async watchUntil(from: DeployedFunction, done: (fn: DeployedFunction) => boolean, options: WatchOptions): Promise<WatchResult> {
     if (done(from)) return {fn: from, timedOut: false};
-    // A copy made outside this adapter carries no objects to watch from: read them.
-    const known = raws.get(from) ?? raws.get((await this.get({name: from.name, namespace: from.namespace, routing: from.routing})) ?? from);
-    if (!known) throw new FnError('FUNCTION_NOT_FOUND', 'notFound', `${from.name} no longer exists in namespace "${from.namespace}"`);
-    const raw = {...known};
+    const ref = {name: from.name, namespace: from.namespace, routing: from.routing};
+    // A Service's events carry all there is to know, so its watch starts from `from`; route mode needs
+    // both objects to build the function from an event of either, so it reads them first.
+    let live: LiveFunction | undefined;
+    if (from.routing === 'service') {
+      live = {routing: 'service', service: {metadata: {name: from.name, namespace: from.namespace, resourceVersion: from.resourceVersion}} as KnativeService};
+    } else {
+      live = await this.readLive(ref);
+      if (!live) throw functionNotFound(ref);
+      if (done(toDeployed(live))) return {fn: toDeployed(live), timedOut: false};
+    }
     const stop = new AbortController();
     const timer = setTimeout(() => stop.abort(), options.timeoutSeconds * 1000);
     const onExternalAbort = () => stop.abort();
@@ -256,8 +291,9 @@ export class KnativeCluster implements Deployer {
     const deadline = Date.now() + options.timeoutSeconds * 1000;
     let current = from;
     let finished = false;
-    const update = (): boolean => {
-      current = from.routing === 'service' ? fromService(raw.service!) : fromRoute(raw.configuration, raw.route);
+    const update = (next: LiveFunction): boolean => {
+      live = next;
+      current = toDeployed(next);
       options.onUpdate?.(current);
       if (done(current)) {
         finished = true;
@@ -266,12 +302,13 @@ export class KnativeCluster implements Deployer {
       return finished;
     };
     try {
+      const start = live;
       const watches =
-        from.routing === 'service'
-          ? [this.follow<KnativeService>('services', raw.service!, (o) => ((raw.service = o), update()), stop.signal, deadline)]
+        start.routing === 'service'
+          ? [this.follow<KnativeService>('services', start.service, (o) => update({routing: 'service', service: o}), stop.signal, deadline)]
           : [
-              ...(raw.configuration ? [this.follow<KnativeConfiguration>('configurations', raw.configuration, (o) => ((raw.configuration = o), update()), stop.signal, deadline)] : []),
-              ...(raw.route ? [this.follow<KnativeRoute>('routes', raw.route, (o) => ((raw.route = o), update()), stop.signal, deadline)] : []),
+              ...(start.configuration ? [this.follow<KnativeConfiguration>('configurations', start.configuration, (o) => update({...(live as typeof start), configuration: o}), stop.signal, deadline)] : []),
+              ...(start.route ? [this.follow<KnativeRoute>('routes', start.route, (o) => update({...(live as typeof start), route: o}), stop.signal, deadline)] : []),
             ];
       await Promise.all(watches);
     } finally {
@@ -327,9 +364,10 @@ export class KnativeCluster implements Deployer {
     }
   }
 
-  // ---- Deployer ------------------------------------------------------------------------------------------
+  // ---- apply and delete ----------------------------------------------------------------------------------
 
-  async apply(manifests: FunctionManifests, options: ApplyOptions): Promise<DeployedFunction> {
+  /** Server-side apply; guarded by resourceVersion (of the traffic-holding object) when one is given. */
+  private async apply(manifests: FunctionManifests, options: UpdateOptions & {resourceVersion?: string}): Promise<DeployedFunction> {
     const namespace = manifests.namespace;
     if (!namespace) throw new FnError('NO_NAMESPACE', 'unexpected', 'manifests to apply need a namespace');
     const withVersion = <T extends {metadata: object}>(o: T, version?: string): T =>
@@ -369,14 +407,10 @@ export class KnativeCluster implements Deployer {
         if (answer?.kind && answer.kind !== 'Status') finalizing.push({plural, object: answer});
       } catch (e) {
         if (e instanceof KubeApiError && e.statusCode === 404 && e.status.details?.name) continue;
-        throw toFnError(e, {verb: 'delete', resource: `${plural}.${GROUP}`, namespace: ref.namespace, name: ref.name, context: this.kube.contextName});
+        throw apiErrorToFnError(e, {verb: 'delete', resource: `${plural}.${GROUP}`, namespace: ref.namespace, name: ref.name, context: this.kube.contextName});
       }
     }
-    if (deleted === 0) {
-      throw new FnError('FUNCTION_NOT_FOUND', 'notFound', `no function "${ref.name}" in namespace "${ref.namespace}"`, {
-        suggestion: `fn list -n ${ref.namespace} shows what is deployed there`,
-      });
-    }
+    if (deleted === 0) throw functionNotFound(ref);
     if (options.wait) await Promise.all(finalizing.map((f) => this.untilGone(f.plural, f.object, options.timeoutSeconds ?? 60)));
   }
 
@@ -422,5 +456,3 @@ export class KnativeCluster implements Deployer {
     await this.call('delete', 'revisions', namespace, name, () => this.kube.request('DELETE', path('revisions', namespace, name)));
   }
 }
-
-export {STALE_OBJECT};

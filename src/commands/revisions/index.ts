@@ -23,9 +23,9 @@ Exit codes: 7 cluster unreachable, 8 function not found, 9 RBAC denied.`;
 
   async run(): Promise<RevisionRow[]> {
     const {args, flags} = await this.parse(Revisions);
-    const {cluster, ref} = await connectToFunction(flags, args.name);
+    const {knative, ref} = await connectToFunction(flags, args.name);
     // A listing for people: the watch cache's answer is good enough, and much faster for hundreds.
-    const {fn, state} = await readTrafficState(cluster, ref, {cached: true});
+    const {fn, state} = await readTrafficState(knative, ref, {cached: true});
     const rows = revisionRows(fn, state.revisions);
     if (this.jsonEnabled()) return rows;
     if (flags.output === 'json') this.log(JSON.stringify(rows, null, 2));

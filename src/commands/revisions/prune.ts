@@ -27,8 +27,8 @@ Exit codes: 2 --yes missing when not interactive, 7 cluster unreachable, 8 funct
 
   async run(): Promise<{service: string; namespace: string; deleted: string[]; kept: string[]; dryRun: boolean}> {
     const {args, flags} = await this.parse(RevisionsPrune);
-    const {cluster, ref} = await connectToFunction(flags, args.name);
-    const {fn, state} = await readTrafficState(cluster, ref);
+    const {knative, ref} = await connectToFunction(flags, args.name);
+    const {fn, state} = await readTrafficState(knative, ref);
     const plan = prunePlan(fn, state.revisions, flags.keep);
     const names = plan.delete.map((r) => r.name);
     const out = {service: ref.name, namespace: ref.namespace, deleted: [] as string[], kept: plan.keep.map((r) => r.name), dryRun: Boolean(flags['dry-run'])};
@@ -55,7 +55,7 @@ Exit codes: 2 --yes missing when not interactive, 7 cluster unreachable, 8 funct
     const queue = [...names];
     const worker = async () => {
       for (let name = queue.shift(); name; name = queue.shift()) {
-        await cluster.deleteRevision(ref.namespace, name);
+        await knative.deleteRevision(ref.namespace, name);
         out.deleted.push(name);
       }
     };

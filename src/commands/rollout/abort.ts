@@ -1,5 +1,5 @@
 import {abortRollout} from '../../core/rollout/control.js';
-import {describeTraffic} from '../../core/rollout/events.js';
+import {describeTraffic} from '../../core/traffic.js';
 import {paragraphs, RolloutCommand, rolloutArgs, rolloutTargetFlags} from '../../ui/rollout-command.js';
 
 export default class RolloutAbort extends RolloutCommand {
@@ -15,8 +15,9 @@ export default class RolloutAbort extends RolloutCommand {
 
   async run() {
     const {args, flags} = await this.parse(RolloutAbort);
-    const {name, cluster} = await this.target(args.name, flags);
-    const result = await abortRollout(cluster, name, this.owner, Date.now);
+    const {ref, knative} = await this.target(args.name, flags);
+    const {name} = ref;
+    const result = await abortRollout(knative, ref, this.owner, Date.now);
     if (!this.jsonEnabled()) this.log(`Aborted the rollout of ${result.canary ?? 'the new revision'} on ${name}; traffic: ${describeTraffic(result.traffic)}`);
     return {event: 'aborted', ...result};
   }

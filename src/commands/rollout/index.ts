@@ -3,7 +3,7 @@ import {randomUUID} from 'node:crypto';
 import {FnError} from '../../core/errors.js';
 import {startRollout} from '../../core/rollout/engine.js';
 import {parseCount, parseDuration, parsePercentage, parseSteps} from '../../core/rollout/flag-values.js';
-import {realClock} from '../../core/rollout/ports.js';
+import {realClock} from '../../core/clock.js';
 import type {RolloutSettings} from '../../core/rollout/state.js';
 import {validateTag} from '../../core/names.js';
 import {healthFor, ownerAlive} from '../../ui/rollout-health.js';
@@ -62,13 +62,17 @@ export default class Rollout extends RolloutCommand {
       keepTag: flags['keep-tag'] ?? false,
       check: flags['check-cmd'] ? {kind: 'command'} : {kind: 'http', path: flags.check, ...(flags['check-url'] ? {url: checkUrl(flags['check-url'])} : {})},
     };
-    const {name, cluster} = await this.target(args.name, flags, Boolean(flags.image));
-    const reach = await this.reach(name, cluster, flags);
+    const {ref, knative, config} = await this.target(args.name, flags, Boolean(flags.image));
+    const {name} = ref;
+    const [reach, diagnose] = await Promise.all([this.reach(ref, flags), this.diagnose(flags)]);
     const interrupt = this.interruptible();
     try {
       return await startRollout(
         {
-          cluster,
+          knative,
+          ref,
+          config,
+          diagnose,
           healthFor: (stored) => healthFor(stored, flags['check-cmd'], reach),
           clock: realClock,
           owner: this.owner,
@@ -76,7 +80,7 @@ export default class Rollout extends RolloutCommand {
           emit: this.eventSink(),
           newId: randomUUID,
         },
-        {service: name, image: flags.image, imageRevisionName: flags.image ? cluster.revisionNameFor(flags.image) : undefined, revision: flags.revision, tag, steps, settings},
+        {image: flags.image, revision: flags.revision, tag, steps, settings},
         interrupt.signal,
       ).then((outcome) => {
         if (!this.jsonEnabled()) this.log(outcome.status === 'promoted' ? `${outcome.canary} was promoted to 100% of ${name} (${outcome.by})` : `${outcome.canary} takes 100% of ${name}`);

@@ -1,5 +1,5 @@
 import {promoteRollout} from '../../core/rollout/control.js';
-import {describeTraffic} from '../../core/rollout/events.js';
+import {describeTraffic} from '../../core/traffic.js';
 import {paragraphs, RolloutCommand, rolloutArgs, rolloutTargetFlags} from '../../ui/rollout-command.js';
 
 export default class RolloutPromote extends RolloutCommand {
@@ -15,8 +15,9 @@ export default class RolloutPromote extends RolloutCommand {
 
   async run() {
     const {args, flags} = await this.parse(RolloutPromote);
-    const {name, cluster} = await this.target(args.name, flags);
-    const result = await promoteRollout(cluster, name, this.owner, Date.now);
+    const {ref, knative} = await this.target(args.name, flags);
+    const {name} = ref;
+    const result = await promoteRollout(knative, ref, this.owner, Date.now);
     if (!this.jsonEnabled()) this.log(`Promoted ${result.canary} on ${name}; traffic: ${describeTraffic(result.traffic)}`);
     return {event: 'promoted', ...result};
   }

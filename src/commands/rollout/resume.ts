@@ -1,7 +1,7 @@
 import {Flags} from '@oclif/core';
 import {randomUUID} from 'node:crypto';
 import {resumeRollout} from '../../core/rollout/engine.js';
-import {realClock} from '../../core/rollout/ports.js';
+import {realClock} from '../../core/clock.js';
 import {healthFor, ownerAlive} from '../../ui/rollout-health.js';
 import {ingressFlag, paragraphs, RolloutCommand, rolloutArgs, rolloutExitCodes, rolloutTargetFlags} from '../../ui/rollout-command.js';
 
@@ -25,13 +25,14 @@ export default class RolloutResume extends RolloutCommand {
 
   async run() {
     const {args, flags} = await this.parse(RolloutResume);
-    const {name, cluster} = await this.target(args.name, flags);
-    const reach = await this.reach(name, cluster, flags);
+    const {ref, knative} = await this.target(args.name, flags);
+    const {name} = ref;
+    const [reach, diagnose] = await Promise.all([this.reach(ref, flags), this.diagnose(flags)]);
     const interrupt = this.interruptible();
     try {
       const outcome = await resumeRollout(
-        {cluster, healthFor: (settings) => healthFor(settings, flags['check-cmd'], reach), clock: realClock, owner: this.owner, ownerAlive, emit: this.eventSink(), newId: randomUUID},
-        {service: name, force: flags.force},
+        {knative, ref, diagnose, healthFor: (settings) => healthFor(settings, flags['check-cmd'], reach), clock: realClock, owner: this.owner, ownerAlive, emit: this.eventSink(), newId: randomUUID},
+        {force: flags.force},
         interrupt.signal,
       );
       if (!this.jsonEnabled()) this.log(outcome.status === 'promoted' ? `${outcome.canary} was promoted to 100% of ${name} (${outcome.by})` : `${outcome.canary} takes 100% of ${name}`);

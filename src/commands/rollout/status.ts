@@ -1,6 +1,6 @@
 import {hostname} from 'node:os';
 import {rolloutStatus} from '../../core/rollout/control.js';
-import {describeTraffic} from '../../core/rollout/events.js';
+import {describeTraffic} from '../../core/traffic.js';
 import {formatDuration, formatRate} from '../../core/rollout/flag-values.js';
 import {canaryPercent} from '../../core/rollout/state.js';
 import {ownerAlive} from '../../ui/rollout-health.js';
@@ -15,8 +15,9 @@ export default class RolloutStatus extends RolloutCommand {
 
   async run() {
     const {args, flags} = await this.parse(RolloutStatus);
-    const {name, cluster} = await this.target(args.name, flags);
-    const view = await rolloutStatus(cluster, name, hostname(), ownerAlive);
+    const {ref, knative} = await this.target(args.name, flags);
+    const {name} = ref;
+    const view = await rolloutStatus(knative, ref, hostname(), ownerAlive);
     if (!this.jsonEnabled()) {
       const r = view.rollout;
       if (!r) this.log(`${name} has no rollout.`);

@@ -1,11 +1,11 @@
 // What another shell or CI job can do to a rollout: look at it, abort it (prior split back) or promote
-// it (canary to 100%). Each is one write of traffic + state guarded by resourceVersion, so it wins or
-// loses cleanly against the process driving the steps, which notices and stops.
-import {FnError, isFnError} from '../errors.js';
-import {blockAt, noRollout, ownerLabel, readState, restoreBlock, type Owner} from './engine.js';
-import {conflictCode, type RolloutCluster, type RoutedTarget} from './ports.js';
-import type {TrafficTarget} from './split.js';
-import {isFinal, rolloutAnnotation, serializeState, type RolloutState} from './state.js';
+// it (canary to 100%). Each is one guarded write of traffic + state through the Knative port, so it
+// wins or loses cleanly against the process driving the steps, which notices and stops.
+import {FnError, functionNotFound} from '../errors.js';
+import type {DeployedFunction, FunctionRef, Knative} from '../ports.js';
+import type {TrafficTarget} from '../traffic.js';
+import {blockAt, restoreBlock} from './split.js';
+import {isFinal, noRollout, ownerLabel, readState, rolloutAnnotation, serializeState, type Owner, type RolloutState} from './state.js';
 
 export interface RolloutStatusView {
   service: string;
@@ -13,18 +13,19 @@ export interface RolloutStatusView {
   rollout?: RolloutState;
   /** Whether the owner process still runs: known only on the owner's host. */
   ownerAlive?: boolean;
-  traffic: RoutedTarget[];
+  traffic: TrafficTarget[];
 }
 
-export async function rolloutStatus(cluster: RolloutCluster, service: string, host: string, alive: (owner: Owner) => boolean): Promise<RolloutStatusView> {
-  const svc = await cluster.getService(service);
-  const rollout = readState(svc);
+export async function rolloutStatus(knative: Knative, ref: FunctionRef, host: string, alive: (owner: Owner) => boolean): Promise<RolloutStatusView> {
+  const fn = await knative.get(ref);
+  if (!fn) throw functionNotFound(ref);
+  const rollout = readState(fn);
   return {
-    service,
-    namespace: cluster.namespace,
+    service: ref.name,
+    namespace: ref.namespace,
     ...(rollout ? {rollout} : {}),
     ...(rollout && !isFinal(rollout) && rollout.owner.host === host ? {ownerAlive: alive(rollout.owner)} : {}),
-    traffic: svc.statusTraffic,
+    traffic: fn.statusTraffic,
   };
 }
 
@@ -37,47 +38,45 @@ export interface ControlResult {
 }
 
 /** Put the prior split back and mark the rollout aborted. */
-export function abortRollout(cluster: RolloutCluster, service: string, by: Owner, now: () => number): Promise<ControlResult> {
-  return endRollout(cluster, service, 'aborted', by, now, (state) => restoreBlock(state));
+export function abortRollout(knative: Knative, ref: FunctionRef, by: Owner, now: () => number): Promise<ControlResult> {
+  return endRollout(knative, ref, 'aborted', by, now, (state) => restoreBlock(state));
 }
 
 /** Move all traffic to the canary now, skipping the remaining steps and gates. */
-export function promoteRollout(cluster: RolloutCluster, service: string, by: Owner, now: () => number): Promise<ControlResult> {
-  return endRollout(cluster, service, 'promoted', by, now, (state, svc) => {
+export function promoteRollout(knative: Knative, ref: FunctionRef, by: Owner, now: () => number): Promise<ControlResult> {
+  return endRollout(knative, ref, 'promoted', by, now, (state, fn) => {
     if (!state.canary.revisionName) {
-      throw new FnError('ROLLOUT_NO_CANARY', 'notReady', `the canary revision of ${service} has not been created yet, so it cannot be promoted`, {
-        suggestion: `abort it instead: fn rollout abort ${service}`,
+      throw new FnError('ROLLOUT_NO_CANARY', 'notReady', `the canary revision of ${ref.name} has not been created yet, so it cannot be promoted`, {
+        suggestion: `abort it instead: fn rollout abort ${ref.name}`,
       });
     }
-    return blockAt(state, 100, svc);
+    return blockAt(state, 100, fn);
   });
 }
 
 async function endRollout(
-  cluster: RolloutCluster,
-  service: string,
+  knative: Knative,
+  ref: FunctionRef,
   status: 'aborted' | 'promoted',
   by: Owner,
   now: () => number,
-  trafficFor: (state: RolloutState, svc: Awaited<ReturnType<RolloutCluster['getService']>>) => TrafficTarget[],
+  trafficFor: (state: RolloutState, fn: DeployedFunction) => TrafficTarget[],
 ): Promise<ControlResult> {
-  for (let attempt = 0; ; attempt++) {
-    const svc = await cluster.getService(service);
-    const state = readState(svc);
-    if (!state) throw noRollout(service);
+  let result: ControlResult | undefined;
+  // The driving process (or the controller) may write in between: the port reads again and this decides again.
+  await knative.update(ref, (fn) => {
+    if (!fn) throw functionNotFound(ref);
+    const state = readState(fn);
+    if (!state) throw noRollout(ref.name);
     if (isFinal(state)) {
-      throw new FnError('ROLLOUT_FINISHED', 'conflict', `the rollout of ${service} has already ended (${state.status}${state.reason ? `: ${state.reason}` : ''})`, {
-        suggestion: `see fn rollout status ${service}`,
+      throw new FnError('ROLLOUT_FINISHED', 'conflict', `the rollout of ${ref.name} has already ended (${state.status}${state.reason ? `: ${state.reason}` : ''})`, {
+        suggestion: `see fn rollout status ${ref.name}`,
       });
     }
-    const traffic = trafficFor(state, svc);
+    const traffic = trafficFor(state, fn);
     const ended: RolloutState = {...state, status, reason: `${status} by ${ownerLabel(by)}`, updatedAt: new Date(now()).toISOString()};
-    try {
-      await cluster.writeService(service, {resourceVersion: svc.resourceVersion, traffic, annotations: {[rolloutAnnotation]: serializeState(ended)}});
-      return {service, status, ...(state.canary.revisionName ? {canary: state.canary.revisionName} : {}), traffic, rollout: ended};
-    } catch (e) {
-      // The driving process (or the controller) wrote in between: read again and decide again.
-      if (!(isFnError(e) && e.code === conflictCode) || attempt >= 4) throw e;
-    }
-  }
+    result = {service: ref.name, status, ...(state.canary.revisionName ? {canary: state.canary.revisionName} : {}), traffic, rollout: ended};
+    return {kind: 'traffic', traffic, annotations: {[rolloutAnnotation]: serializeState(ended)}};
+  });
+  return result!;
 }

@@ -1,6 +1,8 @@
 // What a rollout reports as it goes: one object per event, printed as a line of JSON with --json
-// (for CI logs) or as a progress line for humans.
-import type {PinnedTarget, TrafficTarget} from './split.js';
+// (for CI logs) or as a progress line for humans. Every `step` is the 1-based number of a step
+// ("step 2 of 4"), never an index.
+import type {TrafficTarget} from '../traffic.js';
+import type {PinnedTarget} from './split.js';
 
 export type RolloutEvent = {at: string; service: string} & (
   | {event: 'started'; rolloutId: string; canary: {revisionName?: string; tag?: string; image?: string}; steps: number[]; prior: PinnedTarget[]; resumedFromStep?: number}
@@ -15,10 +17,3 @@ export type RolloutEvent = {at: string; service: string} & (
 
 type Distribute<T> = T extends unknown ? Omit<T, 'at' | 'service'> : never;
 export type RolloutEventBody = Distribute<RolloutEvent>;
-
-/** "hello-00001 90%, hello-00002 10% (canary)" */
-export function describeTraffic(block: Array<{revisionName?: string; latestRevision?: boolean; percent?: number; tag?: string}>): string {
-  return block
-    .map((t) => `${t.latestRevision ? '@latest' : t.revisionName} ${t.percent ?? 0}%${t.tag ? ` (${t.tag})` : ''}`)
-    .join(', ');
-}

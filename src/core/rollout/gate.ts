@@ -77,3 +77,20 @@ export function commandGate(exitCode: number | undefined, output: string): GateR
 function round(ms: number): number {
   return Math.round(ms * 10) / 10;
 }
+
+/** What a health check measures: the canary before it moves to `nextPercent`. */
+export interface CheckTarget {
+  /** URL of the canary's tag (or --check-url) joined with --check path. */
+  url?: string;
+  revisionName: string;
+  /** The percent the canary would move to if the gate passes. */
+  nextPercent: number;
+  /** 1-based number of the step this gate guards. */
+  step: number;
+}
+
+/** The health check port: HTTP probes or the user's --check-cmd (src/adapters/health). */
+export interface HealthCheck {
+  /** Measures the canary and judges it; must stop promptly when `signal` aborts. */
+  check(target: CheckTarget, signal: AbortSignal): Promise<GateResult>;
+}

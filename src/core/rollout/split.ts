@@ -2,18 +2,13 @@
 // the split it had before, scaled proportionally. Largest-remainder rounding so the block always sums
 // to exactly 100 (Knative rejects anything else) and no target is off by more than one point.
 import {FnError} from '../errors.js';
+import type {DeployedFunction} from '../ports.js';
+import {pinnedLatest, type TrafficTarget} from '../traffic.js';
+import type {RolloutState} from './state.js';
 
-/** One entry of a Knative Service's spec.traffic, with every @latest already pinned to a revision. */
+/** One entry of spec.traffic with every @latest already pinned to a revision. */
 export interface PinnedTarget {
   revisionName: string;
-  percent: number;
-  tag?: string;
-}
-
-/** One entry as written to spec.traffic (may follow the latest revision). */
-export interface TrafficTarget {
-  revisionName?: string;
-  latestRevision?: boolean;
   percent: number;
   tag?: string;
 }
@@ -77,10 +72,10 @@ export function splitTraffic(prior: PinnedTarget[], canary: Canary, canaryPercen
  * Pin every `latestRevision: true` entry to the revision it routes to now, so that deploying the canary
  * (which becomes the latest revision) does not move that share onto it.
  */
-export function pinTraffic(spec: TrafficTarget[], latestReadyRevision: string | undefined): PinnedTarget[] {
-  const entries = spec.length === 0 ? [{latestRevision: true, percent: 100}] : spec;
+export function pinTraffic(fn: Pick<DeployedFunction, 'traffic' | 'statusTraffic' | 'latestReadyRevisionName'>): PinnedTarget[] {
+  const entries = fn.traffic.length === 0 ? [{latestRevision: true, percent: 100}] : fn.traffic;
   return entries.map((t) => {
-    const revisionName = t.latestRevision ? latestReadyRevision : t.revisionName;
+    const revisionName = t.latestRevision ? pinnedLatest(fn, t.tag) : t.revisionName;
     if (!revisionName) {
       throw new FnError('NO_READY_REVISION', 'notReady', 'the service has no ready revision to keep serving while the canary rolls out', {
         suggestion: 'deploy the service normally first (fn deploy), then roll out the next version',
@@ -88,14 +83,6 @@ export function pinTraffic(spec: TrafficTarget[], latestReadyRevision: string | 
     }
     return {revisionName, percent: t.percent ?? 0, ...(t.tag ? {tag: t.tag} : {})};
   });
-}
-
-/** Two blocks route the same: the same (revision, percent, tag) entries, in any order. */
-export function sameTraffic(a: PinnedTarget[], b: PinnedTarget[]): boolean {
-  const key = (t: PinnedTarget) => `${t.revisionName}\u0000${t.percent}\u0000${t.tag ?? ''}`;
-  const left = a.map(key).sort();
-  const right = b.map(key).sort();
-  return left.length === right.length && left.every((k, i) => k === right[i]);
 }
 
 /** The canary's entry removed of its tag (for the end of a rollout when the tag is not kept). */
@@ -106,4 +93,33 @@ export function withoutTag(block: PinnedTarget[], tag: string | undefined): Pinn
 
 function untag(t: PinnedTarget): PinnedTarget {
   return {revisionName: t.revisionName, percent: t.percent};
+}
+
+/** The traffic block with the canary at `percent`; at 100% the final block (untagged, @latest if it was). */
+export function blockAt(state: RolloutState, percent: number, fn?: Pick<DeployedFunction, 'latestCreatedRevisionName'>): TrafficTarget[] {
+  const canary = {revisionName: state.canary.revisionName!, tag: state.canary.tag};
+  const block = splitTraffic(state.prior, canary, percent);
+  if (percent < 100) return block;
+  return finalBlock(state, block, fn);
+}
+
+function finalBlock(state: RolloutState, block: PinnedTarget[], fn?: Pick<DeployedFunction, 'latestCreatedRevisionName'>): TrafficTarget[] {
+  const canary = state.canary.revisionName!;
+  const kept = state.settings.keepTag ? block : withoutTag(block, state.canary.tag);
+  // Give the route back to @latest when it was there before and the canary is the latest revision,
+  // so the next ordinary deploy flows as it used to.
+  const followLatest = state.followLatest && (!fn || fn.latestCreatedRevisionName === canary);
+  if (!followLatest) return kept;
+  return kept.flatMap((t): TrafficTarget[] => {
+    if (t.revisionName !== canary || t.percent === 0) return [t];
+    const latest: TrafficTarget = {latestRevision: true, percent: t.percent};
+    return t.tag ? [latest, {revisionName: canary, percent: 0, tag: t.tag}] : [latest];
+  });
+}
+
+/** The prior split, plus the canary at 0% under its tag when the tag is kept. */
+export function restoreBlock(state: RolloutState): TrafficTarget[] {
+  const {revisionName, tag} = state.canary;
+  if (!state.settings.keepTag || !revisionName || !tag || state.prior.some((t) => t.tag === tag)) return state.prior;
+  return [...state.prior, {revisionName, percent: 0, tag}];
 }

@@ -2,6 +2,7 @@
 // can see it, abort it, promote it or resume it, and so a write of traffic and state is one update that
 // the API server guards with resourceVersion (two processes can never both move traffic).
 import {FnError} from '../errors.js';
+import type {DeployedFunction} from '../ports.js';
 import type {GateResult} from './gate.js';
 import type {PinnedTarget} from './split.js';
 
@@ -26,7 +27,7 @@ export interface RolloutSettings {
 }
 
 export interface GateRecord extends Omit<GateResult, 'sampleErrors'> {
-  /** Index into steps of the step this gate guarded. */
+  /** Index into steps of the step this gate guarded (stored state: indexes; events: 1-based numbers). */
   step: number;
   at: string;
 }
@@ -44,12 +45,40 @@ export interface RolloutState {
   step: number;
   status: RolloutStatus;
   settings: RolloutSettings;
-  owner: {pid: number; host: string};
+  owner: Owner;
   startedAt: string;
   updatedAt: string;
   /** Why the rollout ended when it did not succeed. */
   reason?: string;
   lastGate?: GateRecord;
+}
+
+/** The process driving a rollout. */
+export interface Owner {
+  pid: number;
+  host: string;
+}
+
+export function ownerLabel(owner: Owner): string {
+  return `pid ${owner.pid} on ${owner.host}`;
+}
+
+/** The rollout recorded on the function, if any. */
+export function readState(fn: Pick<DeployedFunction, 'name' | 'annotations'>): RolloutState | undefined {
+  const text = fn.annotations[rolloutAnnotation];
+  return text === undefined ? undefined : parseState(fn.name, text);
+}
+
+export function describeState(state: RolloutState): string {
+  const canary = state.canary.revisionName ?? state.canary.image ?? 'a new revision';
+  const where = state.step < 0 ? 'at 0%' : `step ${state.step + 1}/${state.steps.length}, ${canaryPercent(state)}%`;
+  return `${canary} ${state.status}, ${where}, owner ${ownerLabel(state.owner)}${state.reason ? `: ${state.reason}` : ''}`;
+}
+
+export function noRollout(service: string): FnError {
+  return new FnError('ROLLOUT_NOT_FOUND', 'notFound', `${service} has no rollout (no ${rolloutAnnotation} annotation)`, {
+    suggestion: `start one with fn rollout ${service} --image NEW_IMAGE`,
+  });
 }
 
 /** The annotation's value; a state that would not parse back is a bug, caught before it is written. */

@@ -1,0 +1,286 @@
+// The Knative port in memory, behaving like Knative's Service controller where fn depends on it: every
+// write and every status update bumps resourceVersion; a new template makes a new revision (named by
+// the template, else <name>-0000N); status.traffic resolves @latest and publishes tag URLs once the
+// controller has observed the spec; a write from a stale read is refused with STALE_OBJECT, and update
+// reads again and decides again, as the real adapter does. Service routing only.
+import {FnError, functionNotFound, STALE_OBJECT} from '../../src/core/errors.js';
+import type {Condition, RevisionTemplate, TrafficTarget} from '../../src/core/knative.js';
+import type {DecideChange, DeployedFunction, FunctionChange, FunctionRef, Knative, RevisionInfo, UpdateOptions, UpdateResult, WatchOptions, WatchResult} from '../../src/core/ports.js';
+
+export const UPDATE_ATTEMPTS = 5;
+
+interface StoredService {
+  name: string;
+  namespace: string;
+  rv: number;
+  generation: number;
+  observedGeneration: number;
+  template: RevisionTemplate;
+  traffic: TrafficTarget[];
+  annotations: Record<string, string>;
+  labels: Record<string, string>;
+  latestCreated?: string;
+  latestReady?: string;
+  /** Set by the controller when the latest revision failed. */
+  failed?: Condition;
+}
+
+export interface StoredRevision extends RevisionInfo {
+  namespace: string;
+  service: string;
+}
+
+export function templateFor(image: string, name?: string): RevisionTemplate {
+  return {metadata: name ? {name} : {}, spec: {containers: [{image}]}};
+}
+
+export class MemoryKnative implements Knative {
+  readonly services = new Map<string, StoredService>();
+  readonly revisionsByName = new Map<string, StoredRevision>();
+  /** Readiness the controller gives the next revision it creates. */
+  nextRevision: Pick<RevisionInfo, 'ready' | 'reason' | 'message'> = {ready: 'True'};
+  /** The controller writes status between every read and the first write attempt after it (a busy controller). */
+  statusRace = false;
+  /** Runs between update's read and its write: another writer acting in between. */
+  beforeWrite?: (attempt: number) => void | Promise<void>;
+  /** Every write that got through, in order. */
+  readonly writes: Array<{change: FunctionChange; dryRun: boolean}> = [];
+  /** How many times update read the function. */
+  reads = 0;
+  private clock = Date.parse('2025-01-01T00:00:00Z');
+  private listeners = new Set<() => void>();
+
+  /** A deployed function with one ready revision (as fn deploy leaves it). */
+  seed(name: string, image: string, options: {namespace?: string; revisionName?: string; traffic?: TrafficTarget[]} = {}): void {
+    const namespace = options.namespace ?? 'default';
+    this.services.set(key(namespace, name), {
+      name,
+      namespace,
+      rv: 1,
+      generation: 1,
+      observedGeneration: 0,
+      template: templateFor(image, options.revisionName),
+      traffic: options.traffic ?? [],
+      annotations: {},
+      labels: {'app.kubernetes.io/managed-by': 'fn'},
+    });
+    this.reconcile(this.services.get(key(namespace, name))!);
+  }
+
+  /** A revision created as `fn deploy --no-traffic` would (latest created; latest ready when ready). */
+  addRevision(service: string, name: string, ready: RevisionInfo['ready'] = 'True', image = `registry.test/${name}@sha256:${'0'.repeat(64)}`, namespace = 'default'): void {
+    const svc = this.service(namespace, service);
+    this.revisionsByName.set(key(namespace, name), {name, namespace, service, ready, image, createdAt: this.tick(), generation: this.revisionsOf(namespace, service).length + 1});
+    svc.template = templateFor(image, name);
+    svc.latestCreated = name;
+    if (ready === 'True') svc.latestReady = name;
+    svc.rv++;
+  }
+
+  setRevision(name: string, change: Partial<Pick<RevisionInfo, 'ready' | 'reason' | 'message'>>, namespace = 'default'): void {
+    Object.assign(this.revisionsByName.get(key(namespace, name))!, change);
+    for (const svc of this.services.values()) if (svc.latestCreated === name) this.reconcile(svc, true);
+  }
+
+  service(namespace: string, name: string): StoredService {
+    const svc = this.services.get(key(namespace, name));
+    if (!svc) throw new Error(`test: no service ${namespace}/${name}`);
+    return svc;
+  }
+
+  // ---- the port ----------------------------------------------------------------------------------------
+
+  async get(ref: FunctionRef): Promise<DeployedFunction | undefined> {
+    if (ref.routing === 'route') return undefined;
+    const svc = this.services.get(key(ref.namespace, ref.name));
+    if (!svc) return undefined;
+    // The controller catches up whenever someone looks (so a test clock never outruns it).
+    if (svc.observedGeneration !== svc.generation) this.reconcile(svc);
+    return this.view(svc);
+  }
+
+  async list(namespace: string | undefined): Promise<DeployedFunction[]> {
+    return [...this.services.values()].filter((s) => namespace === undefined || s.namespace === namespace).map((s) => this.view(s));
+  }
+
+  async revisions(ref: FunctionRef): Promise<RevisionInfo[]> {
+    return this.revisionsOf(ref.namespace, ref.name).map(info);
+  }
+
+  async revision(namespace: string, name: string): Promise<RevisionInfo | undefined> {
+    const revision = this.revisionsByName.get(key(namespace, name));
+    return revision && info(revision);
+  }
+
+  async update(ref: FunctionRef, decide: DecideChange, options: UpdateOptions = {}): Promise<UpdateResult> {
+    for (let attempt = 1; ; attempt++) {
+      this.reads++;
+      const current = await this.get(ref);
+      const change = await decide(current, attempt);
+      if (!change) return {fn: current, written: false};
+      await this.beforeWrite?.(attempt);
+      const stored = this.services.get(key(ref.namespace, ref.name));
+      if (this.statusRace && attempt === 1 && stored) stored.rv++;
+      try {
+        return {fn: this.write(ref, current, change, Boolean(options.dryRun)), written: true};
+      } catch (e) {
+        if (e instanceof FnError && e.code === STALE_OBJECT && attempt < UPDATE_ATTEMPTS) continue;
+        throw e;
+      }
+    }
+  }
+
+  async watchUntil(from: DeployedFunction, done: (fn: DeployedFunction) => boolean, options: WatchOptions): Promise<WatchResult> {
+    const ref = {name: from.name, namespace: from.namespace};
+    let current = from;
+    if (done(current)) return {fn: current, timedOut: false};
+    const deadline = Date.now() + options.timeoutSeconds * 1000;
+    for (;;) {
+      const changed = await this.nextChange(deadline - Date.now(), options.signal);
+      if (options.signal?.aborted) throw new FnError('INTERRUPTED', 'interrupted', 'interrupted while waiting');
+      const fresh = await this.get(ref);
+      if (!fresh) throw new FnError('DELETED_WHILE_WAITING', 'notFound', `${from.name} was deleted while fn was waiting for it`);
+      current = fresh;
+      options.onUpdate?.(current);
+      if (done(current)) return {fn: current, timedOut: false};
+      if (!changed) return {fn: current, timedOut: true};
+    }
+  }
+
+  async delete(ref: FunctionRef): Promise<void> {
+    if (!this.services.delete(key(ref.namespace, ref.name))) throw functionNotFound(ref);
+    for (const [k, r] of this.revisionsByName) if (r.service === ref.name && r.namespace === ref.namespace) this.revisionsByName.delete(k);
+    this.notify();
+  }
+
+  async deleteRevision(namespace: string, name: string): Promise<void> {
+    this.revisionsByName.delete(key(namespace, name));
+  }
+
+  // ---- what the API server and the controller do ------------------------------------------------------------
+
+  private write(ref: FunctionRef, current: DeployedFunction | undefined, change: FunctionChange, dryRun: boolean): DeployedFunction {
+    let svc = this.services.get(key(ref.namespace, ref.name));
+    if (current && (!svc || String(svc.rv) !== current.resourceVersion)) {
+      throw new FnError(STALE_OBJECT, 'conflict', `${ref.name} changed while fn was updating it (resourceVersion ${svc?.rv}, read ${current.resourceVersion})`);
+    }
+    if (change.kind === 'traffic' && !svc) throw functionNotFound(ref);
+    const next: StoredService = svc
+      ? structuredClone(svc)
+      : {name: ref.name, namespace: ref.namespace, rv: 0, generation: 0, observedGeneration: 0, template: templateFor(''), traffic: [], annotations: {}, labels: {}};
+    if (change.kind === 'traffic') {
+      next.traffic = structuredClone(change.traffic);
+      for (const [k, v] of Object.entries(change.annotations ?? {})) {
+        if (v === null) delete next.annotations[k];
+        else next.annotations[k] = v;
+      }
+    } else {
+      if (change.manifests.routing !== 'service') throw new Error('test: MemoryKnative serves service routing only');
+      const {service} = change.manifests;
+      next.template = structuredClone(service.spec.template);
+      next.traffic = structuredClone(service.spec.traffic ?? []);
+      next.annotations = {...next.annotations, ...service.metadata.annotations};
+      next.labels = {...service.metadata.labels};
+    }
+    const specChanged = !svc || JSON.stringify([svc.template, svc.traffic]) !== JSON.stringify([next.template, next.traffic]);
+    if (specChanged) next.generation++;
+    next.rv++;
+    if (dryRun) return this.view(next);
+    this.writes.push({change: structuredClone(change), dryRun});
+    this.services.set(key(ref.namespace, ref.name), next);
+    svc = next;
+    // The controller reconciles soon after a write, as a watch would see.
+    setImmediate(() => {
+      const now = this.services.get(key(ref.namespace, ref.name));
+      if (now && now.observedGeneration !== now.generation) this.reconcile(now);
+    });
+    return this.view(svc);
+  }
+
+  /** A new revision for a new template, the latest ready one, and a status write. */
+  private reconcile(svc: StoredService, force = false): void {
+    if (svc.observedGeneration === svc.generation && !force) return;
+    const image = svc.template.spec.containers[0]?.image;
+    const latest = svc.latestCreated ? this.revisionsByName.get(key(svc.namespace, svc.latestCreated)) : undefined;
+    const wanted = svc.template.metadata.name;
+    const existing = wanted ? this.revisionsByName.get(key(svc.namespace, wanted)) : undefined;
+    if (existing) svc.latestCreated = existing.name;
+    else if (!latest || latest.image !== image) {
+      const name = wanted ?? `${svc.name}-${String(this.revisionsOf(svc.namespace, svc.name).length + 1).padStart(5, '0')}`;
+      this.revisionsByName.set(key(svc.namespace, name), {name, namespace: svc.namespace, service: svc.name, image, createdAt: this.tick(), generation: this.revisionsOf(svc.namespace, svc.name).length + 1, ...this.nextRevision});
+      svc.latestCreated = name;
+    }
+    const created = this.revisionsByName.get(key(svc.namespace, svc.latestCreated!))!;
+    if (created.ready === 'True') svc.latestReady = created.name;
+    svc.failed = created.ready === 'False' ? {type: 'ConfigurationsReady', status: 'False', reason: created.reason ?? 'RevisionFailed', message: created.message} : undefined;
+    svc.observedGeneration = svc.generation;
+    svc.rv++;
+    this.notify();
+  }
+
+  private view(svc: StoredService): DeployedFunction {
+    const observed = svc.observedGeneration === svc.generation;
+    const block = svc.traffic.length ? svc.traffic : [{latestRevision: true, percent: 100}];
+    const statusTraffic = block.map((t) => ({
+      revisionName: t.latestRevision ? svc.latestReady : t.revisionName,
+      ...(t.latestRevision ? {latestRevision: true} : {}),
+      percent: t.percent ?? 0,
+      ...(t.tag ? {tag: t.tag, url: `http://${t.tag}-${svc.name}.${svc.namespace}.example.test`} : {}),
+    }));
+    const ready: Condition = svc.failed ? {...svc.failed, type: 'Ready'} : {type: 'Ready', status: observed && svc.latestReady === svc.latestCreated ? 'True' : 'Unknown'};
+    return {
+      name: svc.name,
+      namespace: svc.namespace,
+      routing: 'service',
+      resourceVersion: String(svc.rv),
+      observed,
+      template: structuredClone(svc.template),
+      traffic: structuredClone(svc.traffic),
+      statusTraffic: observed ? statusTraffic : [],
+      url: `http://${svc.name}.${svc.namespace}.example.test`,
+      latestCreatedRevisionName: svc.latestCreated,
+      latestReadyRevisionName: svc.latestReady,
+      conditions: [...(svc.failed ? [svc.failed] : [{type: 'ConfigurationsReady', status: ready.status} as Condition]), {type: 'RoutesReady', status: observed ? 'True' : 'Unknown'}, ready],
+      labels: {...svc.labels},
+      annotations: {...svc.annotations},
+    };
+  }
+
+  private revisionsOf(namespace: string, service: string): StoredRevision[] {
+    return [...this.revisionsByName.values()].filter((r) => r.namespace === namespace && r.service === service).sort((a, b) => (b.generation ?? 0) - (a.generation ?? 0));
+  }
+
+  private tick(): string {
+    this.clock += 1000;
+    return new Date(this.clock).toISOString();
+  }
+
+  private notify(): void {
+    for (const listener of [...this.listeners]) listener();
+  }
+
+  /** Resolves true on the next change, false when `ms` pass or the signal aborts first. */
+  private nextChange(ms: number, signal?: AbortSignal): Promise<boolean> {
+    return new Promise((resolve) => {
+      const finish = (changed: boolean) => {
+        clearTimeout(timer);
+        this.listeners.delete(onChange);
+        signal?.removeEventListener('abort', onAbort);
+        resolve(changed);
+      };
+      const onChange = () => finish(true);
+      const onAbort = () => finish(false);
+      const timer = setTimeout(() => finish(false), Math.max(0, ms));
+      this.listeners.add(onChange);
+      signal?.addEventListener('abort', onAbort, {once: true});
+    });
+  }
+}
+
+function key(namespace: string, name: string): string {
+  return `${namespace}/${name}`;
+}
+
+function info(r: StoredRevision): RevisionInfo {
+  return {name: r.name, ...(r.generation ? {generation: r.generation} : {}), createdAt: r.createdAt, image: r.image, ready: r.ready, ...(r.reason ? {reason: r.reason} : {}), ...(r.message ? {message: r.message} : {})};
+}

@@ -1,0 +1,362 @@
+// The rollout engine against the in-memory Knative port (test/fast/memory-knative.ts), which behaves
+// like Knative where it matters here: every write and every status update bumps resourceVersion, a new
+// image makes a new revision, status.traffic resolves @latest and publishes tag URLs once the
+// controller has observed the spec, and stale writes are refused and retried on a fresh read.
+import {beforeEach, describe, expect, test} from '@jest/globals';
+import {FnError} from '../../src/core/errors.js';
+import type {FunctionConfig} from '../../src/core/function.js';
+import {buildManifests} from '../../src/core/manifests.js';
+import type {TrafficTarget} from '../../src/core/knative.js';
+import {abortRollout, promoteRollout, rolloutStatus} from '../../src/core/rollout/control.js';
+import {resumeRollout, startRollout, type RolloutDeps} from '../../src/core/rollout/engine.js';
+import type {RolloutEvent} from '../../src/core/rollout/events.js';
+import type {CheckTarget, GateResult} from '../../src/core/rollout/gate.js';
+import {readState, rolloutAnnotation, serializeState, type RolloutSettings} from '../../src/core/rollout/state.js';
+import {MemoryKnative} from './memory-knative.js';
+
+const ref = {name: 'hello', namespace: 'default'};
+const img = (n: string) => `registry.test/hello@sha256:${n.repeat(64)}`;
+const config: FunctionConfig = {name: 'hello', runtime: 'node'};
+const firstImage = img('1');
+/** The name fn's template gives the revision of `image`. */
+const canaryName = (image: string) => buildManifests(config, {image, namespace: 'default'}).revisionName!;
+
+const settings: RolloutSettings = {intervalMs: 1000, requests: 10, maxErrorRate: 0.01, maxP95Ms: 500, timeoutMs: 10_000, keepTag: false, check: {kind: 'http', path: '/health'}};
+const healthy: GateResult = {passed: true, requests: 10, errors: 0, errorRate: 0, p95Ms: 12, failures: [], sampleErrors: []};
+const failing: GateResult = {passed: false, requests: 10, errors: 4, errorRate: 0.4, p95Ms: 30, failures: ['error rate 40% (4/10) is above --max-error-rate 1%'], sampleErrors: ['HTTP 503']};
+
+let svc: MemoryKnative;
+let events: RolloutEvent[];
+let checks: CheckTarget[];
+let now: number;
+let gateFor: (target: CheckTarget, signal: AbortSignal) => GateResult | Promise<GateResult>;
+let onSleep: () => Promise<void> | void;
+
+function deps(owner = {pid: 100, host: 'laptop'}, alive = false): RolloutDeps {
+  return {
+    knative: svc,
+    ref,
+    config,
+    healthFor: () => ({
+      check: async (target, signal) => {
+        checks.push(target);
+        return gateFor(target, signal);
+      },
+    }),
+    clock: {
+      now: () => now,
+      sleep: async (ms) => {
+        now += ms;
+        await onSleep();
+      },
+    },
+    owner,
+    ownerAlive: () => alive,
+    emit: (e) => events.push(e),
+    newId: () => 'r1',
+    pollMs: 500,
+  };
+}
+
+async function rejection(promise: Promise<unknown>): Promise<FnError> {
+  try {
+    await promise;
+  } catch (e) {
+    expect(e).toBeInstanceOf(FnError);
+    return e as FnError;
+  }
+  throw new Error('expected the rollout to fail');
+}
+
+const moved = () => events.filter((e) => e.event === 'trafficMoved').map((e) => (e as any).percent);
+const inInterval = () => events.at(-1)?.event === 'waiting';
+const stored = () => svc.service('default', 'hello');
+const state = () => readState({name: 'hello', annotations: stored().annotations})!;
+const writes = () => svc.writes.map((w) => w.change);
+const never = new AbortController().signal;
+
+beforeEach(() => {
+  svc = new MemoryKnative();
+  svc.seed('hello', firstImage, {revisionName: 'hello-00001'});
+  events = [];
+  checks = [];
+  now = Date.parse('2025-01-01T00:00:00Z');
+  gateFor = () => healthy;
+  onSleep = () => undefined;
+});
+
+describe('a healthy rollout', () => {
+  test('deploys the image at 0% under the tag, gates every step and ends on @latest at 100%', async () => {
+    const image = img('2');
+    const canary = canaryName(image);
+    const outcome = await startRollout(deps(), {image, tag: 'canary', steps: [5, 25, 50, 100], settings}, never);
+    expect(outcome).toMatchObject({event: 'done', status: 'succeeded', canary});
+    expect(moved()).toEqual([5, 25, 50, 100]);
+    expect(stored().traffic).toEqual([{latestRevision: true, percent: 100}]);
+    expect(state()).toMatchObject({status: 'succeeded', step: 3, canary: {revisionName: canary, tag: 'canary'}, prior: [{revisionName: 'hello-00001', percent: 100}]});
+    // The claim pins the prior share; the image comes with the new revision (named by fn's template)
+    // at 0% under its tag, and the rollout state in the same apply.
+    expect(writes()[0]).toMatchObject({kind: 'traffic', traffic: [{revisionName: 'hello-00001', percent: 100}]});
+    const deployed = writes()[1];
+    if (deployed.kind !== 'apply' || deployed.manifests.routing !== 'service') throw new Error('expected the canary apply');
+    expect(deployed.manifests.service.spec.template.spec.containers[0].image).toBe(image);
+    expect(deployed.manifests.service.spec.traffic).toEqual([{revisionName: canary, percent: 0, tag: 'canary'}, {revisionName: 'hello-00001', percent: 100}]);
+    expect(deployed.manifests.service.metadata.annotations?.[rolloutAnnotation]).toContain('"status":"running"');
+    // One gate before each step, against the tag's URL, each after the interval (none before the first).
+    expect(checks.map((c) => [c.url, c.nextPercent, c.step])).toEqual([
+      ['http://canary-hello.default.example.test/health', 5, 1],
+      ['http://canary-hello.default.example.test/health', 25, 2],
+      ['http://canary-hello.default.example.test/health', 50, 3],
+      ['http://canary-hello.default.example.test/health', 100, 4],
+    ]);
+    expect(events.map((e) => e.event)).toEqual(expect.arrayContaining(['started', 'deployed', 'stepStarted', 'revisionReady', 'gate', 'trafficMoved', 'waiting']));
+  });
+
+  test('every step number in the events is 1-based', async () => {
+    await startRollout(deps(), {image: img('2'), tag: 'canary', steps: [5, 25, 100], settings}, never);
+    const steps = (name: string) => events.filter((e) => e.event === name).map((e) => (e as {step: number}).step);
+    expect(steps('stepStarted')).toEqual([1, 2, 3]);
+    expect(steps('gate')).toEqual([1, 2, 3]);
+    expect(steps('trafficMoved')).toEqual([1, 2, 3]);
+    // "waiting before step N"
+    expect(steps('waiting')).toEqual([2, 3]);
+  });
+
+  test('a function too long for fn to name its revisions: the canary follows @latest at 0% until the server names it', async () => {
+    const long = 'a'.repeat(60);
+    svc.seed(long, firstImage, {revisionName: `${long}-00001`});
+    const longConfig: FunctionConfig = {name: long, runtime: 'node'};
+    expect(buildManifests(longConfig, {image: img('2')}).revisionName).toBeUndefined();
+    const outcome = await startRollout({...deps(), ref: {name: long, namespace: 'default'}, config: longConfig}, {image: img('2'), tag: 'canary', steps: [50, 100], settings}, never);
+    expect(outcome.canary).toBe(`${long}-00002`);
+    const deployed = writes()[1];
+    if (deployed.kind !== 'apply' || deployed.manifests.routing !== 'service') throw new Error('expected the canary apply');
+    expect(deployed.manifests.service.spec.traffic).toEqual([{latestRevision: true, percent: 0, tag: 'canary'}, {revisionName: `${long}-00001`, percent: 100}]);
+    expect(writes()[2]).toMatchObject({kind: 'traffic', traffic: [{revisionName: `${long}-00002`, percent: 0, tag: 'canary'}, {revisionName: `${long}-00001`, percent: 100}]});
+  });
+
+  test('status updates racing every write (stale resourceVersions) do not stop it', async () => {
+    svc.statusRace = true;
+    const outcome = await startRollout(deps(), {image: img('2'), tag: 'canary', steps: [5, 25, 50, 100], settings}, never);
+    expect(outcome.status).toBe('succeeded');
+    expect(moved()).toEqual([5, 25, 50, 100]);
+    expect(stored().traffic).toEqual([{latestRevision: true, percent: 100}]);
+  });
+
+  test('the rest keeps its split proportionally at every step', async () => {
+    svc.addRevision('hello', 'hello-00002');
+    stored().traffic = [
+      {revisionName: 'hello-00001', percent: 90, tag: 'stable'},
+      {revisionName: 'hello-00002', percent: 10},
+    ];
+    svc.addRevision('hello', 'hello-00003');
+    await startRollout(deps(), {revision: 'hello-00003', tag: 'canary', steps: [5, 25, 50, 100], settings}, never);
+    const blocks = events.filter((e) => e.event === 'trafficMoved').map((e) => (e as any).traffic);
+    expect(blocks[0]).toEqual([{revisionName: 'hello-00003', percent: 5, tag: 'canary'}, {revisionName: 'hello-00001', percent: 86, tag: 'stable'}, {revisionName: 'hello-00002', percent: 9}]);
+    expect(blocks[1]).toEqual([{revisionName: 'hello-00003', percent: 25, tag: 'canary'}, {revisionName: 'hello-00001', percent: 68, tag: 'stable'}, {revisionName: 'hello-00002', percent: 7}]);
+    // Pinned before: the end stays pinned (no @latest), the stable tag keeps its URL at 0%, the canary tag goes.
+    expect(stored().traffic).toEqual([{revisionName: 'hello-00003', percent: 100}, {revisionName: 'hello-00001', percent: 0, tag: 'stable'}]);
+  });
+
+  test('--check-url replaces the tag URL', async () => {
+    await startRollout(deps(), {image: img('2'), tag: 'canary', steps: [100], settings: {...settings, check: {kind: 'http', path: 'ping', url: 'http://127.0.0.1:9999/'}}}, never);
+    expect(checks[0].url).toBe('http://127.0.0.1:9999/ping');
+  });
+});
+
+describe('rollback', () => {
+  const prior: TrafficTarget[] = [
+    {revisionName: 'hello-00001', percent: 70, tag: 'stable'},
+    {latestRevision: true, percent: 30},
+  ];
+  beforeEach(() => {
+    svc.addRevision('hello', 'hello-00002');
+    stored().traffic = structuredClone(prior);
+  });
+  const exactPrior = [
+    {revisionName: 'hello-00001', percent: 70, tag: 'stable'},
+    {revisionName: 'hello-00002', percent: 30},
+  ];
+
+  test('a failed gate puts back exactly the prior split (@latest pinned) and says what failed', async () => {
+    gateFor = (t) => (t.nextPercent === 50 ? failing : healthy);
+    const error = await rejection(startRollout(deps(), {image: img('3'), tag: 'canary', steps: [5, 25, 50, 100], settings}, never));
+    expect(error.exitCode).toBe(13);
+    expect(error.code).toBe('ROLLOUT_ROLLED_BACK');
+    expect(error.message).toContain('step 3/4 (50%)');
+    expect(error.message).toContain('error rate 40% (4/10)');
+    expect(error.details).toMatchObject({step: 3, percent: 50, gate: {errorRate: 0.4}, traffic: exactPrior, canary: canaryName(img('3'))});
+    expect(stored().traffic).toEqual(exactPrior);
+    expect(state()).toMatchObject({status: 'rolledBack', step: 1});
+    expect(moved()).toEqual([5, 25]);
+  });
+
+  test('a failed gate before the first step never gives the canary traffic', async () => {
+    gateFor = () => failing;
+    const error = await rejection(startRollout(deps(), {image: img('3'), tag: 'canary', steps: [5, 100], settings}, never));
+    expect(error.details).toMatchObject({step: 1, percent: 5});
+    expect(moved()).toEqual([]);
+    expect(stored().traffic).toEqual(exactPrior);
+  });
+
+  test('a revision that fails stops the rollout with its reason', async () => {
+    svc.nextRevision = {ready: 'False', reason: 'ImagePullBackOff', message: 'the image could not be pulled'};
+    const error = await rejection(startRollout(deps(), {image: img('3'), tag: 'canary', steps: [5, 100], settings}, never));
+    expect(error.exitCode).toBe(13);
+    expect(error.message).toContain(`revision ${canaryName(img('3'))} failed: ImagePullBackOff: the image could not be pulled`);
+    expect(checks).toEqual([]);
+    expect(stored().traffic).toEqual(exactPrior);
+  });
+
+  test('a revision that never becomes Ready times out and rolls back', async () => {
+    svc.nextRevision = {ready: 'Unknown'};
+    const error = await rejection(startRollout(deps(), {image: img('3'), tag: 'canary', steps: [5, 100], settings: {...settings, timeoutMs: 3000}}, never));
+    expect(error.message).toContain('was not Ready within 3s');
+    expect(stored().traffic).toEqual(exactPrior);
+  });
+
+  test('Ctrl-C during a gate rolls back', async () => {
+    const interrupt = new AbortController();
+    gateFor = (t) => {
+      if (t.nextPercent === 25) interrupt.abort();
+      return healthy;
+    };
+    const error = await rejection(startRollout(deps(), {image: img('3'), tag: 'canary', steps: [5, 25, 100], settings}, interrupt.signal));
+    expect(error.message).toContain('interrupted (Ctrl-C)');
+    expect(stored().traffic).toEqual(exactPrior);
+  });
+
+  test('--keep-tag leaves the canary reachable at 0% after a rollback', async () => {
+    gateFor = () => failing;
+    await rejection(startRollout(deps(), {image: img('3'), tag: 'canary', steps: [5, 100], settings: {...settings, keepTag: true}}, never));
+    expect(stored().traffic).toEqual([...exactPrior, {revisionName: canaryName(img('3')), percent: 0, tag: 'canary'}]);
+  });
+});
+
+describe('from another process', () => {
+  const request = {image: img('2'), tag: 'canary', steps: [5, 25, 50, 100], settings};
+
+  test('abort during the interval: the prior split is back and the driver exits rolledBack', async () => {
+    onSleep = async () => {
+      if (inInterval() && readState({name: 'hello', annotations: stored().annotations})?.step === 1) {
+        const result = await abortRollout(svc, ref, {pid: 200, host: 'ci'}, () => now);
+        expect(result.traffic).toEqual([{revisionName: 'hello-00001', percent: 100}]);
+        onSleep = () => undefined;
+      }
+    };
+    const error = await rejection(startRollout(deps(), request, never));
+    expect(error.code).toBe('ROLLOUT_ABORTED');
+    expect(error.exitCode).toBe(13);
+    expect(error.message).toContain('aborted by pid 200 on ci');
+    expect(stored().traffic).toEqual([{revisionName: 'hello-00001', percent: 100}]);
+    expect(state()).toMatchObject({status: 'aborted', reason: 'aborted by pid 200 on ci'});
+    expect(moved()).toEqual([5, 25]);
+  });
+
+  test('promote: the canary takes everything at once and the driver ends successfully', async () => {
+    onSleep = async () => {
+      if (inInterval() && readState({name: 'hello', annotations: stored().annotations})?.step === 0) {
+        await promoteRollout(svc, ref, {pid: 200, host: 'ci'}, () => now);
+        onSleep = () => undefined;
+      }
+    };
+    const outcome = await startRollout(deps(), request, never);
+    expect(outcome).toMatchObject({status: 'promoted', by: 'promoted by pid 200 on ci'});
+    expect(stored().traffic).toEqual([{latestRevision: true, percent: 100}]);
+  });
+
+  test('a second rollout is refused while one runs; status shows it', async () => {
+    onSleep = async () => {
+      if (!inInterval()) return;
+      onSleep = () => undefined;
+      const error = await rejection(startRollout(deps({pid: 300, host: 'laptop'}), {...request, image: img('9')}, never));
+      expect(error.code).toBe('ROLLOUT_IN_PROGRESS');
+      expect(error.exitCode).toBe(3);
+      const view = await rolloutStatus(svc, ref, 'laptop', () => true);
+      expect(view).toMatchObject({ownerAlive: true, rollout: {status: 'running', step: 0, owner: {pid: 100}}});
+    };
+    await startRollout(deps(), request, never);
+  });
+
+  test('abort and promote of a finished rollout are refused', async () => {
+    await startRollout(deps(), request, never);
+    expect((await rejection(abortRollout(svc, ref, {pid: 1, host: 'x'}, () => now))).code).toBe('ROLLOUT_FINISHED');
+    expect((await rejection(promoteRollout(svc, ref, {pid: 1, host: 'x'}, () => now))).code).toBe('ROLLOUT_FINISHED');
+  });
+});
+
+describe('resume', () => {
+  /** A rollout left at step 2 (25%) by pid 100 on laptop, which then died. */
+  function leftRunning() {
+    svc.addRevision('hello', 'hello-00002');
+    stored().traffic = [{revisionName: 'hello-00002', percent: 25, tag: 'canary'}, {revisionName: 'hello-00001', percent: 75}];
+    stored().annotations[rolloutAnnotation] = serializeState({
+      version: 1,
+      id: 'r0',
+      canary: {revisionName: 'hello-00002', tag: 'canary', image: img('2')},
+      prior: [{revisionName: 'hello-00001', percent: 100}],
+      followLatest: true,
+      steps: [5, 25, 50, 100],
+      step: 1,
+      status: 'running',
+      settings,
+      owner: {pid: 100, host: 'laptop'},
+      startedAt: '2025-01-01T00:00:00.000Z',
+      updatedAt: '2025-01-01T00:00:00.000Z',
+    });
+  }
+
+  test('takes over from a dead owner on this host and goes on from the next step', async () => {
+    leftRunning();
+    const outcome = await resumeRollout(deps({pid: 101, host: 'laptop'}, false), {}, never);
+    expect(outcome.status).toBe('succeeded');
+    expect(moved()).toEqual([50, 100]);
+    expect(events[0]).toMatchObject({event: 'started', resumedFromStep: 3});
+    expect(state()).toMatchObject({id: 'r0', status: 'succeeded', owner: {pid: 101}});
+  });
+
+  test('rerunning the same rollout resumes it', async () => {
+    leftRunning();
+    await startRollout(deps({pid: 101, host: 'laptop'}), {image: img('2'), tag: 'canary', steps: [5, 25, 50, 100], settings}, never);
+    expect(moved()).toEqual([50, 100]);
+  });
+
+  test('refuses while the owner still runs here, or lives on another host without --force', async () => {
+    leftRunning();
+    const alive = await rejection(resumeRollout(deps({pid: 101, host: 'laptop'}, true), {}, never));
+    expect(alive).toMatchObject({code: 'ROLLOUT_OWNED', exitCode: 3});
+    expect(alive.message).toContain('pid 100 on laptop is still driving');
+    const elsewhere = await rejection(resumeRollout(deps({pid: 5, host: 'ci-runner'}), {}, never));
+    expect(elsewhere.suggestion).toContain('--force');
+    const forced = await resumeRollout(deps({pid: 5, host: 'ci-runner'}), {force: true}, never);
+    expect(forced.status).toBe('succeeded');
+  });
+
+  test('a resumed rollout that fails still restores the split from before the first process started', async () => {
+    leftRunning();
+    gateFor = () => failing;
+    const error = await rejection(resumeRollout(deps({pid: 101, host: 'laptop'}), {}, never));
+    expect(error.details).toMatchObject({step: 3, percent: 50});
+    expect(stored().traffic).toEqual([{revisionName: 'hello-00001', percent: 100}]);
+  });
+
+  test('nothing to resume is a clear error', async () => {
+    expect((await rejection(resumeRollout(deps(), {}, never))).code).toBe('ROLLOUT_NOT_FOUND');
+  });
+});
+
+describe('refusals before anything is written', () => {
+  test('the image the service already runs', async () => {
+    const error = await rejection(startRollout(deps(), {image: firstImage, tag: 'canary', steps: [100], settings}, never));
+    expect(error).toMatchObject({code: 'ROLLOUT_SAME_IMAGE', exitCode: 2});
+    expect(svc.writes).toEqual([]);
+  });
+  test('no --image and the latest revision already serves', async () => {
+    const error = await rejection(startRollout(deps(), {tag: 'canary', steps: [100], settings}, never));
+    expect(error.code).toBe('ROLLOUT_NOTHING_NEW');
+  });
+  test('a revision that does not exist', async () => {
+    const error = await rejection(startRollout(deps(), {revision: 'hello-00042', tag: 'canary', steps: [100], settings}, never));
+    expect(error).toMatchObject({code: 'ROLLOUT_REVISION_NOT_FOUND', exitCode: 8});
+  });
+});
