@@ -1,0 +1,114 @@
+// fn traffic, fn rollback and fn deploy as use cases over the in-memory Knative port: the guarded
+// read-decide-write, the retry on a concurrent writer, and the waits, without a cluster.
+import {beforeEach, describe, expect, test} from '@jest/globals';
+import {deploy} from '../../src/core/deploy.js';
+import {FnError} from '../../src/core/errors.js';
+import type {FunctionConfig} from '../../src/core/function.js';
+import {buildManifests} from '../../src/core/manifests.js';
+import type {Progress} from '../../src/core/ports.js';
+import {changeTraffic} from '../../src/core/traffic-change.js';
+import {computeTraffic, parseTrafficRequest, rollbackTraffic} from '../../src/core/traffic.js';
+import {MemoryKnative} from './memory-knative.js';
+
+const ref = {name: 'hello', namespace: 'default'};
+const config: FunctionConfig = {name: 'hello', runtime: 'node'};
+const img = (n: string) => `registry.test/hello@sha256:${n.repeat(64)}`;
+const notes: string[] = [];
+const progress: Progress = {step: (m) => notes.push(m), info: (m) => notes.push(m), warn: (m) => notes.push(m), detail: (m) => notes.push(m)};
+const split = (value: string) => (state: Parameters<typeof computeTraffic>[0]) => computeTraffic(state, parseTrafficRequest({split: [value]}));
+let knative: MemoryKnative;
+
+async function fnError(promise: Promise<unknown>): Promise<FnError> {
+  const error = await promise.then(() => undefined, (e: unknown) => e);
+  expect(error).toBeInstanceOf(FnError);
+  return error as FnError;
+}
+
+beforeEach(() => {
+  knative = new MemoryKnative();
+  notes.length = 0;
+  knative.seed('hello', img('1'), {revisionName: 'hello-00001'});
+  knative.addRevision('hello', 'hello-00002');
+});
+
+describe('changeTraffic', () => {
+  test('one write, then a watch until Knative routes it', async () => {
+    const result = await changeTraffic(knative, ref, split('hello-00001=90,hello-00002=10'), {wait: true, timeoutSeconds: 5}, progress);
+    expect(result).toMatchObject({changed: true, dryRun: false});
+    expect(result.routed.map((t) => [t.revisionName, t.percent])).toEqual([['hello-00001', 90], ['hello-00002', 10]]);
+    expect(knative.writes).toHaveLength(1);
+  });
+
+  test('another writer between the read and the write: read again, decide again, nothing overwritten blindly', async () => {
+    knative.beforeWrite = (attempt) => {
+      if (attempt === 1) knative.service('default', 'hello').rv++;
+    };
+    const result = await changeTraffic(knative, ref, split('hello-00001=50,hello-00002=50'), {wait: false, timeoutSeconds: 5}, progress);
+    expect(result.changed).toBe(true);
+    expect(knative.reads).toBe(2);
+    expect(notes).toContain('hello changed while computing the split; reading it again');
+  });
+
+  test('a writer that never stops: STALE_OBJECT after the port\'s attempts, exit 3', async () => {
+    knative.beforeWrite = () => void knative.service('default', 'hello').rv++;
+    const error = await fnError(changeTraffic(knative, ref, split('hello-00001=50,hello-00002=50'), {wait: false, timeoutSeconds: 5}, progress));
+    expect(error).toMatchObject({code: 'STALE_OBJECT', exitCode: 3});
+    expect(knative.reads).toBe(5);
+  });
+
+  test('the split it already has: nothing written', async () => {
+    knative.service('default', 'hello').traffic = [{revisionName: 'hello-00002', percent: 100}];
+    const result = await changeTraffic(knative, ref, split('hello-00002=100'), {wait: true, timeoutSeconds: 5}, progress);
+    expect(result.changed).toBe(false);
+    expect(knative.writes).toHaveLength(0);
+  });
+
+  test('--dry-run: validated, not stored', async () => {
+    const before = structuredClone(knative.service('default', 'hello').traffic);
+    const result = await changeTraffic(knative, ref, split('hello-00001=100'), {dryRun: true, wait: true, timeoutSeconds: 5}, progress);
+    expect(result).toMatchObject({changed: true, dryRun: true});
+    expect(knative.service('default', 'hello').traffic).toEqual(before);
+  });
+
+  test('no such function: FUNCTION_NOT_FOUND, exit 8', async () => {
+    const error = await fnError(changeTraffic(knative, {name: 'other', namespace: 'default'}, split('x=100'), {wait: false, timeoutSeconds: 5}, progress));
+    expect(error).toMatchObject({code: 'FUNCTION_NOT_FOUND', exitCode: 8, message: 'no function "other" in namespace "default"'});
+  });
+
+  test('rollback: everything to the previous ready revision', async () => {
+    const result = await changeTraffic(knative, ref, (state) => rollbackTraffic(state), {wait: true, timeoutSeconds: 5}, progress);
+    expect(result.traffic).toEqual([{revisionName: 'hello-00001', latestRevision: false, percent: 100}]);
+  });
+});
+
+describe('deploy', () => {
+  const request = (image: string, extra: object = {}) => ({config, image, namespace: 'default', routing: 'service' as const, wait: true, timeoutSeconds: 5, ...extra});
+
+  test('a first deploy creates the function and waits until its named revision is Ready', async () => {
+    const result = await deploy(knative, request(img('3'), {config: {...config, name: 'fresh'}}), progress);
+    const revision = buildManifests({...config, name: 'fresh'}, {image: img('3')}).revisionName;
+    expect(result).toMatchObject({service: 'fresh', revision, newRevision: true, ready: true});
+  });
+
+  test('the same inputs again: no new revision, no second template write', async () => {
+    await deploy(knative, request(img('3')), progress);
+    const again = await deploy(knative, request(img('3')), progress);
+    expect(again).toMatchObject({newRevision: false, ready: true});
+    expect(notes.at(-1)).toContain('is unchanged');
+  });
+
+  test('--no-traffic pins what @latest routes now; the new revision takes 0%', async () => {
+    const result = await deploy(knative, request(img('4'), {noTraffic: true, tag: 'next'}), progress);
+    expect(knative.service('default', 'hello').traffic).toEqual([
+      {revisionName: 'hello-00002', latestRevision: false, percent: 100},
+      {revisionName: result.revision, latestRevision: false, percent: 0, tag: 'next'},
+    ]);
+  });
+
+  test('a revision that fails: exit 11 with its reason', async () => {
+    knative.nextRevision = {ready: 'False', reason: 'ExitCode1', message: 'container exited'};
+    const error = await fnError(deploy(knative, request(img('5')), progress));
+    expect(error).toMatchObject({code: 'NOT_READY', exitCode: 11});
+    expect(error.message).toContain('ExitCode1');
+  });
+});
