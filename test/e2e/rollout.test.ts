@@ -286,7 +286,8 @@ describe('fn rollout on the local control plane', () => {
     const resumed = await runFn(['rollout', 'resume', 'resumed', '-n', ns, '--json'], {env});
     expectExit(resumed, 0);
     const events = lines(resumed.stdout);
-    expect(events[0]).toMatchObject({event: 'started', resumedFromStep: 1});
+    // 1-based like every step in the events: the driver was killed at step 1 (10%), so it resumes at step 2.
+    expect(events[0]).toMatchObject({event: 'started', resumedFromStep: 2});
     expect(events.filter((e) => e.event === 'trafficMoved').map((e) => e.percent)).toEqual([50, 100]);
     const fn = await settled('resumed');
     expect(rolloutState(fn)).toMatchObject({status: 'succeeded'});
