@@ -15,10 +15,9 @@ fi
 # Debian's etcd-server package starts its own etcd on :2379; the test control plane runs its own.
 if systemctl is-active --quiet etcd 2>/dev/null; then systemctl stop etcd || true; fi
 
-# `npm install`, not `npm ci`: npm 11 records only this platform's entries of optional native
-# packages (jest's unrs-resolver bindings), and `npm ci` then refuses the lock as out of sync.
-# `npm install` installs the same locked versions.
+# `npm ci`: exactly the locked versions. The lock lists every platform's optional packages (jest's
+# native resolver bindings), so it installs on any machine without rewriting the lock.
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ] || [ package.json -nt node_modules/.package-lock.json ]; then
-  npm install --no-audit --no-fund
+  npm ci --no-audit --no-fund
 fi
 npm run build

@@ -429,7 +429,7 @@ main() {
   ensure_packages
   ensure_binaries
   [[ -f $REPO/node_modules/tsx/package.json && -d $REPO/node_modules/@kubernetes/client-node ]] ||
-    die "node_modules missing in $REPO: run 'npm ci' first (the data-plane stubs need tsx and @kubernetes/client-node)"
+    die "node_modules missing in $REPO: run 'npm ci' first (the data plane runs with tsx)"
 
   # Anything half-started from an earlier run goes first.
   if compgen -G "$PIDS/*.pid" >/dev/null; then
