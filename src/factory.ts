@@ -54,6 +54,12 @@ export async function knativePods(selection: ClusterSelection): Promise<import('
   return new KnativePods(kube);
 }
 
+/** The look at a not-ready revision's pods that deploy, traffic changes and rollouts race their waits with. */
+export async function podDiagnosis(selection: ClusterSelection, onNote?: (message: string) => void): Promise<import('./core/pod-failure.js').RevisionDiagnosis> {
+  const pods = await knativePods(selection);
+  return (namespace, revision, signal) => pods.watchRevision(namespace, revision, {signal, ...(onNote ? {onNote} : {})});
+}
+
 /**
  * How to reach a deployed function's URLs (core/ingress-address.ts has the rule): --ingress /
  * FN_INGRESS, else DNS, else the ingress the cluster publishes for the function's Route.

@@ -7,7 +7,7 @@ import {loadFunction, type FunctionConfig, type RoutingMode} from '../core/funct
 import {assertDigestReference, buildManifests, routingOf} from '../core/manifests.js';
 import {validateTag} from '../core/names.js';
 import {describeTraffic} from '../core/traffic.js';
-import {buildAdapters, knative, knativePods} from '../factory.js';
+import {buildAdapters, knative, podDiagnosis} from '../factory.js';
 import {FnCommand} from '../ui/base-command.js';
 import {clusterFlags, parseTimeout, routingFlag, waitFlags} from '../ui/cluster-flags.js';
 import {pathFlag} from '../ui/flags.js';
@@ -51,8 +51,7 @@ Exit codes: 2 bad flag or fn.yaml value, 3 fields owned by another manager (see 
     const namespace = flags.namespace ?? config.namespace ?? defaultNamespace;
 
     const image = flags.image ?? (await this.buildImage(dir, config, flags.registry));
-    const pods = await knativePods({context: flags.context});
-    const diagnose = (ns: string, revision: string, signal: AbortSignal) => pods.watchRevision(ns, revision, {signal, onNote: (m) => this.progress.detail(m)});
+    const diagnose = await podDiagnosis({context: flags.context}, (m) => this.progress.detail(m));
     const interrupt = interruptible();
     let result: DeployResult;
     try {

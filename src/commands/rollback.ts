@@ -3,6 +3,7 @@ import {changeTraffic, type TrafficResult} from '../core/traffic-change.js';
 import {describeTraffic, rollbackTraffic, type RollbackChange} from '../core/traffic.js';
 import {FnCommand} from '../ui/base-command.js';
 import {clusterFlags, connectToFunction, parseTimeout, waitFlags} from '../ui/cluster-flags.js';
+import {podDiagnosis} from '../factory.js';
 import {pathFlag} from '../ui/flags.js';
 
 export default class Rollback extends FnCommand {
@@ -29,7 +30,7 @@ Exit codes: 7 cluster unreachable, 8 function or revision not found / no earlier
       knative,
       ref,
       (state) => (change = rollbackTraffic(state, args.revision)),
-      {wait: !flags['no-wait'], timeoutSeconds},
+      {wait: !flags['no-wait'], timeoutSeconds, diagnose: await podDiagnosis({context: flags.context}, (m) => this.progress.detail(m))},
       this.progress,
     );
     const {from, to} = change!;

@@ -5,6 +5,7 @@ import {changeTraffic, type TrafficResult} from '../core/traffic-change.js';
 import {computeTraffic, describeTraffic, isEmptyRequest, parseTrafficRequest, trafficSettled, type TrafficTarget} from '../core/traffic.js';
 import {FnCommand} from '../ui/base-command.js';
 import {clusterFlags, connectToFunction, parseTimeout, waitFlags} from '../ui/cluster-flags.js';
+import {podDiagnosis} from '../factory.js';
 import {pathFlag} from '../ui/flags.js';
 import {table} from '../ui/table.js';
 
@@ -64,7 +65,7 @@ Exit codes: 2 bad flags (sum, format, duplicates), 7 cluster unreachable, 8 func
       knative,
       ref,
       (state) => computeTraffic(state, request),
-      {dryRun: flags['dry-run'], wait: !flags['no-wait'], timeoutSeconds},
+      {dryRun: flags['dry-run'], wait: !flags['no-wait'], timeoutSeconds, diagnose: await podDiagnosis({context: flags.context}, (m) => this.progress.detail(m))},
       this.progress,
     );
     if (!this.jsonEnabled()) {

@@ -9,6 +9,7 @@ import type {DeployedFunction, Knative, Progress, RevisionInfo} from './ports.js
 import {deployOutcome, newConditionLines, notReadyError} from './readiness.js';
 import {deployTraffic, sameTraffic, type TrafficTarget} from './traffic.js';
 import {revisionFailedError, type RevisionDiagnosis} from './pod-failure.js';
+import {DiagnosedFailure, waitWatchingPods} from './pod-watched-wait.js';
 
 export interface DeployRequest {
   config: FunctionConfig;
@@ -106,7 +107,8 @@ export async function deploy(knative: Knative, request: DeployRequest, progress:
     const seen = new Map<string, string>();
     // Pods are looked at only while there is something to wait for (not for an unchanged, ready revision).
     const pending = deployOutcome(applied, manifests.revisionName) === 'pending';
-    const {fn, timedOut} = await waitWithDiagnosis(request, pending ? manifests.revisionName : undefined, (signal) =>
+    const watched = pending && manifests.revisionName ? [manifests.revisionName] : [];
+    const {fn, timedOut} = await waitWatchingPods(request.diagnose, namespace, watched, request.signal, (signal) =>
       knative.watchUntil(applied, (f) => deployOutcome(f, manifests.revisionName) !== 'pending', {
         timeoutSeconds: request.timeoutSeconds,
         signal,
@@ -143,39 +145,4 @@ export async function deploy(knative: Knative, request: DeployRequest, progress:
     ready,
     notes,
   };
-}
-
-class DiagnosedFailure extends Error {
-  constructor(
-    readonly revision: string,
-    readonly failure: import('./pod-failure.js').RevisionFailure,
-  ) {
-    super(failure.message);
-  }
-}
-
-/**
- * The watch for readiness, raced with the look at the revision's pods: whichever ends first stops the
- * other. A failure found in the pods rejects with DiagnosedFailure.
- */
-async function waitWithDiagnosis<T>(request: DeployRequest, revision: string | undefined, wait: (signal: AbortSignal) => Promise<T>): Promise<T> {
-  if (!request.diagnose || !revision) return wait(request.signal ?? new AbortController().signal);
-  const stop = new AbortController();
-  const signal = request.signal ? AbortSignal.any([request.signal, stop.signal]) : stop.signal;
-  let found: DiagnosedFailure | undefined;
-  const diagnosis = request.diagnose(request.namespace, revision, stop.signal).then((failure) => {
-    if (failure && !stop.signal.aborted) {
-      found = new DiagnosedFailure(revision, failure);
-      stop.abort();
-    }
-  });
-  try {
-    return await wait(signal);
-  } catch (e) {
-    if (found) throw found;
-    throw e;
-  } finally {
-    stop.abort();
-    await diagnosis;
-  }
 }

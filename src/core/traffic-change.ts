@@ -7,12 +7,25 @@ import {newConditionLines, notReadyError, trafficOutcome} from './readiness.js';
 import {tagUrls, type TagUrl} from './deploy.js';
 import {describeTraffic, sameTraffic, type TrafficChange, type TrafficState, type TrafficTarget} from './traffic.js';
 import {sideBySide} from './side-by-side.js';
+import {revisionFailedError, type RevisionDiagnosis} from './pod-failure.js';
+import {DiagnosedFailure, podFailureNow, waitWatchingPods} from './pod-watched-wait.js';
 
 export interface TrafficChangeOptions {
   dryRun?: boolean;
   wait: boolean;
   timeoutSeconds: number;
   signal?: AbortSignal;
+  /** Looks at the pods of target revisions that are not ready: one that cannot start is refused. */
+  diagnose?: RevisionDiagnosis;
+}
+
+/** How long the look before the write may take: a crash loop or a pull error shows in the first read. */
+const PRE_WRITE_LOOK_MS = 2000;
+
+/** Revisions the block sends traffic to (or tags) that Knative does not report Ready. */
+function unreadyTargets(traffic: TrafficTarget[], revisions: RevisionInfo[]): string[] {
+  const named = new Set(traffic.map((t) => t.revisionName).filter((n): n is string => Boolean(n)));
+  return revisions.filter((r) => named.has(r.name) && r.ready !== 'True').map((r) => r.name);
 }
 
 export interface TrafficResult {
@@ -49,6 +62,7 @@ export async function changeTraffic(
   firstList.catch(() => undefined);
   let change: TrafficChange | undefined;
   let before: DeployedFunction | undefined;
+  let unready: string[] = [];
   const {fn: written} = await knative.update(
     ref,
     async (current, attempt) => {
@@ -57,7 +71,12 @@ export async function changeTraffic(
       const revisions: RevisionInfo[] = attempt === 1 ? await firstList : await knative.revisions(ref);
       before = current;
       change = compute({...current, revisions}, current);
-      return sameTraffic(change.traffic, current.traffic) ? undefined : {kind: 'traffic', traffic: change.traffic};
+      if (sameTraffic(change.traffic, current.traffic)) return undefined;
+      // A target that can never start is refused before anything is written.
+      unready = unreadyTargets(change.traffic, revisions);
+      const failed = await podFailureNow(options.diagnose, ref.namespace, unready, PRE_WRITE_LOOK_MS);
+      if (failed) throw revisionFailedError(ref.name, ref.namespace, failed.revision, failed.failure);
+      return {kind: 'traffic', traffic: change.traffic};
     },
     {dryRun: options.dryRun},
   );
@@ -70,12 +89,21 @@ export async function changeTraffic(
   let final = written!;
   if (changed && !options.dryRun && options.wait) {
     const seen = new Map<string, string>();
-    const {fn, timedOut} = await knative.watchUntil(final, (f) => trafficOutcome(f) !== 'pending', {
-      timeoutSeconds: options.timeoutSeconds,
-      signal: options.signal,
-      onUpdate: (f) => {
-        if (f.observed) for (const line of newConditionLines(f, seen)) progress.detail(line);
-      },
+    const {fn, timedOut} = await waitWatchingPods(options.diagnose, ref.namespace, unready, options.signal, (signal) =>
+      knative.watchUntil(final, (f) => trafficOutcome(f) !== 'pending', {
+        timeoutSeconds: options.timeoutSeconds,
+        signal,
+        onUpdate: (f) => {
+          if (f.observed) for (const line of newConditionLines(f, seen)) progress.detail(line);
+        },
+      }),
+    ).catch(async (e) => {
+      if (!(e instanceof DiagnosedFailure)) throw e;
+      // Put back the split from before (unless someone changed it since), so nothing is left half-done.
+      const wrote = change!.traffic;
+      await knative.update(ref, async (current) => (current && sameTraffic(current.traffic, wrote) ? {kind: 'traffic', traffic: before!.traffic} : undefined), {});
+      progress.warn(`${ref.name}: revision ${e.revision} cannot start, so the split from before was put back: ${describeTraffic(before!.traffic)}`);
+      throw revisionFailedError(ref.name, ref.namespace, e.revision, e.failure);
     });
     final = fn;
     if (trafficOutcome(fn) !== 'ready') throw notReadyError(fn, undefined, timedOut, options.timeoutSeconds);

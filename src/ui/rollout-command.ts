@@ -66,9 +66,8 @@ export abstract class RolloutCommand extends FnCommand {
 
   /** Pod diagnosis for the canary revision while it is not ready (core/rollout/diagnosed-revisions.ts). */
   protected async diagnose(flags: {context?: string}): Promise<RevisionDiagnosis> {
-    const {knativePods} = await import('../factory.js');
-    const pods = await knativePods({context: flags.context});
-    return (namespace, revision, signal) => pods.watchRevision(namespace, revision, {signal});
+    const {podDiagnosis} = await import('../factory.js');
+    return podDiagnosis({context: flags.context});
   }
 
   protected get owner(): Owner {

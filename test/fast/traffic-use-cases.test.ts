@@ -70,6 +70,35 @@ describe('changeTraffic', () => {
     expect(knative.service('default', 'hello').traffic).toEqual(before);
   });
 
+  const crashLoop = {reason: 'CrashLoopBackOff', message: 'the function\'s container keeps exiting with code 1'};
+  /** A pod look that finds the failure on its `failOnCall`-th call, and otherwise waits until aborted. */
+  const diagnosis = (failOnCall: number) => {
+    let calls = 0;
+    return (_ns: string, _revision: string, signal: AbortSignal) => {
+      calls += 1;
+      if (calls === failOnCall) return Promise.resolve(crashLoop);
+      return new Promise<undefined>((resolve) => signal.addEventListener('abort', () => resolve(undefined), {once: true}));
+    };
+  };
+
+  test('a target revision whose pods cannot start is refused before anything is written (exit 11)', async () => {
+    knative.setRevision('hello-00002', {ready: 'Unknown'});
+    const error = await fnError(changeTraffic(knative, ref, split('hello-00001=90,hello-00002=10'), {wait: true, timeoutSeconds: 5, diagnose: diagnosis(1)}, progress));
+    expect(error).toMatchObject({code: 'REVISION_FAILED', exitCode: 11});
+    expect(error.message).toContain('revision hello-00002: CrashLoopBackOff');
+    expect(knative.writes).toHaveLength(0);
+  });
+
+  test('a target that fails while the split is being routed: the split from before is put back (exit 11)', async () => {
+    knative.setRevision('hello-00002', {ready: 'Unknown'});
+    const before = structuredClone(knative.service('default', 'hello').traffic);
+    const error = await fnError(changeTraffic(knative, ref, split('hello-00001=90,hello-00002=10'), {wait: true, timeoutSeconds: 30, diagnose: diagnosis(2)}, progress));
+    expect(error).toMatchObject({code: 'REVISION_FAILED', exitCode: 11});
+    expect(knative.writes).toHaveLength(2);
+    expect(knative.service('default', 'hello').traffic).toEqual(before);
+    expect(notes.some((n) => n.includes('the split from before was put back'))).toBe(true);
+  }, 15_000);
+
   test('no such function: FUNCTION_NOT_FOUND, exit 8', async () => {
     const error = await fnError(changeTraffic(knative, {name: 'other', namespace: 'default'}, split('x=100'), {wait: false, timeoutSeconds: 5}, progress));
     expect(error).toMatchObject({code: 'FUNCTION_NOT_FOUND', exitCode: 8, message: 'no function "other" in namespace "default"'});
