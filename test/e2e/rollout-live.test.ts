@@ -1,0 +1,63 @@
+// fn rollout with its default health gate: requests to the canary's own tag URL, which does not
+// resolve here, so fn finds the cluster's ingress and sends them there with the tag's Host header
+// (test/cluster/data-plane/ingress.ts routes them to the canary's pod). A healthy canary reaches
+// 100 %; a canary that answers 500 fails the gate on that real traffic and the prior split comes back.
+// Needs `npm run build`, test/cluster/up.sh and test/env/docker-up.sh.
+import {afterAll, beforeAll, expect, test} from '@jest/globals';
+import {mkdtemp} from 'node:fs/promises';
+import {tmpdir} from 'node:os';
+import {join} from 'node:path';
+import {runFn, runFnJson} from '../support/cli.js';
+import {clusterEnv, TestCluster} from '../support/knative-env.js';
+import {digest} from '../support/test-image.js';
+
+const TIMEOUT = 240_000;
+const cluster = new TestCluster();
+let ns: string;
+
+beforeAll(async () => {
+  ns = await cluster.namespace('fn-rollout-live');
+}, TIMEOUT);
+afterAll(() => cluster.cleanup());
+
+/** A function deployed once (v1, all traffic), ready for a rollout. */
+async function deployed(name: string): Promise<{dir: string; v1: string}> {
+  const dir = join(await mkdtemp(join(tmpdir(), 'fn-rollout-live-')), name);
+  expect((await runFn(['init', dir, '--runtime', 'node'])).exitCode).toBe(0);
+  const r = await runFnJson(['deploy', '--path', dir, '-n', ns, '--image', digest(`${name}-v1`)], {env: clusterEnv()});
+  expect(r.exitCode).toBe(0);
+  return {dir, v1: r.json.revision};
+}
+
+const rollout = (name: string, dir: string, image: string) =>
+  runFn(['rollout', name, '--path', dir, '-n', ns, '--image', image, '--steps', '20,100', '--interval', '1s', '--requests', '20', '--max-p95', '2s', '--timeout', '120s', '--json'], {env: clusterEnv()});
+
+const events = (stdout: string) => stdout.split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l));
+
+test('a healthy canary, gated on its own answers through the ingress, reaches 100 %', async () => {
+  const {dir} = await deployed('healthy');
+  const r = await rollout('healthy', dir, digest('healthy-v2'));
+  expect(r.exitCode).toBe(0);
+  const all = events(r.stdout);
+  const gates = all.filter((e) => e.event === 'gate' || e.type === 'gate' || e.gate);
+  expect(gates.length).toBeGreaterThan(0);
+  const svc = await cluster.get('services', ns, 'healthy');
+  const routed = (svc?.status?.traffic ?? []).filter((t: any) => t.percent > 0);
+  expect(routed).toHaveLength(1);
+  expect(routed[0].revisionName).toBe(svc?.status?.latestReadyRevisionName);
+  // Knative now routes all traffic to the canary, which answers with its own seed.
+  const answer = await runFnJson(['invoke', '--name', 'healthy', '-n', ns, '--target', 'remote'], {env: clusterEnv()});
+  expect(answer.exitCode).toBe(0);
+  expect(JSON.parse(answer.json.body)).toMatchObject({seed: 'healthy-v2', revision: routed[0].revisionName});
+}, TIMEOUT);
+
+test('a canary that answers 500 fails the gate on real traffic: exit 13 and the prior split is back', async () => {
+  const {dir, v1} = await deployed('failing');
+  const r = await rollout('failing', dir, digest('failing-v2', {status: 500}));
+  expect(r.exitCode).toBe(13);
+  const last = events(r.stdout).at(-1);
+  expect(JSON.stringify(last)).toMatch(/error rate|500/);
+  const svc = await cluster.get('services', ns, 'failing');
+  const routed = (svc?.status?.traffic ?? []).filter((t: any) => t.percent > 0);
+  expect(routed.map((t: any) => [t.revisionName, t.percent])).toEqual([[v1, 100]]);
+}, TIMEOUT);
