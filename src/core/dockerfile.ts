@@ -44,11 +44,14 @@ export function argDefault(text: string, name: string): string | undefined {
   return text.match(argLine(name))?.[1].trim();
 }
 
-/** The template with the chosen images as its ARG defaults: a Dockerfile that builds on its own. */
+/**
+ * The template with the chosen images as its ARG defaults: a Dockerfile that builds on its own.
+ * Every declaration is set: a multi-stage Dockerfile declares an ARG again in each stage that uses it.
+ */
 export function renderDockerfile(template: string, images: ImageChoices): string {
   let text = template;
   for (const [name, value] of [['BASE_IMAGE', images.baseImage], ['BUILDER_IMAGE', images.builderImage], ['TEMPLATE', images.template]] as const) {
-    if (value && argLine(name).test(text)) text = text.replace(argLine(name), `ARG ${name}=${value}`);
+    if (value) text = text.replace(new RegExp(argLine(name).source, 'gm'), `ARG ${name}=${value}`);
   }
   return text;
 }

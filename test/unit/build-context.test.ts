@@ -1,11 +1,12 @@
 // What goes into a build context, and when its hash changes.
 import {describe, expect, test} from '@jest/globals';
-import {chmod, mkdir, mkdtemp, writeFile} from 'node:fs/promises';
+import {chmod, mkdir, mkdtemp, readFile, writeFile} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {dockerignoreToGitignore, hashBuildInputs, listContextFiles, type BuildContext} from '../../src/core/build-context.js';
 import {argDefault, renderDockerfile} from '../../src/core/dockerfile.js';
 import {fromImages} from '../../src/core/build.js';
+import {runtimesDir} from '../../src/paths.js';
 
 async function project(files: Record<string, string>): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'fn-ctx-'));
@@ -74,6 +75,14 @@ describe('Dockerfile templates', () => {
     expect(argDefault(text, 'BASE_IMAGE')).toBe('127.0.0.1:5000/n:20');
     expect(argDefault(text, 'BUILDER_IMAGE')).toBe('node:20-slim');
     expect(argDefault(text, 'TEMPLATE')).toBe('cloudevents');
+  });
+
+  test('every stage\'s ARG line gets the default, not only the first (python and go declare TEMPLATE twice)', async () => {
+    for (const runtime of ['node', 'typescript', 'python', 'go']) {
+      const text = renderDockerfile(await readFile(join(runtimesDir, runtime, 'Dockerfile'), 'utf8'), {template: 'cloudevents'});
+      expect({runtime, stale: text.match(/^ARG TEMPLATE=http$/gm)}).toEqual({runtime, stale: null});
+      expect(text).toMatch(/^ARG TEMPLATE=cloudevents$/m);
+    }
   });
 
   test('fromImages lists pulled images, not stages or unresolved args', () => {
