@@ -82,3 +82,9 @@ export async function functionReach(
     });
   return {reach, requestVia};
 }
+
+/** The rollout health gate for stored settings (HTTP probe or --check-cmd), loaded lazily. */
+export async function healthGates(): Promise<typeof import('./adapters/health/gate-for.js').healthFor> {
+  const {healthFor} = await import('./adapters/health/gate-for.js');
+  return healthFor;
+}
