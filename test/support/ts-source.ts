@@ -7,7 +7,10 @@ import {readdirSync} from 'node:fs';
 import {join, relative, sep} from 'node:path';
 
 export interface Literal {
-  /** The literal's text; in a template literal each `${…}` substitution reads `${…}`. */
+  /**
+   * The literal's text. In a template literal a substitution that is a plain name or property path
+   * reads as written (`${fn.name}`), any other expression as `${…}`.
+   */
   text: string;
   line: number;
 }
@@ -63,9 +66,11 @@ export function scan(source: string): Scanned {
         text += source.slice(i, i + 2);
         i += 2;
       } else if (source[i] === '$' && source[i + 1] === '{') {
-        text += '${…}';
+        const start = i + 2;
         i += 2;
         code(1); // the substitution is code: its own literals are collected too
+        const expression = source.slice(start, i - 1).trim();
+        text += /^[\w$.]+$/.test(expression) ? `\${${expression}}` : '${…}';
       } else {
         text += source[i];
         i++;
