@@ -15,12 +15,13 @@ export async function hostRunner(): Promise<Runner> {
 
 /** Builder and pusher for core/build.ts buildAndPush (fn build, fn deploy, fn run --container). */
 export async function buildAdapters(): Promise<BuildAdapters> {
-  const [{DockerBuilder}, {DockerPusher}, {runtimesDir}] = await Promise.all([
+  const [{DockerBuilder}, {DockerPusher}, {sourceInfo}, {runtimesDir}] = await Promise.all([
     import('./adapters/docker/docker-builder.js'),
     import('./adapters/docker/docker-pusher.js'),
+    import('./adapters/git/source-info.js'),
     import('./paths.js'),
   ]);
-  return {builder: new DockerBuilder(), pusher: new DockerPusher(), runtimesDir};
+  return {builder: new DockerBuilder(), pusher: new DockerPusher(), sourceInfo, runtimesDir};
 }
 
 export async function containerRunner(): Promise<Runner> {
@@ -81,4 +82,10 @@ export async function functionReach(
       },
     });
   return {reach, requestVia};
+}
+
+/** The rollout health gate for stored settings (HTTP probe or --check-cmd), loaded lazily. */
+export async function healthGates(): Promise<typeof import('./adapters/health/gate-for.js').healthFor> {
+  const {healthFor} = await import('./adapters/health/gate-for.js');
+  return healthFor;
 }

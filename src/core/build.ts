@@ -10,7 +10,6 @@ import {readBuildRecord, writeBuildRecord, type BuildRecord} from './build-recor
 import {BUILD_OUTPUTS, INVOKER_DIR, planDockerfile, type DockerfilePlan} from './dockerfile.js';
 import {resolveImage} from './image-ref.js';
 import type {Builder, Progress, Pusher} from './ports.js';
-import {sourceInfo} from './source-info.js';
 
 export interface BuildOptions {
   image?: string;
@@ -110,7 +109,7 @@ export async function prepareBuild(dir: string, config: FunctionConfig, options:
  * OCI labels (source URL, commit, build time; not part of the inputs hash): build args for fn's
  * Dockerfile, which declares them; image labels for a project's own Dockerfile.
  */
-async function ociMetadata(dir: string, prepared: PreparedBuild): Promise<{buildArgs: Record<string, string>; labels?: Record<string, string>}> {
+async function ociMetadata(dir: string, prepared: PreparedBuild, sourceInfo: BuildAdapters['sourceInfo']): Promise<{buildArgs: Record<string, string>; labels?: Record<string, string>}> {
   const {source, revision} = await sourceInfo(dir);
   const created = new Date().toISOString();
   if (prepared.plan.kind === 'generated') return {buildArgs: {SOURCE: source ?? '', REVISION: revision ?? '', CREATED: created}};
@@ -125,6 +124,13 @@ export interface BuildAdapters {
   /** Needed only with push. */
   pusher?: Pusher;
   runtimesDir: string;
+  /** Where the source comes from (git remote and commit), for the OCI labels; never fails. */
+  sourceInfo: (dir: string) => Promise<SourceInfo>;
+}
+
+export interface SourceInfo {
+  source?: string;
+  revision?: string;
 }
 
 export async function buildAndPush(
@@ -155,7 +161,7 @@ export async function buildAndPush(
   } else {
     const what = plan.kind === 'generated' ? `fn's ${config.runtime} Dockerfile on ${plan.baseImage}` : plan.relativePath;
     progress.step(`Building ${image} (${what})`);
-    const oci = await ociMetadata(dir, prepared);
+    const oci = await ociMetadata(dir, prepared, adapters.sourceInfo);
     const result = await adapters.builder.build(
       {
         context: prepared.context,

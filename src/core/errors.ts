@@ -22,7 +22,7 @@ export const ExitCode = {
 
 export type ExitCodeName = keyof typeof ExitCode;
 
-/** What each exit code means, for the README and `--help`. */
+/** What each exit code means: the README's table (test/unit/readme.test.ts holds them together). */
 export const exitCodeMeanings: Record<ExitCodeName, string> = {
   ok: 'success',
   unexpected: 'unexpected error (a bug: please report it)',

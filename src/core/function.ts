@@ -1,6 +1,6 @@
 // fn.yaml: the function's configuration. Parsed with `yaml` (keeping node positions) and validated
 // against a JSON schema; every error names the file, line:column, the field and what is accepted.
-import {readFile, writeFile, rename} from 'node:fs/promises';
+import {readFile} from 'node:fs/promises';
 import {join} from 'node:path';
 import {Ajv, type ErrorObject} from 'ajv';
 import {closest} from 'fastest-levenshtein';
@@ -200,12 +200,4 @@ export async function loadFunction(dir: string): Promise<FunctionConfig> {
 
 export function stringifyFunction(config: FunctionConfig): string {
   return stringify(config, {lineWidth: 0});
-}
-
-/** Write fn.yaml atomically (temp file + rename): never a half-written file. */
-export async function saveFunction(dir: string, config: FunctionConfig): Promise<void> {
-  const file = functionPath(dir);
-  const tmp = `${file}.${process.pid}.tmp`;
-  await writeFile(tmp, stringifyFunction(config));
-  await rename(tmp, file);
 }

@@ -1,7 +1,6 @@
 // Kubernetes name rules, checked before anything is written, with a suggested fix.
 import {FnError} from './errors.js';
 
-const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const DNS1035_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
 
 /** Turn any string into the closest DNS-1123 label ('' when nothing usable is left). */
@@ -13,10 +12,6 @@ export function toDnsLabel(raw: string): string {
     .replace(/^-+/, '')
     .slice(0, 63)
     .replace(/-+$/, '');
-}
-
-export function isDnsLabel(name: string): boolean {
-  return name.length <= 63 && DNS1123_LABEL.test(name);
 }
 
 /** A function name becomes a Knative Service name: a DNS-1035 label (starts with a letter), ≤ 63 chars. */

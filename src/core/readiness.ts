@@ -65,7 +65,7 @@ function nextStep(fn: DeployedFunction, revision: RevisionInfo | undefined, reas
     return `read the function's log: fn logs ${fn.name} -n ${ns}${rev ? ` --revision ${rev}` : ''}`;
   }
   if (reason === 'RevisionMissing' || reason === 'RevisionFailed') {
-    return `fn revisions ${fn.name} -n ${ns} shows each revision's reason; fn rollback ${fn.name} -n ${ns} sends traffic back to the previous one`;
+    return `fn revisions ${fn.name} -n ${ns} shows each revision's reason; fn rollback --name ${fn.name} -n ${ns} sends traffic back to the previous one`;
   }
   return `fn describe ${fn.name} -n ${ns} shows the conditions; kubectl describe revision ${rev ?? ''} -n ${ns} shows the events`.replace('  ', ' ');
 }

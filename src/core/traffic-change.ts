@@ -1,6 +1,9 @@
-// Read → compute → one guarded write → watch, for fn traffic and fn rollback. The write names the
-// resourceVersion it computed from; if another writer got there first the port reads again and the
-// change is computed again from that state, never blindly overwritten.
+// fn traffic and fn rollback: read → compute the new block → one write → watch until it is routed.
+// The Knative port's update guards the write (it names the resourceVersion the block was computed
+// from; when another writer got there first the port reads again and the block is computed again).
+// Before the write, target revisions that are not Ready get a short look at their pods (one that
+// cannot start is refused, nothing written); one that fails while routing gets the prior split
+// written back. readTrafficState is the read alone (fn revisions, fn revisions prune).
 import {functionNotFound} from './errors.js';
 import type {DeployedFunction, FunctionRef, Knative, Progress, RevisionInfo} from './ports.js';
 import {newConditionLines, notReadyError, trafficOutcome} from './readiness.js';

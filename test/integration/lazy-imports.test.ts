@@ -1,5 +1,6 @@
 // `fn --help`, `fn --version` and `fn init` must never load the heavy SDKs: they are imported lazily
-// by the code that needs them (DEVELOPERS.md, design.md). Checked on the real process's imports.
+// by the code that needs them (src/factory.ts; test/unit/layering.test.ts keeps the factory's adapter
+// imports lazy). Checked on the real process's imports.
 import {describe, expect, test} from '@jest/globals';
 import {mkdtemp, readFile} from 'node:fs/promises';
 import {tmpdir} from 'node:os';

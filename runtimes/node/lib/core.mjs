@@ -233,7 +233,7 @@ export function sendError(res, error, where) {
 }
 // ---- http-handler -------------------------------------------------------------------------------
 
-// The request handler for `http` functions: handle(context, body) → value (see respond.mjs).
+// The request handler for `http` functions: handle(context, body) → value (see respond above).
 
 export function createHttpHandler(handle, {maxBodyBytes}) {
   const call = (req, res, context, body) => {

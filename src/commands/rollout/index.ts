@@ -6,7 +6,8 @@ import {parseCount, parseDuration, parsePercentage, parseSteps} from '../../core
 import {realClock} from '../../core/clock.js';
 import type {RolloutSettings} from '../../core/rollout/state.js';
 import {validateTag} from '../../core/names.js';
-import {healthFor, ownerAlive} from '../../ui/rollout-health.js';
+import {healthGates} from '../../factory.js';
+import {ownerAlive} from '../../ui/rollout-health.js';
 import {ingressFlag, paragraphs, RolloutCommand, rolloutArgs, rolloutExitCodes, rolloutTargetFlags} from '../../ui/rollout-command.js';
 
 export default class Rollout extends RolloutCommand {
@@ -64,7 +65,7 @@ export default class Rollout extends RolloutCommand {
     };
     const {ref, knative, config} = await this.target(args.name, flags, Boolean(flags.image));
     const {name} = ref;
-    const [reach, diagnose] = await Promise.all([this.reach(ref, flags), this.diagnose(flags)]);
+    const [reach, diagnose, healthFor] = await Promise.all([this.reach(ref, flags), this.diagnose(flags), healthGates()]);
     const interrupt = this.interruptible();
     try {
       return await startRollout(

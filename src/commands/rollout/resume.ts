@@ -2,7 +2,8 @@ import {Flags} from '@oclif/core';
 import {randomUUID} from 'node:crypto';
 import {resumeRollout} from '../../core/rollout/engine.js';
 import {realClock} from '../../core/clock.js';
-import {healthFor, ownerAlive} from '../../ui/rollout-health.js';
+import {healthGates} from '../../factory.js';
+import {ownerAlive} from '../../ui/rollout-health.js';
 import {ingressFlag, paragraphs, RolloutCommand, rolloutArgs, rolloutExitCodes, rolloutTargetFlags} from '../../ui/rollout-command.js';
 
 export default class RolloutResume extends RolloutCommand {
@@ -27,7 +28,7 @@ export default class RolloutResume extends RolloutCommand {
     const {args, flags} = await this.parse(RolloutResume);
     const {ref, knative} = await this.target(args.name, flags);
     const {name} = ref;
-    const [reach, diagnose] = await Promise.all([this.reach(ref, flags), this.diagnose(flags)]);
+    const [reach, diagnose, healthFor] = await Promise.all([this.reach(ref, flags), this.diagnose(flags), healthGates()]);
     const interrupt = this.interruptible();
     try {
       const outcome = await resumeRollout(

@@ -1,6 +1,7 @@
 // Where a function's source comes from, for the image's OCI labels: the git remote and commit when
 // the folder is in a git work tree (nothing otherwise; never an error).
 import {execFile} from 'node:child_process';
+import type {SourceInfo} from '../../core/build.js';
 
 function git(dir: string, args: string[]): Promise<string | undefined> {
   return new Promise((resolve) => {
@@ -11,11 +12,6 @@ function git(dir: string, args: string[]): Promise<string | undefined> {
 /** A remote URL without credentials (https://user:token@host/… → https://host/…). */
 export function publicUrl(url: string): string {
   return url.replace(/^([a-z+]+:\/\/)[^@/]+@/i, '$1');
-}
-
-export interface SourceInfo {
-  source?: string;
-  revision?: string;
 }
 
 export async function sourceInfo(dir: string): Promise<SourceInfo> {
