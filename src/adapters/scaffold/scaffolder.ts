@@ -22,7 +22,7 @@ async function walk(dir: string, base = dir): Promise<string[]> {
   for (const entry of await readdir(dir, {withFileTypes: true})) {
     const full = join(dir, entry.name);
     if (entry.isSymbolicLink()) {
-      throw new FnError('TEMPLATE_SYMLINK', 'usage', `the template has a symbolic link ${relative(base, full)} → ${await readlink(full)}; fn copies no links out of templates`, {
+      throw new FnError('TEMPLATE_SYMLINK', 'usage', `the template has a symbolic link ${relative(base, full)} → ${await readlink(full)}; links are never copied out of a template`, {
         suggestion: 'replace the link with the file itself in the template',
       });
     }
