@@ -145,41 +145,12 @@ export class KubeHttp {
     if (signal?.aborted) return 'aborted';
     const response = await this.send('GET', url, undefined, undefined, 'text/plain, application/json;q=0.9, */*;q=0.8');
     traceLine(`GET ${url.pathname}${url.search} → ${response.statusCode} (stream)`);
-    if (response.statusCode !== 200) {
-      const chunks: Buffer[] = [];
-      for await (const chunk of response) chunks.push(chunk as Buffer);
-      const text = Buffer.concat(chunks).toString('utf8');
-      let status: KubeStatus;
-      try {
-        status = JSON.parse(text);
-      } catch {
-        status = {message: text.slice(0, 500)};
-      }
-      throw new KubeApiError(response.statusCode ?? 0, status, 'GET', url.pathname);
-    }
-    const abort = () => response.destroy();
-    signal?.addEventListener('abort', abort, {once: true});
-    // Aborted while the request was being answered: the listener above will never fire.
-    if (signal?.aborted) abort();
-    let buffer = '';
-    try {
-      for await (const chunk of response) {
-        buffer += (chunk as Buffer).toString('utf8');
-        let newline: number;
-        while ((newline = buffer.indexOf('\n')) >= 0) {
-          onLine(buffer.slice(0, newline).replace(/\r$/, ''));
-          buffer = buffer.slice(newline + 1);
-        }
-      }
-      if (buffer) onLine(buffer);
-    } catch (e) {
-      if (signal?.aborted) return 'aborted';
-      if ((e as {code?: string}).code === 'ECONNRESET' || (e as Error).name === 'AbortError') return 'ended';
-      throw e;
-    } finally {
-      signal?.removeEventListener('abort', abort);
-    }
-    return signal?.aborted ? 'aborted' : 'ended';
+    if (response.statusCode !== 200) throw await streamError(response, 'GET', url.pathname);
+    const end = await readLines(response, signal, (line) => {
+      onLine(line.replace(/\r$/, ''));
+      return false;
+    }, {partialLast: true});
+    return end === 'done' ? 'ended' : end;
   }
 
   /**
@@ -192,45 +163,60 @@ export class KubeHttp {
     if (signal?.aborted) return 'aborted';
     const response = await this.send('GET', url, undefined, undefined);
     traceLine(`WATCH ${url.pathname}${url.search} → ${response.statusCode}`);
-    if (response.statusCode !== 200) {
-      const chunks: Buffer[] = [];
-      for await (const chunk of response) chunks.push(chunk as Buffer);
-      let status: KubeStatus = {};
-      try {
-        status = JSON.parse(Buffer.concat(chunks).toString('utf8'));
-      } catch {
-        // not JSON: the status code says enough
-      }
-      throw new KubeApiError(response.statusCode ?? 0, status, 'WATCH', url.pathname);
-    }
-    const abort = () => response.destroy();
-    signal?.addEventListener('abort', abort, {once: true});
-    // Aborted while the request was being answered: the listener above will never fire.
-    if (signal?.aborted) abort();
-    let buffer = '';
+    if (response.statusCode !== 200) throw await streamError(response, 'WATCH', url.pathname);
     try {
-      for await (const chunk of response) {
-        buffer += (chunk as Buffer).toString('utf8');
-        let newline: number;
-        while ((newline = buffer.indexOf('\n')) >= 0) {
-          const line = buffer.slice(0, newline).trim();
-          buffer = buffer.slice(newline + 1);
-          if (!line) continue;
-          if (onEvent(JSON.parse(line) as WatchEvent<T>)) {
-            response.destroy();
-            return 'done';
-          }
-        }
-      }
-    } catch (e) {
-      if (signal?.aborted) return 'aborted';
-      // A connection reset mid-stream: the caller re-reads and watches again.
-      if ((e as {code?: string}).code === 'ECONNRESET' || (e as Error).name === 'AbortError') return 'ended';
-      throw e;
+      return await readLines(response, signal, (line) => Boolean(line.trim()) && onEvent(JSON.parse(line) as WatchEvent<T>), {partialLast: false});
     } finally {
-      signal?.removeEventListener('abort', abort);
       if (trace.enabled) process.stderr.write(`[fn http]   watch closed after ${Date.now() - started} ms\n`);
     }
-    return signal?.aborted ? 'aborted' : 'ended';
   }
+}
+
+/** The server's Status from a non-200 answer to a streaming request (or its text when not JSON). */
+async function streamError(response: http.IncomingMessage, method: string, path: string): Promise<KubeApiError> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of response) chunks.push(chunk as Buffer);
+  const text = Buffer.concat(chunks).toString('utf8');
+  let status: KubeStatus;
+  try {
+    status = JSON.parse(text);
+  } catch {
+    status = {message: text.slice(0, 500)};
+  }
+  return new KubeApiError(response.statusCode ?? 0, status, method, path);
+}
+
+/**
+ * Reads a streamed answer line by line until it ends, `onLine` returns true ('done') or the signal
+ * aborts. A connection reset mid-stream counts as an end: the caller re-reads and streams again.
+ */
+async function readLines(response: http.IncomingMessage, signal: AbortSignal | undefined, onLine: (line: string) => boolean, options: {partialLast: boolean}): Promise<'done' | 'ended' | 'aborted'> {
+  const abort = () => response.destroy();
+  signal?.addEventListener('abort', abort, {once: true});
+  // Aborted while the request was being answered: the listener above will never fire.
+  if (signal?.aborted) abort();
+  let buffer = '';
+  try {
+    for await (const chunk of response) {
+      buffer += (chunk as Buffer).toString('utf8');
+      let newline: number;
+      while ((newline = buffer.indexOf('\n')) >= 0) {
+        const line = buffer.slice(0, newline);
+        buffer = buffer.slice(newline + 1);
+        if (onLine(line)) {
+          response.destroy();
+          return 'done';
+        }
+      }
+    }
+    // A log's last line may lack its newline; a watch event cut off by a closed stream is dropped.
+    if (buffer && options.partialLast && onLine(buffer)) return 'done';
+  } catch (e) {
+    if (signal?.aborted) return 'aborted';
+    if ((e as {code?: string}).code === 'ECONNRESET' || (e as Error).name === 'AbortError') return 'ended';
+    throw e;
+  } finally {
+    signal?.removeEventListener('abort', abort);
+  }
+  return signal?.aborted ? 'aborted' : 'ended';
 }
