@@ -54,6 +54,13 @@ class Invoker:
     def out(self) -> str:
         return "".join(self.stdout)
 
+    def err_containing(self, text: str, timeout: float = 5.0) -> str:
+        """stderr once it contains text: the invoker logs after answering, and a thread reads the pipe."""
+        deadline = time.monotonic() + timeout
+        while text not in self.err and time.monotonic() < deadline:
+            time.sleep(0.02)
+        return self.err
+
     def request(self, method: str = "GET", path: str = "/", body: bytes | str | None = None, headers: dict | None = None):
         conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
         try:
