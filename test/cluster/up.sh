@@ -358,6 +358,8 @@ apply_knative() {
   # - config-domain: $DOMAIN as the default domain.
   # - config-observability: no metrics/profiling servers (they would all want :9090/:8008).
   # - config-leader-election: short leases (one replica each; restarts re-acquire fast).
+  # - config-autoscaler: initial-scale 0 allowed (bench/deploy makes hundreds of revisions that
+  #   should not each start a pod).
   # - config-logging: the webhook logs every admission request at info; keep it to warnings.
   # - webhook configurations: port $WEBHOOK_PORT (kube-apiserver dials the ExternalName target
   #   on the clientConfig's service port, default 443).
@@ -374,6 +376,7 @@ apply_knative() {
           | cm("config-observability"; . + {"metrics.backend-destination": "none",
               "metrics.request-metrics-backend-destination": "none", "profiling.enable": "false"})
           | cm("config-leader-election"; . + {"lease-duration": "15s", "renew-deadline": "10s", "retry-period": "2s"})
+          | cm("config-autoscaler"; . + {"allow-zero-initial-scale": "true"})
           | cm("config-logging"; . + {"loglevel.webhook": "warn"})
           | walk(if type == "object" and (.clientConfig.service? != null) then .clientConfig.service.port = $port else . end))
       | . + [{apiVersion: "v1", kind: "Service",

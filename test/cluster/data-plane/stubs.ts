@@ -52,14 +52,15 @@ const queue = new KeyedQueue<string>(C, async (key) => {
   const revision = pa.metadata.labels?.['serving.knative.dev/revision'] ?? name;
   const d = deployments.get(key);
   const ready = d?.status?.readyReplicas ?? 0;
+  const initialScale = intAnnotation(pa, 'initial-scale') ?? 1; // 0 only where config-autoscaler allows it
   const initialized =
     initializedOnce.has(pa.metadata.uid!) ||
     pa.status?.conditions?.some((c: Condition) => c.type === 'ScaleTargetInitialized' && c.status === 'True') ||
-    ready >= Math.max(intAnnotation(pa, 'initial-scale') ?? 1, 1);
+    ready >= initialScale;
   if (initialized) initializedOnce.add(pa.metadata.uid!);
   const reachable = pa.spec?.reachability !== 'Unreachable';
   const max = intAnnotation(pa, 'max-scale') || Infinity;
-  const desired = !initialized ? Math.max(intAnnotation(pa, 'initial-scale') ?? 1, 1) : reachable ? Math.min(Math.max(intAnnotation(pa, 'min-scale') ?? 1, 1), max) : 0;
+  const desired = !initialized ? initialScale : reachable ? Math.min(Math.max(intAnnotation(pa, 'min-scale') ?? 1, 1), max) : 0;
 
   if (d && d.spec?.replicas !== desired && !d.metadata.deletionTimestamp) {
     await mergePatch(`/apis/apps/v1/namespaces/${namespace}/deployments/${d.metadata.name}/scale`, {spec: {replicas: desired}});
