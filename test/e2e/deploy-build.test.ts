@@ -1,11 +1,11 @@
 // The full path with the real Docker engine and registry (test/env/docker-up.sh) and the real
 // control plane (test/cluster/up.sh): init → fn deploy builds, pushes and deploys the digest.
 import {afterAll, beforeAll, expect, test} from '@jest/globals';
-import {appendFile, mkdtemp, readFile} from 'node:fs/promises';
-import {tmpdir} from 'node:os';
+import {readFile} from 'node:fs/promises';
 import {join} from 'node:path';
-import {runFn, runFnJson} from '../support/cli.js';
-import {dockerTestEnv, testImages} from '../support/docker-env.js';
+import {runFnJson} from '../support/cli.js';
+import {dockerTestEnv} from '../support/docker-env.js';
+import {initFunction} from '../support/function-project.js';
 import {clusterEnv, TestCluster} from '../support/knative-env.js';
 
 const TIMEOUT = 600_000;
@@ -19,10 +19,7 @@ afterAll(() => cluster.cleanup());
 
 test('init → build → push → deploy: the revision runs the pushed digest', async () => {
   const docker = dockerTestEnv();
-  const images = testImages('node');
-  const dir = join(await mkdtemp(join(tmpdir(), 'fn-build-deploy-')), 'shipit');
-  expect((await runFn(['init', dir, '--runtime', 'node'])).exitCode).toBe(0);
-  await appendFile(join(dir, 'fn.yaml'), `registry: ${docker.FN_TEST_REGISTRY}/e2e\nbuild:\n  baseImage: ${images.base}\n  builderImage: ${images.builder}\n`);
+  const dir = await initFunction('shipit', 'node');
   const env = clusterEnv({DOCKER_HOST: docker.DOCKER_HOST, NODE_EXTRA_CA_CERTS: docker.NODE_EXTRA_CA_CERTS});
 
   const r = await runFnJson(['deploy', '--path', dir, '-n', ns], {env});

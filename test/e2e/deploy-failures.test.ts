@@ -7,7 +7,7 @@ import {join} from 'node:path';
 import {runFnJson} from '../support/cli.js';
 import {dockerTestEnv, freePort} from '../support/docker-env.js';
 import {TestCluster} from '../support/knative-env.js';
-import {fnEnv, initFunction} from './function-project.js';
+import {clusterFnEnv, initFunction} from '../support/function-project.js';
 
 const TIMEOUT = 600_000;
 /** What the issue asks: each failure reported in under 30 s with the default timeout. */
@@ -23,7 +23,7 @@ afterAll(() => cluster.cleanup());
 /** `fn deploy --json`, timed from when the image exists (so the build does not count). */
 async function deployTimed(args: string[]): Promise<{exitCode: number; error: any; ms: number}> {
   const started = Date.now();
-  const r = await runFnJson(['deploy', ...args, '-n', ns], {env: fnEnv()});
+  const r = await runFnJson(['deploy', ...args, '-n', ns], {env: clusterFnEnv()});
   return {exitCode: r.exitCode, error: r.json.error, ms: Date.now() - started};
 }
 
@@ -45,7 +45,7 @@ test('a function that throws at import time: its exit code and last log lines', 
   const index = join(dir, 'index.js');
   await writeFile(index, `throw new Error('boom at import: DATABASE_URL is not set');\n${await readFile(index, 'utf8')}`);
   // Build and push first, so the time measured is the deploy's wait alone.
-  const build = await runFnJson(['build', '--path', dir, '--push'], {env: fnEnv()});
+  const build = await runFnJson(['build', '--path', dir, '--push'], {env: clusterFnEnv()});
   expect(build.exitCode).toBe(0);
   const r = await deployTimed(['--path', dir]);
   expect(r.exitCode).toBe(11);
@@ -63,7 +63,7 @@ test('a function listening on the wrong port: the failing readiness probe and th
   const port = await freePort();
   await writeFile(join(dir, 'Dockerfile'), `FROM ${dockerTestEnv().FN_TEST_BASE_NODE}\nCOPY server.cjs /server.cjs\nCMD ["node", "/server.cjs"]\n`);
   await writeFile(join(dir, 'server.cjs'), `require('http').createServer((q, r) => r.end('hi')).listen(${port}, () => console.log('listening on ${port}, not on $PORT'));\n`);
-  expect((await runFnJson(['build', '--path', dir, '--push'], {env: fnEnv()})).exitCode).toBe(0);
+  expect((await runFnJson(['build', '--path', dir, '--push'], {env: clusterFnEnv()})).exitCode).toBe(0);
   const r = await deployTimed(['--path', dir]);
   expect(r.exitCode).toBe(11);
   expect(r.error.message).toMatch(/ReadinessProbeFailed: the container runs, but its readiness probe has kept failing for \d+s: Readiness probe failed: .*/);
@@ -75,7 +75,7 @@ test('a function listening on the wrong port: the failing readiness probe and th
 test('requests above limits: the cluster\'s validation message, from the Revision\'s events', async () => {
   const dir = await initFunction('toobig', 'node');
   await appendFile(join(dir, 'fn.yaml'), 'resources: {requests: {memory: 512Mi}, limits: {memory: 256Mi}}\n');
-  expect((await runFnJson(['build', '--path', dir, '--push'], {env: fnEnv()})).exitCode).toBe(0);
+  expect((await runFnJson(['build', '--path', dir, '--push'], {env: clusterFnEnv()})).exitCode).toBe(0);
   const r = await deployTimed(['--path', dir]);
   expect(r.exitCode).toBe(11);
   expect(r.error.message).toMatch(/revision toobig-[0-9a-f]+: (InternalError|FailedCreate|ReplicaFailure)/);

@@ -6,7 +6,7 @@ import {afterAll, beforeAll, describe, expect, test} from '@jest/globals';
 import {lookup} from 'node:dns/promises';
 import {runFn, runFnJson} from '../support/cli.js';
 import {DOMAIN, TestCluster} from '../support/knative-env.js';
-import {fnEnv, initFunction} from './function-project.js';
+import {clusterFnEnv, initFunction} from '../support/function-project.js';
 
 const TIMEOUT = 900_000;
 const cluster = new TestCluster();
@@ -25,7 +25,7 @@ describe.each(['node', 'typescript', 'python', 'go'])('%s http template', (runti
   test('fn deploy → fn invoke --target remote answers the greeting through the ingress', async () => {
     const name = `hi-${runtime}`.slice(0, 20);
     const dir = await initFunction(name, runtime);
-    const env = fnEnv();
+    const env = clusterFnEnv();
     const deployed = await runFnJson(['deploy', '--path', dir, '-n', ns], {env});
     expect([deployed.exitCode, deployed.stderr]).toEqual([0, '']);
     expect(deployed.json).toMatchObject({ready: true, url: `http://${name}.${ns}.${DOMAIN}`});
@@ -40,7 +40,7 @@ describe.each(['node', 'typescript', 'python', 'go'])('%s http template', (runti
 
 test('cloudevents template: a CloudEvent in, the greeting CloudEvent out', async () => {
   const dir = await initFunction('ce-node', 'node', 'cloudevents');
-  const env = fnEnv();
+  const env = clusterFnEnv();
   expect((await runFn(['deploy', '--path', dir, '-n', ns], {env})).exitCode).toBe(0);
   const r = await runFnJson(['invoke', '--target', 'remote', '-n', ns, '--cloudevent', '--type', 'com.example.hello', '--source', 'e2e', '--id', 'evt-1', '--data', '{"name":"Grace"}'], {env, cwd: dir});
   expect(r.exitCode).toBe(0);
@@ -49,11 +49,11 @@ test('cloudevents template: a CloudEvent in, the greeting CloudEvent out', async
 
 test('--ingress (and FN_INGRESS) name the address; a wrong one fails saying where it sent', async () => {
   const dir = await initFunction('explicit', 'node');
-  const env = fnEnv();
+  const env = clusterFnEnv();
   expect((await runFn(['deploy', '--path', dir, '-n', ns], {env})).exitCode).toBe(0);
   const viaFlag = await runFn(['invoke', '--target', 'remote', '-n', ns, '--ingress', process.env.FN_TESTENV_INGRESS!], {env, cwd: dir});
   expect([viaFlag.exitCode, JSON.parse(viaFlag.stdout)]).toEqual([0, {message: 'Hello world'}]);
-  const viaEnv = await runFn(['invoke', '--target', 'remote', '-n', ns], {env: fnEnv({FN_INGRESS: process.env.FN_TESTENV_INGRESS!}), cwd: dir});
+  const viaEnv = await runFn(['invoke', '--target', 'remote', '-n', ns], {env: clusterFnEnv({FN_INGRESS: process.env.FN_TESTENV_INGRESS!}), cwd: dir});
   expect(viaEnv.exitCode).toBe(0);
   const wrong = await runFnJson(['invoke', '--target', 'remote', '-n', ns, '--ingress', '127.0.0.1:1'], {env, cwd: dir});
   expect(wrong.exitCode).toBe(8);

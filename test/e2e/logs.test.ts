@@ -5,7 +5,7 @@ import {execa} from 'execa';
 import {randomUUID} from 'node:crypto';
 import {fnBin, runFn} from '../support/cli.js';
 import {TestCluster} from '../support/knative-env.js';
-import {fnEnv, initFunction} from './function-project.js';
+import {clusterFnEnv, initFunction} from '../support/function-project.js';
 
 const TIMEOUT = 600_000;
 const cluster = new TestCluster();
@@ -15,27 +15,27 @@ let dir: string;
 beforeAll(async () => {
   ns = await cluster.namespace('fn-logs');
   dir = await initFunction('talker', 'node');
-  const deployed = await runFn(['deploy', '--path', dir, '-n', ns], {env: fnEnv()});
+  const deployed = await runFn(['deploy', '--path', dir, '-n', ns], {env: clusterFnEnv()});
   expect(deployed.exitCode).toBe(0);
 }, TIMEOUT);
 afterAll(() => cluster.cleanup());
 
 async function invoke(name: string): Promise<void> {
-  const r = await runFn(['invoke', '--target', 'remote', '-n', ns, '--data', JSON.stringify({name})], {env: fnEnv(), cwd: dir});
+  const r = await runFn(['invoke', '--target', 'remote', '-n', ns, '--data', JSON.stringify({name})], {env: clusterFnEnv(), cwd: dir});
   expect(r.exitCode).toBe(0);
 }
 
 test('a line logged during a request shows in fn logs (text and --json)', async () => {
   const who = `ada-${randomUUID().slice(0, 8)}`;
   await invoke(who);
-  const text = await runFn(['logs', '-n', ns], {env: fnEnv(), cwd: dir});
+  const text = await runFn(['logs', '-n', ns], {env: clusterFnEnv(), cwd: dir});
   expect(text.exitCode).toBe(0);
   expect(text.stdout).toContain(`talker: saying hello to ${who}`);
   // One revision: no [revision] prefix.
   expect(text.stdout).not.toMatch(/^\[talker-/m);
 
   // --json is one object a line (not one document): parse line by line.
-  const json = await runFn(['logs', 'talker', '-n', ns, '--tail', '50', '--json'], {env: fnEnv()});
+  const json = await runFn(['logs', 'talker', '-n', ns, '--tail', '50', '--json'], {env: clusterFnEnv()});
   expect(json.exitCode).toBe(0);
   const lines = json.stdout.trim().split('\n').map((l) => JSON.parse(l));
   const mine = lines.find((l) => l.line.includes(who));
@@ -44,7 +44,7 @@ test('a line logged during a request shows in fn logs (text and --json)', async 
 
 test('fn logs -f follows a new request\'s line', async () => {
   const who = `grace-${randomUUID().slice(0, 8)}`;
-  const follow = execa('node', [fnBin, 'logs', '-f', '-n', ns, '--tail', '0'], {cwd: dir, env: {CI: 'true', ...fnEnv()}, reject: false, stdin: 'ignore'});
+  const follow = execa('node', [fnBin, 'logs', '-f', '-n', ns, '--tail', '0'], {cwd: dir, env: {CI: 'true', ...clusterFnEnv()}, reject: false, stdin: 'ignore'});
   let out = '';
   const seen = new Promise<void>((resolve) => {
     follow.stdout!.on('data', (chunk: Buffer) => {
@@ -67,7 +67,7 @@ test('fn logs -f follows a new request\'s line', async () => {
 }, TIMEOUT);
 
 test('an unknown tag: exit 8, naming it', async () => {
-  const r = await runFn(['logs', 'talker', '-n', ns, '--tag', 'nope'], {env: fnEnv()});
+  const r = await runFn(['logs', 'talker', '-n', ns, '--tag', 'nope'], {env: clusterFnEnv()});
   expect(r.exitCode).toBe(8);
   expect(r.stderr).toContain('has no tag "nope"');
 }, TIMEOUT);

@@ -1,15 +1,15 @@
 // A function project for e2e tests that deploy real images: `fn init`, then fn.yaml pointed at the
-// test registry and the locally built base images (as test/e2e/deploy-build.test.ts does).
+// test registry and the locally built base images (deploy-build, invoke-remote, deploy-failures and logs tests use it).
 import {expect} from '@jest/globals';
 import {appendFile, mkdtemp} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
-import {runFn} from '../support/cli.js';
-import {dockerTestEnv, testImages} from '../support/docker-env.js';
-import {clusterEnv} from '../support/knative-env.js';
+import {runFn} from './cli.js';
+import {dockerTestEnv, testImages} from './docker-env.js';
+import {clusterEnv} from './knative-env.js';
 
 /** fn's environment for the test cluster and engine; FN_INGRESS unset so discovery is what runs. */
-export function fnEnv(extra: Record<string, string> = {}): Record<string, string> {
+export function clusterFnEnv(extra: Record<string, string> = {}): Record<string, string> {
   const docker = dockerTestEnv();
   return clusterEnv({DOCKER_HOST: docker.DOCKER_HOST, NODE_EXTRA_CA_CERTS: docker.NODE_EXTRA_CA_CERTS, FN_INGRESS: '', ...extra});
 }
