@@ -9,7 +9,7 @@ import {validateTag} from '../core/names.js';
 import {describeTraffic} from '../core/traffic.js';
 import {buildAdapters, knative, podDiagnosis} from '../factory.js';
 import {FnCommand} from '../ui/base-command.js';
-import {clusterFlags, parseTimeout, routingFlag, waitFlags} from '../ui/cluster-flags.js';
+import {clusterFlags, waitSeconds, routingFlag, waitFlags} from '../ui/cluster-flags.js';
 import {pathFlag} from '../ui/flags.js';
 import {interruptible} from '../ui/interrupt.js';
 
@@ -44,7 +44,7 @@ Exit codes: 2 bad flag or fn.yaml value, 3 fields owned by another manager (see 
     // Everything that can be checked without a cluster or a build, first.
     const routing = routingOf(config, flags.routing as RoutingMode | undefined);
     if (flags.tag) validateTag(flags.tag, '--tag');
-    const timeoutSeconds = parseTimeout(flags.timeout);
+    const timeoutSeconds = waitSeconds(flags.timeout);
     if (flags.image) assertDigestReference(flags.image);
     buildManifests(config, {image: `validate.invalid/x@sha256:${'0'.repeat(64)}`, routing});
     const {knative: functions, defaultNamespace} = await knative({context: flags.context});

@@ -1,10 +1,10 @@
 import {Args, Flags} from '@oclif/core';
 import {FnError, functionNotFound} from '../core/errors.js';
 import {formatLogLine, streamLogs, type LogsResult} from '../core/logs.js';
-import {parseDuration} from '../core/rollout/flag-values.js';
 import {FnCommand} from '../ui/base-command.js';
 import {clusterFlags, connectToFunction} from '../ui/cluster-flags.js';
-import {pathFlag} from '../ui/flags.js';
+import {optionalDurationFlag, pathFlag} from '../ui/flags.js';
+import {interruptible} from '../ui/interrupt.js';
 
 export default class Logs extends FnCommand {
   static summary = 'Print the deployed function\'s logs, from its pods.';
@@ -19,23 +19,21 @@ Exit codes: 2 bad flag, 7 cluster unreachable, 8 no such function, revision or t
     ...clusterFlags,
     revision: Flags.string({char: 'r', description: 'only this revision (a name, or its generation number)', exclusive: ['tag']}),
     tag: Flags.string({char: 't', description: 'only the revision this tag points to', exclusive: ['revision']}),
-    since: Flags.string({description: 'only lines newer than this, e.g. 30s, 10m, 1h'}),
+    since: optionalDurationFlag({description: 'only lines newer than this, e.g. 30s, 10m, 1h'}),
     tail: Flags.integer({description: 'only the last N lines of each pod', min: 0}),
     follow: Flags.boolean({char: 'f', description: 'keep printing new lines, across pods as they come and go (Ctrl-C stops)'}),
   };
 
   async run(): Promise<void> {
     const {args, flags} = await this.parse(Logs);
-    const sinceSeconds = flags.since === undefined ? undefined : Math.max(1, Math.ceil(parseDuration('since', flags.since) / 1000));
+    const sinceSeconds = flags.since === undefined ? undefined : Math.max(1, Math.ceil(flags.since / 1000));
     const {knative, ref} = await connectToFunction({path: flags.path, namespace: flags.namespace, context: flags.context}, args.name);
     const {knativePods} = await import('../factory.js');
     const [fn, revisions, pods] = await Promise.all([knative.get(ref), knative.revisions(ref), knativePods({context: flags.context})]);
     if (!fn) throw functionNotFound(ref);
 
-    const stop = new AbortController();
-    const onSignal = () => stop.abort();
-    process.once('SIGINT', onSignal);
-    process.once('SIGTERM', onSignal);
+    // Ctrl-C ends a follow and exits 0 (like kubectl logs -f); a second one leaves at once.
+    const stop = interruptible();
     if (flags.follow) this.progress.info(`following the logs of ${fn.name} in ${fn.namespace} (Ctrl-C stops)`);
     let result: LogsResult;
     try {
@@ -50,8 +48,7 @@ Exit codes: 2 bad flag, 7 cluster unreachable, 8 no such function, revision or t
       if (stop.signal.aborted && !(e instanceof FnError)) return;
       throw e;
     } finally {
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
+      stop.dispose();
     }
     if (result.pods.length === 0) {
       // Not an error: a function scaled to zero has no pods, and so no logs right now.

@@ -2,7 +2,7 @@ import {Args, Flags} from '@oclif/core';
 import {changeTraffic, type TrafficResult} from '../core/traffic-change.js';
 import {describeTraffic, rollbackTraffic, type RollbackChange} from '../core/traffic.js';
 import {FnCommand} from '../ui/base-command.js';
-import {clusterFlags, connectToFunction, parseTimeout, waitFlags} from '../ui/cluster-flags.js';
+import {clusterFlags, connectToFunction, waitSeconds, waitFlags} from '../ui/cluster-flags.js';
 import {podDiagnosis} from '../factory.js';
 import {pathFlag} from '../ui/flags.js';
 
@@ -23,7 +23,7 @@ Exit codes: 7 cluster unreachable, 8 function or revision not found / no earlier
 
   async run(): Promise<TrafficResult & {from?: string; to: string}> {
     const {args, flags} = await this.parse(Rollback);
-    const timeoutSeconds = parseTimeout(flags.timeout);
+    const timeoutSeconds = waitSeconds(flags.timeout);
     const {knative, ref} = await connectToFunction(flags, flags.name);
     let change: RollbackChange | undefined;
     const result = await changeTraffic(

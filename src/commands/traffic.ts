@@ -4,7 +4,7 @@ import {functionNotFound} from '../core/errors.js';
 import {changeTraffic, type TrafficResult} from '../core/traffic-change.js';
 import {computeTraffic, describeTraffic, isEmptyRequest, parseTrafficRequest, trafficSettled, type TrafficTarget} from '../core/traffic.js';
 import {FnCommand} from '../ui/base-command.js';
-import {clusterFlags, connectToFunction, parseTimeout, waitFlags} from '../ui/cluster-flags.js';
+import {clusterFlags, connectToFunction, waitSeconds, waitFlags} from '../ui/cluster-flags.js';
 import {podDiagnosis} from '../factory.js';
 import {pathFlag} from '../ui/flags.js';
 import {table} from '../ui/table.js';
@@ -50,7 +50,7 @@ Exit codes: 2 bad flags (sum, format, duplicates), 7 cluster unreachable, 8 func
     const {args, flags} = await this.parse(Traffic);
     // Parsed and sum-checked before the cluster is contacted.
     const request = parseTrafficRequest({split: flags.split, tag: flags.tag, untag: flags.untag});
-    const timeoutSeconds = parseTimeout(flags.timeout);
+    const timeoutSeconds = waitSeconds(flags.timeout);
     const {knative, ref} = await connectToFunction(flags, args.name);
 
     if (isEmptyRequest(request)) {

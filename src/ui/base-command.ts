@@ -42,7 +42,12 @@ export abstract class FnCommand extends Command {
 
 /** oclif's own parse errors (unknown flag, missing arg, bad option) are usage errors: exit 2. */
 export function fromOclif(err: Error & {oclif?: {exit?: number}}): FnError {
-  if (err instanceof FnError) return err;
+  if (err instanceof FnError) {
+    // A typed flag's parser threw it, and oclif wrapped its message in "Parsing --flag … See more help".
+    const wrapped = /^Parsing --\S+ \n\t([\s\S]*)\nSee more help with --help$/.exec(err.message);
+    if (wrapped) err.message = wrapped[1];
+    return err;
+  }
   if (err instanceof Errors.ExitError) return new FnError('EXIT', 'unexpected', err.message);
   const parseError = err.constructor?.name?.match(/Flag|Arg|Parse|Option|Required|Exclusive|Nonexistent|Failed/) || err.oclif?.exit === 2;
   if (parseError) {

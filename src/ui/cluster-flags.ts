@@ -4,11 +4,11 @@ import {Flags} from '@oclif/core';
 import {existsSync} from 'node:fs';
 import {readFile} from 'node:fs/promises';
 import {join, resolve} from 'node:path';
-import {FnError} from '../core/errors.js';
 import {ROUTING_MODES} from '../core/function-schema.js';
 import {parseFunctionIdentity, resolveFunctionRef, type FunctionIdentity} from '../core/function-target.js';
 import type {FunctionRef, Knative} from '../core/ports.js';
 import {knative} from '../factory.js';
+import {durationFlag} from './flags.js';
 
 export const clusterFlags = {
   namespace: Flags.string({char: 'n', description: 'namespace (default: fn.yaml namespace, else the kubeconfig context\'s, else "default")'}),
@@ -21,20 +21,13 @@ export const routingFlag = Flags.string({
 });
 
 export const waitFlags = {
-  timeout: Flags.string({description: 'how long to wait for Knative, e.g. 300, 90s, 5m', default: '300s'}),
+  timeout: durationFlag({description: 'how long to wait for Knative, e.g. 90s, 5m, 1m30s', default: 300_000}),
   'no-wait': Flags.boolean({description: 'return once the cluster accepted the change, without waiting for Knative'}),
 };
 
-/** "300", "90s", "5m", "1h" → seconds. */
-export function parseTimeout(value: string, flag = '--timeout'): number {
-  const match = /^(\d+)\s*(s|m|h)?$/.exec(value.trim());
-  const seconds = match ? Number(match[1]) * ({s: 1, m: 60, h: 3600}[match[2] as 's' | 'm' | 'h'] ?? 1) : NaN;
-  if (!match || seconds < 1) {
-    throw new FnError('INVALID_TIMEOUT', 'usage', `${flag} "${value}" is not a duration: use whole seconds, or a number with s, m or h (e.g. 90s, 5m)`, {
-      suggestion: `${flag} 300s`,
-    });
-  }
-  return seconds;
+/** The wait's bound in whole seconds (what the Kubernetes watch API takes), at least 1. */
+export function waitSeconds(timeoutMs: number): number {
+  return Math.max(1, Math.ceil(timeoutMs / 1000));
 }
 
 /** Name, namespace and routing from fn.yaml of `path`, if there is one. */

@@ -8,7 +8,7 @@ import {resolve} from 'node:path';
 import {FnError} from '../core/errors.js';
 import {loadFunction, type FunctionConfig} from '../core/function.js';
 import type {RolloutEvent} from '../core/rollout/events.js';
-import {formatDuration, formatRate} from '../core/rollout/flag-values.js';
+import {formatDuration, formatRate} from '../core/flag-values.js';
 import type {Owner} from '../core/rollout/state.js';
 import {describeTraffic} from '../core/traffic.js';
 import type {FunctionRef, Knative, Progress} from '../core/ports.js';

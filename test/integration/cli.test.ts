@@ -41,6 +41,40 @@ describe('usage errors', () => {
   });
 });
 
+describe('typed flag values, checked by one grammar before any cluster is read', () => {
+  // KUBECONFIG points nowhere: a command that got past its flags would fail with exit 7, not 2.
+  const noCluster = {env: {KUBECONFIG: '/nonexistent/kubeconfig'}};
+
+  test.each([
+    [['deploy', '--timeout', '300'], 'INVALID_DURATION', '--timeout "300" is not a duration: a unit is required', '--timeout 300s'],
+    [['traffic', 'hello', '--split', 'a=100', '--timeout', '1m30'], 'INVALID_DURATION', '--timeout "1m30" is not a duration', '--timeout'],
+    [['rollout', 'hello', '--interval', '30'], 'INVALID_DURATION', '--interval "30" is not a duration: a unit is required', '--interval 30s'],
+    [['rollout', 'hello', '--steps', '50,25,100'], 'INVALID_STEPS', '--steps "50,25,100": 25 does not increase on 50', '--steps 5,25,50,100'],
+    [['rollout', 'hello', '--max-error-rate', '1'], 'INVALID_PERCENTAGE', '--max-error-rate "1" is not a percentage between 0% and 100%', '1%'],
+    [['rollout', 'hello', '--requests', '0'], 'INVALID_COUNT', '--requests "0" is not a whole number from 1 to 10000', 'from 1 to 10000'],
+    [['logs', 'hello', '--since', '10'], 'INVALID_DURATION', '--since "10" is not a duration: a unit is required', '--since 10s'],
+  ])('fn %j → exit 2 %s', async (args, code, message, suggestion) => {
+    const r = await runFnJson(args, noCluster);
+    expect(r.exitCode).toBe(2);
+    expect(r.json.error.code).toBe(code);
+    expect(r.json.error.message).toBe(message);
+    expect(r.json.error.suggestion).toContain(suggestion);
+  });
+
+  test('durations with units, compound ones too, pass the flags (and then need a cluster: exit 7)', async () => {
+    const r = await runFnJson(['traffic', 'hello', '--split', 'a=100', '--timeout', '1m30s'], noCluster);
+    expect(r.json.error.code).not.toBe('INVALID_DURATION');
+    expect(r.exitCode).toBe(7);
+  });
+
+  test('help shows defaults in the same grammar', async () => {
+    const r = await runFn(['rollout', '--help']);
+    expect(r.stdout).toMatch(/--interval=<value>\s+\[default: 30s\]/);
+    expect(r.stdout).toMatch(/--max-error-rate=<value>\s+\[default: 1%\]/);
+    expect(r.stdout).toMatch(/--steps=<value>\s+\[default: 5,25,50,100\]/);
+  });
+});
+
 describe('fn init', () => {
   test('in CI without --runtime it names the flag instead of prompting', async () => {
     const dir = join(await tmp(), 'hello');

@@ -2,11 +2,11 @@ import {Flags} from '@oclif/core';
 import {randomUUID} from 'node:crypto';
 import {FnError} from '../../core/errors.js';
 import {startRollout} from '../../core/rollout/engine.js';
-import {parseCount, parseDuration, parsePercentage, parseSteps} from '../../core/rollout/flag-values.js';
 import {realClock} from '../../core/clock.js';
 import type {RolloutSettings} from '../../core/rollout/state.js';
 import {validateTag} from '../../core/names.js';
 import {healthGates} from '../../factory.js';
+import {countFlag, durationFlag, percentageFlag, stepsFlag} from '../../ui/flags.js';
 import {ownerAlive} from '../../ui/rollout-health.js';
 import {ingressFlag, paragraphs, RolloutCommand, rolloutArgs, rolloutExitCodes, rolloutTargetFlags} from '../../ui/rollout-command.js';
 
@@ -35,31 +35,31 @@ export default class Rollout extends RolloutCommand {
     ...rolloutTargetFlags,
     image: Flags.string({description: 'new image (registry/name@sha256:…) to deploy as the canary', exclusive: ['revision']}),
     revision: Flags.string({description: 'roll out this existing revision (default: the latest revision, when it takes no traffic)', exclusive: ['image']}),
-    steps: Flags.string({description: 'canary percentages, increasing, ending at 100', default: '5,25,50,100'}),
-    interval: Flags.string({description: 'time at each step before the next gate (ms, s, m, h)', default: '30s'}),
+    steps: stepsFlag({description: 'canary percentages, increasing, ending at 100', default: [5, 25, 50, 100]}),
+    interval: durationFlag({description: 'time at each step before the next gate (ms, s, m, h)', default: 30_000, allowZero: true}),
     check: Flags.string({description: 'path the health check GETs on the canary', default: '/'}),
     'check-url': Flags.string({description: 'GET this URL (+ --check) instead of the canary\'s tag URL: an external check, or a test server', exclusive: ['check-cmd']}),
     'check-cmd': Flags.string({description: 'run this shell command as the gate; exit 0 passes', exclusive: ['check-url']}),
-    requests: Flags.integer({description: 'health-check requests per gate', default: 20}),
-    'max-error-rate': Flags.string({description: 'highest accepted share of failed checks (non-2xx/3xx or no answer)', default: '1%'}),
-    'max-p95': Flags.string({description: 'highest accepted 95th-percentile latency of the checks', default: '500ms'}),
+    requests: countFlag({description: 'health-check requests per gate', default: 20, min: 1, max: 10_000}),
+    'max-error-rate': percentageFlag({description: 'highest accepted share of failed checks (non-2xx/3xx or no answer)', default: 0.01}),
+    'max-p95': durationFlag({description: 'highest accepted 95th-percentile latency of the checks', default: 500}),
     tag: Flags.string({description: 'tag that gives the canary its own URL during the rollout', default: 'canary'}),
     'keep-tag': Flags.boolean({description: 'keep the tag on the canary when the rollout ends (done or rolled back)', default: false}),
-    timeout: Flags.string({description: 'longest wait for the revision to be Ready and for each traffic move', default: '5m'}),
+    timeout: durationFlag({description: 'longest wait for the revision to be Ready and for each traffic move', default: 300_000}),
     ingress: ingressFlag,
   };
 
   async run() {
     const {args, flags} = await this.parse(Rollout);
-    // Everything the user typed is checked before anything touches the cluster.
-    const steps = parseSteps('steps', flags.steps);
+    // Everything the user typed is checked (flag values at parse time) before anything touches the cluster.
+    const steps = [...flags.steps];
     const tag = validateTag(flags.tag, '--tag');
     const settings: RolloutSettings = {
-      intervalMs: parseDuration('interval', flags.interval, {allowZero: true}),
-      requests: parseCount('requests', flags.requests, 1, 10_000),
-      maxErrorRate: parsePercentage('max-error-rate', flags['max-error-rate']),
-      maxP95Ms: parseDuration('max-p95', flags['max-p95']),
-      timeoutMs: parseDuration('timeout', flags.timeout),
+      intervalMs: flags.interval,
+      requests: flags.requests,
+      maxErrorRate: flags['max-error-rate'],
+      maxP95Ms: flags['max-p95'],
+      timeoutMs: flags.timeout,
       keepTag: flags['keep-tag'] ?? false,
       check: flags['check-cmd'] ? {kind: 'command'} : {kind: 'http', path: flags.check, ...(flags['check-url'] ? {url: checkUrl(flags['check-url'])} : {})},
     };

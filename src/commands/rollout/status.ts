@@ -1,7 +1,7 @@
 import {hostname} from 'node:os';
 import {rolloutStatus} from '../../core/rollout/control.js';
 import {describeTraffic} from '../../core/traffic.js';
-import {formatDuration, formatRate} from '../../core/rollout/flag-values.js';
+import {formatDuration, formatRate} from '../../core/flag-values.js';
 import {canaryPercent} from '../../core/rollout/state.js';
 import {ownerAlive} from '../../ui/rollout-health.js';
 import {RolloutCommand, rolloutArgs, rolloutTargetFlags} from '../../ui/rollout-command.js';

@@ -1,5 +1,5 @@
 // A health gate: decide from measured samples whether the canary may take the next step.
-import {formatDuration, formatRate} from './flag-values.js';
+import {formatDuration, formatRate} from '../flag-values.js';
 
 /** One health-check request as measured by a probe. */
 export interface Sample {

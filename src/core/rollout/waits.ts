@@ -6,7 +6,7 @@ import type {Clock} from '../clock.js';
 import type {DeployedFunction, FunctionRef, Knative, RevisionInfo} from '../ports.js';
 import {condition} from '../knative.js';
 import {describeTraffic, trafficSettled, type TrafficTarget} from '../traffic.js';
-import {formatDuration} from './flag-values.js';
+import {formatDuration} from '../flag-values.js';
 import type {GateResult} from './gate.js';
 import {ownerLabel, readState, rolloutAnnotation, type Owner, type RolloutState} from './state.js';
 

@@ -1,6 +1,7 @@
-// Parsing of the rollout's flag values (durations, percentages, step lists). Each parser names the bad
-// value and what is accepted, so `fn rollout --interval 30` fails before anything touches the cluster.
-import {FnError} from '../errors.js';
+// The one grammar for each kind of flag value (durations, percentages, counts, step lists), used at
+// parse time by ui/flags.ts. Each parser names the bad value and what is accepted, so
+// `fn rollout --interval 30` fails before anything touches the cluster.
+import {FnError} from './errors.js';
 
 const durationUnits: Record<string, number> = {ms: 1, s: 1000, m: 60_000, h: 3_600_000};
 
@@ -19,8 +20,9 @@ export function parseDuration(flag: string, value: string, options: {allowZero?:
     consumed = part.lastIndex;
   }
   if (text === '' || consumed !== text.length) {
-    throw new FnError('INVALID_DURATION', 'usage', `--${flag} ${JSON.stringify(value)} is not a duration`, {
-      suggestion: `pass a number with a unit: ms, s, m or h (e.g. --${flag} 500ms, 30s, 1m30s)`,
+    const bare = /^\d+(?:\.\d+)?$/.test(text);
+    throw new FnError('INVALID_DURATION', 'usage', `--${flag} ${JSON.stringify(value)} is not a duration${bare ? ': a unit is required' : ''}`, {
+      suggestion: bare ? `--${flag} ${text}s (a number with a unit: ms, s, m or h; e.g. 500ms, 1m30s)` : `pass a number with a unit: ms, s, m or h (e.g. --${flag} 500ms, 30s, 1m30s)`,
     });
   }
   const ms = Math.round(total);
@@ -68,10 +70,11 @@ export function parseSteps(flag: string, value: string): number[] {
   return steps;
 }
 
-/** A positive whole number within [min, max], e.g. --requests. */
-export function parseCount(flag: string, value: number, min: number, max: number): number {
+/** A whole number within [min, max], e.g. --requests "20". */
+export function parseCount(flag: string, text: string, min: number, max: number): number {
+  const value = /^\s*\d+\s*$/.test(text) ? Number(text) : Number.NaN;
   if (!Number.isInteger(value) || value < min || value > max) {
-    throw new FnError('INVALID_COUNT', 'usage', `--${flag} ${value} is outside ${min}–${max}`, {
+    throw new FnError('INVALID_COUNT', 'usage', `--${flag} ${JSON.stringify(text)} is not a whole number from ${min} to ${max}`, {
       suggestion: `pass a whole number from ${min} to ${max}`,
     });
   }

@@ -1,5 +1,5 @@
 import {describe, expect, test} from '@jest/globals';
-import {formatDuration, formatRate, parseCount, parseDuration, parsePercentage, parseSteps} from '../../src/core/rollout/flag-values.js';
+import {formatDuration, formatRate, parseCount, parseDuration, parsePercentage, parseSteps} from '../../src/core/flag-values.js';
 import {FnError} from '../../src/core/errors.js';
 
 function usageError(fn: () => unknown): FnError {
@@ -75,8 +75,15 @@ describe('parseSteps', () => {
 });
 
 test('parseCount bounds', () => {
-  expect(parseCount('requests', 20, 1, 10_000)).toBe(20);
-  expect(usageError(() => parseCount('requests', 0, 1, 10_000)).message).toBe('--requests 0 is outside 1–10000');
+  expect(parseCount('requests', '20', 1, 10_000)).toBe(20);
+  expect(usageError(() => parseCount('requests', '0', 1, 10_000)).message).toBe('--requests "0" is not a whole number from 1 to 10000');
+  expect(usageError(() => parseCount('requests', '2.5', 1, 10_000)).message).toContain('"2.5"');
+});
+
+test('a bare number is not a duration, and the error says which unit to add', () => {
+  const e = usageError(() => parseDuration('timeout', '300'));
+  expect(e.message).toBe('--timeout "300" is not a duration: a unit is required');
+  expect(e.suggestion).toMatch(/^--timeout 300s /);
 });
 
 test.each([
