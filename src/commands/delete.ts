@@ -1,5 +1,5 @@
 import {Args, Flags} from '@oclif/core';
-import {FnError, functionNotFound} from '../core/errors.js';
+import {functionNotFound} from '../core/errors.js';
 import {FnCommand} from '../ui/base-command.js';
 import {clusterFlags, connectToFunction} from '../ui/cluster-flags.js';
 import {pathFlag} from '../ui/flags.js';
@@ -22,19 +22,19 @@ Exit codes: 2 --yes missing when not interactive, 7 cluster unreachable, 8 funct
   async run(): Promise<{name: string; namespace: string; deleted: boolean}> {
     const {args, flags} = await this.parse(Delete);
     const {knative, ref} = await connectToFunction(flags, args.name);
-    if (!flags.yes && !this.interactive) {
-      throw new FnError('CONFIRMATION_REQUIRED', 'usage', `deleting ${ref.name} (namespace "${ref.namespace}") needs confirmation, and this is not an interactive terminal`, {
-        suggestion: `pass --yes: fn delete ${ref.name} -n ${ref.namespace} --yes`,
-      });
-    }
+    const question = {
+      yes: flags.yes,
+      action: `deleting ${ref.name} (namespace "${ref.namespace}")`,
+      question: `Delete ${ref.name} in namespace ${ref.namespace} and all its revisions?`,
+      suggestion: `pass --yes: fn delete ${ref.name} -n ${ref.namespace} --yes`,
+    };
+    // Not asked in CI even when the function is missing: the answer (exit 2) does not depend on the cluster.
+    if (!flags.yes && !this.interactive) await this.confirmed(question);
     const fn = await knative.get(ref);
     if (!fn) throw functionNotFound(ref);
-    if (!flags.yes) {
-      const {confirm} = await import('@inquirer/prompts');
-      if (!(await confirm({message: `Delete ${ref.name} in namespace ${ref.namespace} and all its revisions?`, default: false}))) {
-        this.log('Nothing deleted');
-        return {name: ref.name, namespace: ref.namespace, deleted: false};
-      }
+    if (!(await this.confirmed(question))) {
+      this.log('Nothing deleted');
+      return {name: ref.name, namespace: ref.namespace, deleted: false};
     }
     await knative.delete({...ref, routing: fn.routing}, {wait: !flags['no-wait'], timeoutSeconds: 120});
     if (!this.jsonEnabled()) this.log(`Deleted ${ref.name} from namespace ${ref.namespace}`);

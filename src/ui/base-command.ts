@@ -25,6 +25,21 @@ export abstract class FnCommand extends Command {
     return Boolean(process.stdin.isTTY && process.stdout.isTTY) && !process.env.CI;
   }
 
+  /**
+   * The one confirmation of a destructive step: true with --yes; asks on a terminal (default no); in
+   * CI or without a terminal it refuses with exit 2 and `suggestion` (e.g. pass --yes), never waiting.
+   */
+  protected async confirmed(options: {yes: boolean; question: string; action: string; suggestion: string}): Promise<boolean> {
+    if (options.yes) return true;
+    if (!this.interactive) {
+      throw new FnError('CONFIRMATION_REQUIRED', 'usage', `${options.action} needs confirmation, and this is not an interactive terminal`, {
+        suggestion: options.suggestion,
+      });
+    }
+    const {confirm} = await import('@inquirer/prompts');
+    return confirm({message: options.question, default: false});
+  }
+
   protected async catch(err: Error & {exitCode?: number}): Promise<any> {
     const error = fromOclif(err);
     if (this.jsonEnabled()) {

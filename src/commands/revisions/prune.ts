@@ -1,5 +1,4 @@
 import {Args, Flags} from '@oclif/core';
-import {FnError} from '../../core/errors.js';
 import {prunePlan} from '../../core/revisions.js';
 import {readTrafficState} from '../../core/traffic-change.js';
 import {FnCommand} from '../../ui/base-command.js';
@@ -40,17 +39,15 @@ Exit codes: 2 --yes missing when not interactive, 7 cluster unreachable, 8 funct
       if (!this.jsonEnabled()) this.log(`Would delete ${names.length} revision(s): ${names.join(', ')}`);
       return {...out, deleted: names};
     }
-    if (!flags.yes) {
-      if (!this.interactive) {
-        throw new FnError('CONFIRMATION_REQUIRED', 'usage', `pruning would delete ${names.length} revision(s) of ${ref.name}; not asking, since this is not an interactive terminal`, {
-          suggestion: 'pass --yes (see them first with --dry-run)',
-        });
-      }
-      const {confirm} = await import('@inquirer/prompts');
-      if (!(await confirm({message: `Delete ${names.length} revision(s) of ${ref.name} (${names.slice(0, 5).join(', ')}${names.length > 5 ? ', …' : ''})?`, default: false}))) {
-        this.log('Nothing deleted');
-        return out;
-      }
+    const question = {
+      yes: flags.yes,
+      action: `pruning ${names.length} revision(s) of ${ref.name}`,
+      question: `Delete ${names.length} revision(s) of ${ref.name} (${names.slice(0, 5).join(', ')}${names.length > 5 ? ', …' : ''})?`,
+      suggestion: 'pass --yes (see them first with --dry-run)',
+    };
+    if (!(await this.confirmed(question))) {
+      this.log('Nothing deleted');
+      return out;
     }
     const queue = [...names];
     const worker = async () => {
