@@ -8,6 +8,7 @@ import type {BuildRequest, BuildResult, Builder, Progress} from '../../core/port
 import {contextTar} from './context-tar.js';
 import {registryConfigFor} from './credentials.js';
 import {connectEngine, defaultNetwork, engineMessage} from './engine.js';
+import {IMAGE_NOT_FOUND, REGISTRY_UNAUTHORIZED, REGISTRY_UNREACHABLE} from './registry-messages.js';
 
 const LAST_LINES = 15;
 const STEP = /^Step (\d+)\/(\d+) : (.*)$/;
@@ -74,10 +75,6 @@ class BuildLog {
   }
 }
 
-const UNREACHABLE = /connection refused|no such host|i\/o timeout|dial tcp|TLS handshake|server gave HTTP response|network is unreachable|EOF$/i;
-const UNAUTHORIZED = /unauthorized|authentication required|no basic auth credentials|denied|forbidden/i;
-const NOT_FOUND = /not found|manifest unknown|repository does not exist|no such image|name unknown/i;
-
 /** A failed build as one FnError: which step, its last lines, and the class of failure. */
 function buildError(log: BuildLog, message: string, request: BuildRequest): FnError {
   const step = log.step;
@@ -87,19 +84,19 @@ function buildError(log: BuildLog, message: string, request: BuildRequest): FnEr
   const isFrom = !step || /^FROM /i.test(step.instruction) || log.pulling;
   if (isFrom) {
     const image = step?.instruction.match(/^FROM\s+(?:--platform=\S+\s+)?(\S+)/i)?.[1] ?? request.pullImages?.[0] ?? 'the base image';
-    if (UNAUTHORIZED.test(message)) {
+    if (REGISTRY_UNAUTHORIZED.test(message)) {
       return new FnError('BASE_IMAGE_UNAUTHORIZED', 'registry', `cannot pull ${image}: the registry refused access (${message})`, {
         suggestion: `log in to its registry (\`docker login ${safeRegistry(image)}\`) or choose another image with --base-image / --builder-image`,
         details,
       });
     }
-    if (UNREACHABLE.test(message)) {
+    if (REGISTRY_UNREACHABLE.test(message)) {
       return new FnError('REGISTRY_UNREACHABLE', 'registry', `cannot pull ${image}: its registry is unreachable (${message})`, {
         suggestion: 'check the registry address and your network, or use a base image the engine already has',
         details,
       });
     }
-    if (NOT_FOUND.test(message)) {
+    if (IMAGE_NOT_FOUND.test(message)) {
       return new FnError('BASE_IMAGE_NOT_FOUND', 'buildFailed', `base image ${image} was not found (${message})`, {
         suggestion: 'check the name and tag, or set another with --base-image / --builder-image (fn.yaml build.baseImage / build.builderImage)',
         details,

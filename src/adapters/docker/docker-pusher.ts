@@ -6,6 +6,7 @@ import {digestReference, parseImageRef} from '../../core/image-ref.js';
 import type {Progress, PushResult, Pusher} from '../../core/ports.js';
 import {credentialOrigin, credentialsFor, readDockerConfig, type RegistryAuth} from './credentials.js';
 import {connectEngine, engineMessage} from './engine.js';
+import {REGISTRY_TLS, REGISTRY_UNAUTHORIZED, REGISTRY_UNREACHABLE} from './registry-messages.js';
 
 interface PushEvent {
   status?: string;
@@ -16,9 +17,6 @@ interface PushEvent {
   aux?: {Tag?: string; Digest?: string; Size?: number};
 }
 
-const UNREACHABLE = /connection refused|no such host|i\/o timeout|dial tcp|network is unreachable|server gave HTTP response|EOF$/i;
-const TLS = /x509|certificate|tls:/i;
-const UNAUTHORIZED = /unauthorized|authentication required|no basic auth credentials|incorrect username or password|denied|forbidden/i;
 
 /** Never let a secret through in a message, whatever the engine or registry said. */
 function redact(text: string, auth?: RegistryAuth): string {
@@ -69,19 +67,19 @@ export class DockerPusher implements Pusher {
 
 async function pushError(message: string, registry: string, image: string, auth?: RegistryAuth): Promise<FnError> {
   const details = {registry, image, engineMessage: message};
-  if (TLS.test(message)) {
+  if (REGISTRY_TLS.test(message)) {
     return new FnError('REGISTRY_TLS', 'registry', `registry ${registry} presented a certificate the engine does not trust: ${message}`, {
       suggestion: `put the registry's CA certificate in /etc/docker/certs.d/${registry}/ca.crt on the engine's host`,
       details,
     });
   }
-  if (UNREACHABLE.test(message)) {
+  if (REGISTRY_UNREACHABLE.test(message)) {
     return new FnError('REGISTRY_UNREACHABLE', 'registry', `registry ${registry} is unreachable: ${message}`, {
       suggestion: `check the registry address (--registry, fn.yaml registry, FN_REGISTRY) and that it is running: curl -sI https://${registry}/v2/`,
       details,
     });
   }
-  if (UNAUTHORIZED.test(message)) {
+  if (REGISTRY_UNAUTHORIZED.test(message)) {
     const source = credentialOrigin(registry, await readDockerConfig());
     const who = auth ? `the credentials for ${auth.username ? `user "${auth.username}"` : 'a token'} from ${source}` : `anonymous access (no credentials for ${registry} in ${source})`;
     return new FnError('REGISTRY_AUTH_FAILED', 'registry', `registry ${registry} refused ${who}: ${message}`, {
