@@ -8,6 +8,7 @@ import {lstat, readdir, readFile, readlink} from 'node:fs/promises';
 import {join} from 'node:path';
 import {pipeline} from 'node:stream/promises';
 import ignore, {type Ignore} from 'ignore';
+import stableStringify from 'fast-json-stable-stringify';
 
 /** Never sent, whatever the ignore files say (gitignore syntax, any depth). */
 export const ALWAYS_EXCLUDED = [
@@ -121,16 +122,6 @@ export async function listContextFiles(dir: string, extraExcluded: string[] = []
   return files.sort();
 }
 
-/** JSON with object keys sorted at every level, so equal inputs always hash the same. */
-function stableJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(stableJson).join(',')}]`;
-  if (value && typeof value === 'object') {
-    const entries = Object.entries(value).filter(([, v]) => v !== undefined).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${stableJson(v)}`).join(',')}}`;
-  }
-  return JSON.stringify(value ?? null);
-}
-
 async function hashFile(file: string): Promise<string> {
   const hash = createHash('sha256');
   await pipeline(createReadStream(file), hash);
@@ -154,6 +145,6 @@ export async function hashBuildInputs(context: BuildContext, extra: Record<strin
   }
   for (const file of context.generated) add('generated', file.name, createHash('sha256').update(file.content).digest('hex'));
   add('dockerfile', context.dockerfile);
-  add('extra', stableJson(extra));
+  add('extra', stableStringify(extra ?? null)); // keys sorted at every level: equal inputs hash the same
   return `sha256:${hash.digest('hex')}`;
 }

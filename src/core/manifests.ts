@@ -4,6 +4,7 @@
 // the same name, so traffic can be managed apart from the template (e.g. by another team or tool).
 import {createHash} from 'node:crypto';
 import {stringify} from 'yaml';
+import stableStringify from 'fast-json-stable-stringify';
 import {FnError} from './errors.js';
 import type {FunctionConfig, RoutingMode} from './function.js';
 import {
@@ -192,21 +193,9 @@ export function revisionTemplate(config: FunctionConfig, image: string): Revisio
 export function templateHash(template: RevisionTemplate): string {
   const {name: _name, ...metadata} = template.metadata;
   return createHash('sha256')
-    .update(canonicalJson({metadata, spec: template.spec}))
+    .update(stableStringify({metadata, spec: template.spec}))
     .digest('hex')
     .slice(0, HASH_LENGTH);
-}
-
-function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (value && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined);
-    return `{${entries
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-      .map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`)
-      .join(',')}}`;
-  }
-  return JSON.stringify(value);
 }
 
 function sortKeys(record: Record<string, string>): Record<string, string> {
