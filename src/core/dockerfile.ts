@@ -1,5 +1,5 @@
 // Which Dockerfile a function is built with: the project's own (./Dockerfile or fn.yaml
-// build.dockerfile / --dockerfile), else fn's template runtimes/<runtime>/Dockerfile with the base and
+// build.dockerfile / --dockerfile), else the runtime's Dockerfile runtimes/<runtime>/Dockerfile with the base and
 // builder images filled into its `ARG BASE_IMAGE=` / `ARG BUILDER_IMAGE=` defaults.
 import {existsSync} from 'node:fs';
 import {readdir, readFile} from 'node:fs/promises';
@@ -8,11 +8,12 @@ import {FnError} from './errors.js';
 import type {FunctionConfig} from './function.js';
 import {parseImageRef} from './image-ref.js';
 
-export const DOCKERFILE_TEMPLATE = 'Dockerfile';
+/** The file name of a Dockerfile: the runtime's (runtimes/<runtime>/Dockerfile) and a function's own. */
+export const DOCKERFILE = 'Dockerfile';
 /** Where the runtime's invoker sits in the build context (and in the image's /function). */
 export const INVOKER_DIR = '.fn-invoker';
 /** Files of runtimes/<runtime>/ that are about the runtime, not part of the invoker. */
-const NOT_INVOKER = new Set([DOCKERFILE_TEMPLATE, 'README.md', 'runtime.yaml', 'test', 'tests', 'testing', 'node_modules', '__pycache__']);
+const NOT_INVOKER = new Set([DOCKERFILE, 'README.md', 'runtime.yaml', 'test', 'tests', 'testing', 'node_modules', '__pycache__']);
 /** Runtimes whose container uses another runtime's invoker (TypeScript compiles to Node.js). */
 const INVOKER_OF: Partial<Record<FunctionConfig['runtime'], FunctionConfig['runtime']>> = {typescript: 'node'};
 /** Build outputs the generated Dockerfile makes itself: a local copy is never sent. */
@@ -45,11 +46,12 @@ export function argDefault(text: string, name: string): string | undefined {
 }
 
 /**
- * The template with the chosen images as its ARG defaults: a Dockerfile that builds on its own.
+ * The runtime's Dockerfile with the chosen images (and the function's template, http | cloudevents)
+ * as its ARG defaults: a Dockerfile that builds on its own.
  * Every declaration is set: a multi-stage Dockerfile declares an ARG again in each stage that uses it.
  */
-export function renderDockerfile(template: string, images: ImageChoices): string {
-  let text = template;
+export function renderDockerfile(runtimeDockerfile: string, images: ImageChoices): string {
+  let text = runtimeDockerfile;
   for (const [name, value] of [['BASE_IMAGE', images.baseImage], ['BUILDER_IMAGE', images.builderImage], ['TEMPLATE', images.template]] as const) {
     if (value) text = text.replace(new RegExp(argLine(name).source, 'gm'), `ARG ${name}=${value}`);
   }
@@ -88,8 +90,8 @@ function projectDockerfile(dir: string, config: FunctionConfig, flag?: string): 
     }
     return {path, relativePath: relativePath.split(sep).join('/')};
   }
-  const own = join(dir, DOCKERFILE_TEMPLATE);
-  return existsSync(own) ? {path: own, relativePath: DOCKERFILE_TEMPLATE} : undefined;
+  const own = join(dir, DOCKERFILE);
+  return existsSync(own) ? {path: own, relativePath: DOCKERFILE} : undefined;
 }
 
 export async function planDockerfile(
@@ -103,11 +105,11 @@ export async function planDockerfile(
     if (own) return {kind: 'project', ...own};
   }
   const runtimeDir = join(runtimesDir, config.runtime);
-  let template: string;
+  let runtimeDockerfile: string;
   try {
-    template = await readFile(join(runtimeDir, DOCKERFILE_TEMPLATE), 'utf8');
+    runtimeDockerfile = await readFile(join(runtimeDir, DOCKERFILE), 'utf8');
   } catch (e) {
-    throw new FnError('NO_DOCKERFILE_TEMPLATE', 'usage', `fn has no Dockerfile for the ${config.runtime} runtime (${join(runtimeDir, DOCKERFILE_TEMPLATE)})`, {
+    throw new FnError('NO_DOCKERFILE', 'usage', `fn has no Dockerfile for the ${config.runtime} runtime (${join(runtimeDir, DOCKERFILE)})`, {
       suggestion: 'add a Dockerfile to the function folder, or use a runtime listed by `fn templates`',
       cause: e,
     });
@@ -122,7 +124,7 @@ export async function planDockerfile(
       suggestion: required.fix,
     });
   }
-  const text = renderDockerfile(template, {baseImage, builderImage, template: config.template});
+  const text = renderDockerfile(runtimeDockerfile, {baseImage, builderImage, template: config.template});
   const invokerDir = join(runtimesDir, INVOKER_OF[config.runtime] ?? config.runtime);
   return {
     kind: 'generated',
