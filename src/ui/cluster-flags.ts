@@ -49,9 +49,9 @@ export async function connectToFunction(flags: {path?: string; namespace?: strin
   const config = await optionalFunction(flags.path ?? '.');
   const input = {name, config, namespace: flags.namespace, routing: flags.routing as FunctionRef['routing']};
   resolveFunctionRef(input, 'default'); // name errors before any kubeconfig is read
-  const cluster = await knative({context: flags.context});
-  const ref = resolveFunctionRef(input, cluster.defaultNamespace);
-  return {knative: cluster.knative, ref, config, context: cluster.context};
+  const connection = await knative({context: flags.context});
+  const ref = resolveFunctionRef(input, connection.defaultNamespace);
+  return {knative: connection.knative, ref, config, context: connection.context};
 }
 
 /** Relative time like kubectl: 45s, 12m, 3h, 5d. */
