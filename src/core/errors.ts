@@ -26,7 +26,7 @@ export type ExitCodeName = keyof typeof ExitCode;
 export const exitCodeMeanings: Record<ExitCodeName, string> = {
   ok: 'success',
   unexpected: 'unexpected error (a bug: please report it)',
-  usage: 'bad flag, argument or fn.yaml value',
+  usage: 'unknown command, bad flag, argument or fn.yaml value',
   conflict: 'would overwrite files or fields owned by someone else (use --force)',
   dockerUnavailable: 'no Docker (or Podman) engine reachable',
   buildFailed: 'image build failed',

@@ -41,18 +41,22 @@ export abstract class FnCommand extends Command {
   }
 
   protected async catch(err: Error & {exitCode?: number}): Promise<any> {
-    const error = fromOclif(err);
-    if (this.jsonEnabled()) {
-      process.stdout.write(JSON.stringify({error: error.toJSON()}, null, 2) + '\n');
-    } else {
-      process.stderr.write(`Error: ${error.message}\n`);
-      if (error.suggestion) process.stderr.write(`Try: ${error.suggestion}\n`);
-      if (error.exitCode === ExitCode.unexpected && error.cause instanceof Error && error.cause.stack) {
-        process.stderr.write(`${this.argv.includes('--verbose') ? error.cause.stack : '(run with --verbose for the stack trace)'}\n`);
-      }
-    }
-    process.exitCode = error.exitCode;
+    reportError(fromOclif(err), {json: this.jsonEnabled(), verbose: this.argv.includes('--verbose')});
   }
+}
+
+/** How fn reports an error, for commands and for hooks: JSON on stdout, or "Error:"/"Try:" on stderr; sets the exit code. */
+export function reportError(error: FnError, options: {json: boolean; verbose: boolean}): void {
+  if (options.json) {
+    process.stdout.write(JSON.stringify({error: error.toJSON()}, null, 2) + '\n');
+  } else {
+    process.stderr.write(`Error: ${error.message}\n`);
+    if (error.suggestion) process.stderr.write(`Try: ${error.suggestion}\n`);
+    if (error.exitCode === ExitCode.unexpected && error.cause instanceof Error && error.cause.stack) {
+      process.stderr.write(`${options.verbose ? error.cause.stack : '(run with --verbose for the stack trace)'}\n`);
+    }
+  }
+  process.exitCode = error.exitCode;
 }
 
 /** oclif's own parse errors (unknown flag, missing arg, bad option) are usage errors: exit 2. */

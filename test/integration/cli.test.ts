@@ -34,6 +34,16 @@ describe('usage errors', () => {
     expect(r.json.error.message).toContain('--runtim');
   });
 
+  test('an unknown command is a usage error (exit 2) naming the nearest command, never a prompt', async () => {
+    const r = await runFnJson(['deplyo']);
+    expect(r.exitCode).toBe(2);
+    expect(r.json.error).toMatchObject({code: 'UNKNOWN_COMMAND', exitCode: 2, message: 'fn has no command "deplyo"', details: {nearest: 'deploy'}});
+    expect(r.json.error.suggestion).toMatch(/^fn deploy /);
+    const far = await runFn(['xyzzy']);
+    expect(far.exitCode).toBe(2);
+    expect(far.stderr).toBe('Error: fn has no command "xyzzy"\nTry: fn --help lists every command');
+  });
+
   test('a value outside the options names the accepted ones', async () => {
     const r = await runFn(['init', await tmp(), '--runtime', 'ruby']);
     expect(r.exitCode).toBe(2);
