@@ -1,9 +1,9 @@
-// An unknown command is a usage error like an unknown flag: exit 2, the nearest command as the next
+// The oclif command_not_found hook. An unknown command is a usage error like an unknown flag: exit 2, the nearest command as the next
 // step, and a JSON error under --json (@oclif/plugin-not-found exited 127 in CI and asked on a terminal).
 import type {Hook} from '@oclif/core';
 import {closest, distance} from 'fastest-levenshtein';
 import {FnError} from '../core/errors.js';
-import {reportError} from '../ui/base-command.js';
+import {reportError} from './base-command.js';
 
 const hook: Hook<'command_not_found'> = async function ({id, argv, config}) {
   const typed = id.replaceAll(':', ' ');
