@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every invoker's own tests, each in its language: Node.js and TypeScript (node --test), Python
 # (pytest, via python/test.sh, which makes its venv), Go (go test). Installs what they need when missing
-# (fn's node_modules, the Python test venv, Go modules) and exits non-zero if any suite fails.
+# (fn's node_modules, the Python test venv, Go modules, the CloudEvents conformance tool that every suite
+# sends the shared table conformance/cases.json with) and exits non-zero if any suite fails.
 set -uo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/.." && pwd)"
@@ -17,6 +18,13 @@ suite() {
 # The Node invoker's CloudEvents SDK, tsx and typescript come from fn's own node_modules.
 if [ ! -d "$root/node_modules/cloudevents" ] || [ ! -d "$root/node_modules/tsx" ]; then
   (cd "$root" && npm ci --no-audit --no-fund) || failed+=("npm ci")
+fi
+
+# Built once into fn's tool cache; a suite that cannot find it fails (it never skips the table).
+if tool="$(bash "$here/conformance/install.sh")"; then
+  export FN_CE_CONFORMANCE="$tool"
+else
+  failed+=("conformance tool")
 fi
 
 suite node node --test "$here/node/test/"
