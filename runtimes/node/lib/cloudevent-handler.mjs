@@ -1,5 +1,6 @@
 // The request handler for `cloudevents` functions: handle(context, event) where event is an SDK
-// CloudEvent read from a binary- or structured-mode request. The answer:
+// CloudEvent read from a binary- or structured-mode request (see cloudevent-binding.mjs for what is
+// refused: 400 for a message that is not a valid event, 415 for batches). The answer:
 //   a CloudEvent (any object with specversion, id, type, source) → that event, 200
 //   other data                → wrapped in a CloudEvent (type FN_CE_RESPONSE_TYPE, default
 //                               "<incoming type>.response"; source FN_CE_SOURCE, default "/fn/<name>"), 200
@@ -8,7 +9,8 @@
 // for it.
 import {randomUUID} from 'node:crypto';
 import {basename} from 'node:path';
-import {Context, HttpError, readBody, send, sendError} from './core.mjs';
+import {encodeCeHeaders, readCloudEvent} from './cloudevent-binding.mjs';
+import {Context, readBody, send, sendError} from './core.mjs';
 
 export async function createCloudEventHandler(handle, {maxBodyBytes, functionDir = process.cwd(), env = process.env}) {
   const {CloudEvent, HTTP} = await import('cloudevents');
@@ -24,25 +26,11 @@ export async function createCloudEventHandler(handle, {maxBodyBytes, functionDir
     return new CloudEvent(attributes);
   };
 
-  const readEvent = (req, buffer) => {
-    const contentType = req.headers['content-type'] ?? '';
-    const isText = contentType === '' || /json|^text\/|xml/i.test(contentType);
-    let event;
-    try {
-      event = HTTP.toEvent({headers: req.headers, body: isText ? buffer.toString('utf8') : buffer});
-    } catch (e) {
-      throw new HttpError(400, `not a valid CloudEvent: ${e.message}`);
-    }
-    if (Array.isArray(event)) throw new HttpError(400, 'batched CloudEvents are not supported; send one event per request');
-    return event;
-  };
-
   return async (req, res) => {
     const where = `${req.method} ${req.url}`;
     try {
       const buffer = await readBody(req, maxBodyBytes);
-      const event = readEvent(req, buffer);
-      const structured = (req.headers['content-type'] ?? '').toLowerCase().startsWith('application/cloudevents+json');
+      const {event, mode} = readCloudEvent(HTTP, req.headers, buffer);
       const context = new Context(req);
       context.cloudevent = event;
       context.body = event.data;
@@ -54,8 +42,8 @@ export async function createCloudEventHandler(handle, {maxBodyBytes, functionDir
       }
       if (result === undefined || result === null) return send(res, 204, undefined, undefined);
       const out = toResponseEvent(result, event);
-      const message = structured ? HTTP.structured(out) : HTTP.binary(out);
-      for (const [name, value] of Object.entries(message.headers)) res.setHeader(name, value);
+      const message = mode === 'structured' ? HTTP.structured(out) : HTTP.binary(out);
+      for (const [name, value] of Object.entries(encodeCeHeaders(message.headers))) res.setHeader(name, value);
       send(res, 200, undefined, message.body);
     } catch (e) {
       sendError(res, e, `handling the CloudEvent ${where}`);
