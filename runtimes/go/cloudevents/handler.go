@@ -1,6 +1,7 @@
 // Package cloudevents adapts a CloudEvents function, func Handle(ctx, event.Event) (*event.Event, error),
-// to an http.Handler for the invoker, with sdk-go reading binary and structured requests. The answer,
-// in the request's mode:
+// to an http.Handler for the invoker, with sdk-go reading binary and structured requests (binding.go adds
+// what sdk-go leaves out: 400 for a message that is not a valid event, 415 for batches, percent-encoded
+// ce- headers). The answer, in the request's mode:
 //
 //	a non-nil event, nil error → that event, 200 (a missing id, source or specversion is filled in)
 //	nil, nil                   → 204 No Content
@@ -10,7 +11,6 @@ package cloudevents
 import (
 	"context"
 	"net/http"
-	"strings"
 
 	"fninvoker"
 
@@ -26,14 +26,9 @@ type Func func(ctx context.Context, e event.Event) (*event.Event, error)
 // Handler serves fn. source is used for answers that have none (e.g. "/fn/<name>").
 func Handler(fn Func, source string) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		contentType := strings.ToLower(r.Header.Get("Content-Type"))
-		if strings.HasPrefix(contentType, "application/cloudevents-batch") {
-			invoker.WriteError(w, http.StatusBadRequest, "batched CloudEvents are not supported; send one event per request")
-			return
-		}
-		in, err := cehttp.NewEventFromHTTPRequest(r)
+		in, mode, err := readEvent(r)
 		if err != nil {
-			invoker.WriteError(w, http.StatusBadRequest, "not a valid CloudEvent: "+err.Error())
+			invoker.WriteError(w, invoker.StatusOf(err), err.Error())
 			return
 		}
 		out, err := fn(r.Context(), *in)
@@ -64,10 +59,10 @@ func Handler(fn Func, source string) http.Handler {
 			return
 		}
 		ctx := binding.WithForceBinary(r.Context())
-		if strings.HasPrefix(contentType, "application/cloudevents+json") {
+		if mode == "structured" {
 			ctx = binding.WithForceStructured(r.Context())
 		}
-		if err := cehttp.WriteResponseWriter(ctx, binding.ToMessage(out), http.StatusOK, w); err != nil {
+		if err := cehttp.WriteResponseWriter(ctx, binding.ToMessage(out), http.StatusOK, &headerEncoder{ResponseWriter: w}); err != nil {
 			invoker.Logger.Printf("error: writing the answer event: %v", err)
 		}
 	})
