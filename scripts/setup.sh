@@ -21,3 +21,6 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
   npm ci --no-audit --no-fund
 fi
 npm run build
+# The CloudEvents conformance tool the invokers' and templates' tests send events with (built once from its
+# pinned module into ~/.cache/fn-testenv).
+bash runtimes/conformance/install.sh >/dev/null

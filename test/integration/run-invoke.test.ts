@@ -1,6 +1,8 @@
 // `fn init` → `fn run` → `fn invoke` for every runtime × template, on the host with the real invokers;
 // then, per runtime, a function written here: SIGTERM during a slow request, a thrown error, the body
-// limit. Needs `npm run build` first; python needs python3 (+ PyPI for cloudevents), go needs Go 1.23+.
+// limit. Needs `npm run build` first; python needs python3 (+ PyPI for cloudevents), go needs Go 1.23+;
+// the cloudevents templates are also sent the shared table with the CloudEvents conformance tool
+// (runtimes/conformance/install.sh, which scripts/setup.sh runs).
 import {afterAll, describe, expect, jest, test} from '@jest/globals';
 import {execa, type ResultPromise} from 'execa';
 import {mkdtemp, rm, writeFile} from 'node:fs/promises';
@@ -8,6 +10,7 @@ import {createServer} from 'node:net';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {fnBin, runFn} from '../support/cli.js';
+import {conformanceTool, sendCase, tableCases} from '../support/cloudevents-table.js';
 import {RUNTIMES} from '../../src/core/function-schema.js';
 
 jest.setTimeout(300_000);
@@ -124,6 +127,18 @@ describe.each(RUNTIMES)('%s templates: init → run → invoke', (runtime) => {
       expect(res.headers.get('content-type')).toMatch(/^application\/cloudevents\+json/);
       const structured = parseJson(await res.text());
       expect(structured).toMatchObject({type: 'com.example.greeting', data: {message: 'Hello Structured', inReplyTo: 'req-2'}});
+
+      // The template answers every legal request of the shared table (text, arrays, octets, no data, …)
+      // with its greeting, and the invoker refuses the others as the table says.
+      const tool = await conformanceTool();
+      const wrong: string[] = [];
+      for (const c of tableCases) {
+        const got = await sendCase(fn.url, c, tool);
+        const want = c.expect.status >= 400 ? c.expect.status : 200;
+        if (got.status !== want && !(got.status === '2xx' && want === 200)) wrong.push(`${c.name}: ${got.status} ${got.error ?? ''}, want ${want}`);
+        else if (c.expect.error && !new RegExp(c.expect.error, 'u').test(got.error ?? '')) wrong.push(`${c.name}: error ${got.error}`);
+      }
+      expect(wrong).toEqual([]);
     } finally {
       expect(await stop(fn)).toBe(0);
     }
