@@ -1,5 +1,7 @@
 // Send one request to a function (local or deployed) and read the answer; CloudEvents in binary mode
-// through the cloudevents SDK (loaded only for --cloudevent).
+// through the cloudevents SDK (loaded only for --cloudevent), with the ce- header values percent-encoded
+// as the HTTP binding requires and the SDK does not (fn's invokers do the same on their side:
+// runtimes/conformance).
 import {randomUUID} from 'node:crypto';
 import {FnError} from './errors.js';
 
@@ -36,15 +38,25 @@ export async function invoke(request: InvokeRequest): Promise<InvokeResult> {
   const contentType = request.contentType ?? (request.data === undefined ? undefined : 'application/json');
   if (request.cloudevent) {
     const {CloudEvent, HTTP} = await import('cloudevents');
-    const event = new CloudEvent({
-      id: request.cloudevent.id ?? randomUUID(),
-      type: request.cloudevent.type,
-      source: request.cloudevent.source,
-      datacontenttype: contentType ?? 'application/json',
-      data: request.data === undefined ? undefined : contentType?.includes('json') || !contentType ? tryJson(request.data.toString()) : request.data.toString(),
-    });
+    let event: InstanceType<typeof CloudEvent>;
+    try {
+      event = new CloudEvent({
+        id: request.cloudevent.id ?? randomUUID(),
+        type: request.cloudevent.type,
+        source: request.cloudevent.source,
+        datacontenttype: contentType ?? 'application/json',
+        data: request.data === undefined ? undefined : contentType?.includes('json') || !contentType ? tryJson(request.data.toString()) : request.data.toString(),
+      });
+    } catch (e: any) {
+      // The SDK's validation: name the flag of each bad attribute.
+      const problems: string[] = Array.isArray(e?.errors) ? e.errors.map((x: any) => `--${x.instancePath?.slice(1) || x.params?.missingProperty} ${x.message}`) : [String(e?.message ?? e)];
+      throw new FnError('INVOKE_INVALID_CLOUDEVENT', 'usage', `not a valid CloudEvent: ${problems.join('; ')}`, {
+        suggestion: 'pass --type and --source as non-empty strings, --source a URI reference such as /my/source or urn:my:source',
+        cause: e,
+      });
+    }
     const message = HTTP.binary(event);
-    headers = {...headers, ...(message.headers as Record<string, string>)};
+    headers = {...headers, ...mapCeHeaders(message.headers as Record<string, string>, encodeHeaderValue)};
     body = message.body as string;
   } else if (contentType) {
     headers['content-type'] = contentType;
@@ -71,12 +83,59 @@ export async function invoke(request: InvokeRequest): Promise<InvokeResult> {
     });
   }
   const result: InvokeResult = {url: request.url, status, headers: resHeaders, body: text};
-  if (resHeaders['ce-id'] || resHeaders['content-type']?.startsWith('application/cloudevents')) {
+  // Media types are case-insensitive and may carry parameters; the SDK looks its parser up by the exact value.
+  const media = (resHeaders['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+  if (resHeaders['ce-id'] || media.startsWith('application/cloudevents')) {
     const {HTTP} = await import('cloudevents');
-    const event = HTTP.toEvent({headers: resHeaders, body: text}) as any;
-    result.cloudevent = Array.isArray(event) ? event[0]?.toJSON() : event.toJSON();
+    const replyHeaders = mapCeHeaders(resHeaders, decodeHeaderValue);
+    if (media === 'application/cloudevents+json') replyHeaders['content-type'] = media;
+    try {
+      const event = HTTP.toEvent({headers: replyHeaders, body: text}) as any;
+      result.cloudevent = Array.isArray(event) ? event[0]?.toJSON() : event.toJSON();
+    } catch {
+      // Not a readable event after all: the answer is shown as it came.
+    }
   }
   return result;
+}
+
+function mapCeHeaders(headers: Record<string, string>, map: (value: string) => string): Record<string, string> {
+  return Object.fromEntries(Object.entries(headers).map(([name, value]) => [name, name.toLowerCase().startsWith('ce-') ? map(String(value)) : value]));
+}
+
+/** HTTP binding 3.1.3.2: space, ", % and everything outside U+0021-U+007E as %XX of its UTF-8 bytes. */
+function encodeHeaderValue(value: string): string {
+  let out = '';
+  for (const ch of value) {
+    const code = ch.codePointAt(0)!;
+    if (code >= 0x21 && code <= 0x7e && ch !== '"' && ch !== '%') out += ch;
+    else for (const byte of Buffer.from(ch, 'utf8')) out += `%${byte.toString(16).toUpperCase().padStart(2, '0')}`;
+  }
+  return out;
+}
+
+const utf8 = new TextDecoder('utf-8', {fatal: true});
+
+/**
+ * A reply's ce- header value: unquoted if it is a quoted-string, then percent-decoded; a % that starts no
+ * escape is kept. A value that does not decode to UTF-8 is shown as it came (fn only displays it).
+ */
+function decodeHeaderValue(value: string): string {
+  const text = value.length >= 2 && value.startsWith('"') && value.endsWith('"') ? value.slice(1, -1).replace(/\\(.)/g, '$1') : value;
+  const bytes = Buffer.from(text, 'latin1');
+  const out: number[] = [];
+  for (let i = 0; i < bytes.length; i++) {
+    const hex = bytes[i] === 0x25 ? bytes.toString('latin1', i + 1, i + 3) : '';
+    if (/^[0-9a-fA-F]{2}$/.test(hex)) {
+      out.push(parseInt(hex, 16));
+      i += 2;
+    } else out.push(bytes[i]);
+  }
+  try {
+    return utf8.decode(Uint8Array.from(out));
+  } catch {
+    return value;
+  }
 }
 
 function tryJson(text: string): unknown {
