@@ -106,6 +106,7 @@ export function encodeCeHeaders(headers) {
 export function readCloudEvent(HTTP, headers, body) {
   const mode = contentMode(headers['content-type']);
   let message;
+  let jsonDataType;
   if (mode === 'structured') {
     const text = body.toString('utf8');
     let parsed;
@@ -123,11 +124,14 @@ export function readCloudEvent(HTTP, headers, body) {
     checkRequired({specversion: decoded['ce-specversion'], id: decoded['ce-id'], source: decoded['ce-source'], type: decoded['ce-type']});
     const type = mediaType(headers['content-type']);
     const isText = type === '' || type.startsWith('text/') || type.includes('json') || type.includes('xml');
-    message = {headers: decoded, body: isText ? body.toString('utf8') : body};
+    // The SDK parses JSON data only for the exact values 'application/json' and '…; charset=utf-8'.
+    jsonDataType = type === 'application/json' || type.endsWith('+json') ? headers['content-type'] : undefined;
+    message = {headers: jsonDataType ? {...decoded, 'content-type': 'application/json'} : decoded, body: isText ? body.toString('utf8') : body};
   }
   let event;
   try {
     event = HTTP.toEvent(message);
+    if (jsonDataType !== undefined && jsonDataType !== 'application/json') event = event.cloneWith({datacontenttype: jsonDataType}, false);
     event.validate();
   } catch (e) {
     const details = Array.isArray(e?.errors) ? `: ${e.errors.map((x) => `${x.instancePath?.slice(1) || x.params?.missingProperty || ''} ${x.message}`.trim()).join('; ')}` : '';

@@ -69,6 +69,14 @@ describe('cloudevents functions', () => {
     assert.equal((await send(hello())).status, 200);
   });
 
+  test('binary JSON data is parsed whatever the case and parameters of its media type; datacontenttype is kept', async () => {
+    const headers = {'ce-specversion': '1.0', 'ce-id': 'j-1', 'ce-source': '/tests', 'ce-type': 'com.test.hello', 'content-type': 'Application/JSON; charset=UTF-8'};
+    const res = await fetch(fn.url, {method: 'POST', headers, body: '{"name":"Ada"}'});
+    assert.equal(res.status, 200);
+    const answer = HTTP.toEvent({headers: Object.fromEntries(res.headers.entries()), body: await res.text()});
+    assert.deepEqual(answer.data.echo, {name: 'Ada'});
+  });
+
   test('a request that is not a CloudEvent answers 400', async () => {
     const res = await fetch(fn.url, {method: 'POST', body: '{"a":1}', headers: {'content-type': 'application/json'}});
     assert.equal(res.status, 400);
