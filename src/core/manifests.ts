@@ -40,6 +40,12 @@ export interface ManifestOptions {
   routing?: RoutingMode;
   /** Default: 100% to the latest revision. */
   traffic?: TrafficTarget[];
+  /**
+   * Fields of the live template that other field managers set (DeployedFunction.templateSetByOthers).
+   * Server-side apply keeps the ones fn does not send, so they are part of the revision: its name
+   * covers them. Not sent: fn does not take them over.
+   */
+  setByOthers?: TemplateFields;
 }
 
 interface ManifestsBase {
@@ -52,6 +58,12 @@ interface ManifestsBase {
 export type FunctionManifests =
   | (ManifestsBase & {routing: 'service'; service: KnativeService})
   | (ManifestsBase & {routing: 'route'; configuration: KnativeConfiguration; route: KnativeRoute});
+
+/** Some fields of a revision template, as another field manager set them (a partial template). */
+export interface TemplateFields {
+  metadata?: Record<string, unknown>;
+  spec?: Record<string, unknown>;
+}
 
 export const DEFAULT_TRAFFIC: TrafficTarget[] = [{latestRevision: true, percent: 100}];
 
@@ -146,8 +158,12 @@ function quantities(resources: object | undefined): Record<string, string> | und
   return Object.keys(out).length ? out : undefined;
 }
 
-/** The revision template, named `<function>-<hash of the rest>` so unchanged inputs mean no new revision. */
-export function revisionTemplate(config: FunctionConfig, image: string): RevisionTemplate {
+/**
+ * The revision template, named `<function>-<hash>` so unchanged inputs mean no new revision. The hash
+ * is of the template the revision will have: fn's, plus the fields other managers set that fn does not
+ * (`setByOthers`), so a template another tool changed never reuses a name taken by a different one.
+ */
+export function revisionTemplate(config: FunctionConfig, image: string, setByOthers?: TemplateFields): RevisionTemplate {
   assertDigestReference(image);
   const {template: userAnnotations} = splitAnnotations(config.annotations);
   const annotations = sortKeys({...userAnnotations, ...scaleAnnotations(config)});
@@ -184,9 +200,44 @@ export function revisionTemplate(config: FunctionConfig, image: string): Revisio
     },
   };
   if (config.name.length <= MAX_NAMED_REVISION_FUNCTION_LENGTH) {
-    template.metadata = {name: `${config.name}-${templateHash(template)}`, ...template.metadata};
+    const kept = keptFields(setByOthers, template);
+    const resulting = kept ? (overlay(template, kept) as RevisionTemplate) : template;
+    template.metadata = {name: `${config.name}-${templateHash(resulting)}`, ...template.metadata};
   }
   return template;
+}
+
+type Tree = Record<string, unknown>;
+const isTree = (v: unknown): v is Tree => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/**
+ * What of `others` stays next to `sent` after a server-side apply: the fields `sent` does not set (a
+ * field fn sends is fn's; Knative's lists are atomic, so a list fn sends is fn's whole). The name is
+ * always fn's. Undefined when nothing stays.
+ */
+export function keptFields(others: TemplateFields | undefined, sent: RevisionTemplate): TemplateFields | undefined {
+  if (!others) return undefined;
+  const {name: _name, ...metadata} = (others.metadata ?? {}) as Tree;
+  return notSent({metadata, spec: others.spec}, sent) as TemplateFields | undefined;
+}
+
+function notSent(fields: unknown, sent: unknown): unknown {
+  if (sent === undefined) return fields;
+  if (!isTree(fields) || !isTree(sent)) return undefined;
+  const out: Tree = {};
+  for (const [k, v] of Object.entries(fields)) {
+    const rest = notSent(v, sent[k]);
+    if (rest !== undefined && !(isTree(rest) && Object.keys(rest).length === 0)) out[k] = rest;
+  }
+  return Object.keys(out).length ? out : undefined;
+}
+
+/** `base` with `extra`'s fields added (they never overlap: see keptFields). */
+function overlay(base: unknown, extra: unknown): unknown {
+  if (!isTree(base) || !isTree(extra)) return extra;
+  const out: Tree = {...base};
+  for (const [k, v] of Object.entries(extra)) out[k] = k in out ? overlay(out[k], v) : v;
+  return out;
 }
 
 /** Stable hash of a template (without its name): keys sorted, so object key order never matters. */
@@ -208,7 +259,7 @@ export function withConfigurationName(name: string, traffic: TrafficTarget[]): T
 }
 
 export function buildManifests(config: FunctionConfig, options: ManifestOptions): FunctionManifests {
-  const template = revisionTemplate(config, options.image);
+  const template = revisionTemplate(config, options.image, options.setByOthers);
   const routing = routingOf(config, options.routing);
   const traffic = options.traffic ?? DEFAULT_TRAFFIC;
   const {top} = splitAnnotations(config.annotations);
@@ -239,15 +290,40 @@ export function buildManifests(config: FunctionConfig, options: ManifestOptions)
  * The same manifests carrying the live template instead of the generated one. For a deploy whose
  * revision name (a hash of the generated template) is the live one: the inputs are unchanged, and
  * the live copy holds the defaults Knative added when it was created. Knative does not default an
- * unchanged template again, so re-sending the bare generated one would be refused.
+ * unchanged template again, so re-sending the bare generated one would be refused. Fields other
+ * managers set (`setByOthers`) are left out: they stay theirs, and stay in the template.
  */
-export function withLiveTemplate(manifests: FunctionManifests, live: RevisionTemplate): FunctionManifests {
+export function withLiveTemplate(manifests: FunctionManifests, live: RevisionTemplate, setByOthers?: TemplateFields): FunctionManifests {
   const {creationTimestamp: _c, ...metadata} = live.metadata as RevisionTemplate['metadata'] & {creationTimestamp?: unknown};
-  const template = {...live, metadata};
+  const generated = manifests.routing === 'service' ? manifests.service.spec.template : manifests.configuration.spec.template;
+  const kept = keptFields(setByOthers, generated);
+  const template = (kept ? without({...live, metadata}, kept) : {...live, metadata}) as RevisionTemplate;
   if (manifests.routing === 'service') {
     return {...manifests, service: {...manifests.service, spec: {...manifests.service.spec, template}}};
   }
   return {...manifests, configuration: {...manifests.configuration, spec: {template}}};
+}
+
+/** `value` without the leaves `fields` names (a list named is removed whole). */
+function without(value: unknown, fields: unknown): unknown {
+  if (!isTree(value) || !isTree(fields)) return undefined;
+  const out: Tree = {};
+  for (const [k, v] of Object.entries(value)) {
+    if (!(k in fields) || fields[k] === undefined) out[k] = v;
+    else {
+      const rest = without(v, fields[k]);
+      if (rest !== undefined && !(isTree(rest) && Object.keys(rest).length === 0)) out[k] = rest;
+    }
+  }
+  return out;
+}
+
+/** The same manifests with annotations on the traffic-holding object (Service or Route); null leaves one out. */
+export function withAnnotations(manifests: FunctionManifests, annotations: Record<string, string | null>): FunctionManifests {
+  const set = Object.entries(annotations).filter((e): e is [string, string] => e[1] !== null);
+  if (set.length === 0) return manifests;
+  const annotate = <T extends {metadata: {annotations?: Record<string, string>}}>(o: T): T => ({...o, metadata: {...o.metadata, annotations: sortKeys({...o.metadata.annotations, ...Object.fromEntries(set)})}});
+  return manifests.routing === 'service' ? {...manifests, service: annotate(manifests.service)} : {...manifests, route: annotate(manifests.route)};
 }
 
 /** The same manifests with another traffic block (computed from the cluster at deploy time). */

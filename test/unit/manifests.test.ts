@@ -1,11 +1,12 @@
-// Golden files: test/unit/golden/<case>/fn.yaml → manifests.yaml. Regenerate with UPDATE_GOLDEN=1
-// after an intended change, and review the diff.
+// Golden files: test/unit/golden/<case>/fn.yaml (and set-by-others.yaml: the live template's fields
+// another field manager set) → manifests.yaml. Regenerate with UPDATE_GOLDEN=1 after an intended
+// change, and review the diff.
 import {describe, expect, test} from '@jest/globals';
 import {existsSync, readdirSync, readFileSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
-import {parseAllDocuments} from 'yaml';
+import {parse, parseAllDocuments} from 'yaml';
 import {parseFunction, type FunctionConfig} from '../../src/core/function.js';
-import {buildManifests, renderManifests, revisionTemplate, withTraffic, MAX_NAMED_REVISION_FUNCTION_LENGTH} from '../../src/core/manifests.js';
+import {buildManifests, keptFields, renderManifests, revisionTemplate, withLiveTemplate, withTraffic, MAX_NAMED_REVISION_FUNCTION_LENGTH, type TemplateFields} from '../../src/core/manifests.js';
 import {fnError} from '../support/fn-error.js';
 
 const GOLDEN = join(process.cwd(), 'test/unit/golden');
@@ -19,7 +20,9 @@ describe('golden manifests', () => {
   for (const name of readdirSync(GOLDEN)) {
     test(name, () => {
       const config = load(name);
-      const out = renderManifests(buildManifests(config, {image: IMAGE, namespace: config.namespace}));
+      const others = join(GOLDEN, name, 'set-by-others.yaml');
+      const setByOthers = existsSync(others) ? (parse(readFileSync(others, 'utf8')) as TemplateFields) : undefined;
+      const out = renderManifests(buildManifests(config, {image: IMAGE, namespace: config.namespace, setByOthers}));
       const file = join(GOLDEN, name, 'manifests.yaml');
       if (process.env.UPDATE_GOLDEN || !existsSync(file)) writeFileSync(file, out);
       expect(out).toBe(readFileSync(file, 'utf8'));
@@ -53,6 +56,42 @@ describe('manifests', () => {
   test('Service-level labels or Knative annotations do not change the revision name', () => {
     const withRollout = {...hello, annotations: {'serving.knative.dev/rollout-duration': '60s'}};
     expect(revisionTemplate(withRollout, IMAGE).metadata.name).toBe(revisionTemplate(hello, IMAGE).metadata.name);
+  });
+
+  describe('template fields another field manager set (kn --concurrency-limit, --scale-min)', () => {
+    const kn: TemplateFields = {metadata: {name: 'hello-kn-00002', annotations: {'autoscaling.knative.dev/min-scale': '1'}}, spec: {containerConcurrency: 10}};
+    const name = (config: FunctionConfig, others?: TemplateFields) => revisionTemplate(config, IMAGE, others).metadata.name;
+
+    test.each<[string, Partial<FunctionConfig>, TemplateFields | undefined, 'same' | 'differs']>([
+      ['none: the name of fn\'s inputs alone (fn manifests gives the same)', {}, undefined, 'same'],
+      ['an empty set', {}, {}, 'same'],
+      ['only the template name (fn\'s own name wins)', {}, {metadata: {name: 'hello-kn-00002'}}, 'same'],
+      ['concurrency and min-scale fn does not set: part of the revision, so of its name', {}, kn, 'differs'],
+      ['one more annotation', {}, {metadata: {annotations: {'client.knative.dev/updateTimestamp': '2025-01-01T00:00:00Z'}}}, 'differs'],
+      ['fields fn sets itself are fn\'s (scale.min, scale.concurrency): the name of fn\'s inputs', {scale: {min: 2, concurrency: 5}}, kn, 'same'],
+      ['containers are one atomic list: fn sends it, so another manager\'s env in it does not stay', {}, {spec: {containers: [{name: 'function', env: [{name: 'X', value: '1'}]}]}}, 'same'],
+    ])('%s', (_title, change, others, expected) => {
+      const config = {...hello, ...change};
+      expect(name(config, others) === name(config)).toBe(expected === 'same');
+    });
+
+    test('what other managers set is not sent (it stays theirs); the name is stable for the same fields', () => {
+      const template = revisionTemplate(hello, IMAGE, kn);
+      expect(template.spec.containerConcurrency).toBeUndefined();
+      expect(template.metadata.annotations).toBeUndefined();
+      expect(template.metadata.name).not.toBe('hello-kn-00002');
+      expect(name(hello, structuredClone(kn))).toBe(template.metadata.name);
+      expect(keptFields(kn, template)).toEqual({metadata: {annotations: {'autoscaling.knative.dev/min-scale': '1'}}, spec: {containerConcurrency: 10}});
+    });
+
+    test('an unchanged deploy re-sends the live template without the fields other managers set', () => {
+      const manifests = buildManifests(hello, {image: IMAGE, setByOthers: kn});
+      const live = {...structuredClone(manifests.routing === 'service' ? manifests.service.spec.template : {metadata: {}, spec: {containers: []}}), spec: {containerConcurrency: 10, timeoutSeconds: 300, containers: []}};
+      live.metadata.annotations = {'autoscaling.knative.dev/min-scale': '1'};
+      const sent = withLiveTemplate(manifests, live, kn);
+      expect(sent.routing === 'service' && sent.service.spec.template.spec).toEqual({timeoutSeconds: 300, containers: []});
+      expect(sent.routing === 'service' && sent.service.spec.template.metadata.annotations).toBeUndefined();
+    });
   });
 
   test('the securityContext passes Pod Security "restricted"', () => {
