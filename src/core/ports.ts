@@ -2,7 +2,7 @@
 // core and the commands only ever see these interfaces.
 import type {FunctionConfig, RoutingMode} from './function.js';
 import type {Condition, ConditionStatus, RevisionTemplate, TrafficTarget} from './knative.js';
-import type {FunctionManifests} from './manifests.js';
+import type {FunctionManifests, TemplateFields} from './manifests.js';
 import type {BuildContext} from './build-context.js';
 
 /** Progress and warnings for humans: written to stderr, silenced by --json. */
@@ -140,6 +140,13 @@ export interface DeployedFunction {
   /** Annotations of the traffic-holding object (fn rollout keeps its state there). */
   annotations: Record<string, string>;
   createdAt?: string;
+  /** Field managers that own spec.traffic (server-side apply field ownership); "fn" is fn. */
+  trafficOwners?: string[];
+  /**
+   * Fields of the live revision template that other field managers set (kn's --concurrency-limit,
+   * --scale-min…). Server-side apply keeps those fn does not send, so they are part of the template.
+   */
+  templateSetByOthers?: TemplateFields;
 }
 
 export interface RevisionInfo {
@@ -156,11 +163,13 @@ export interface RevisionInfo {
 /**
  * What one guarded write changes. `traffic`: spec.traffic (and annotations: a string sets one, null
  * removes it) on the traffic-holding object, everything else fn applied before kept as it is.
- * `apply`: the whole objects, server-side applied (route mode: Configuration and Route, dry-run first).
+ * `apply`: the whole objects, server-side applied (route mode: Configuration and Route, dry-run first);
+ * with keepTraffic, spec.traffic is left as it is live and not claimed: re-sent unchanged only where
+ * fn owns it (server-side apply would drop a field its manager leaves out), else not sent at all.
  */
 export type FunctionChange =
   | {kind: 'traffic'; traffic: TrafficTarget[]; annotations?: Record<string, string | null>}
-  | {kind: 'apply'; manifests: FunctionManifests};
+  | {kind: 'apply'; manifests: FunctionManifests; keepTraffic?: boolean};
 
 export interface UpdateOptions {
   /** Take over fields another field manager owns (server-side apply force; traffic writes always do). */

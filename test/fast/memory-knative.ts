@@ -2,9 +2,14 @@
 // write and every status update bumps resourceVersion; a new template makes a new revision (named by
 // the template, else <name>-0000N); status.traffic resolves @latest and publishes tag URLs once the
 // controller has observed the spec; a write from a stale read is refused with STALE_OBJECT, and update
-// reads again and decides again, as the real adapter does. Service routing only.
+// reads again and decides again, as the real adapter does. Field ownership as server-side apply keeps
+// it, for what fn depends on: otherTool() writes as another field manager would (kn, kubectl), taking
+// spec.traffic or template fields; fn's apply then conflicts on a field it would change (FIELD_CONFLICT,
+// unless forced), keeps template fields it does not send, and leaves spec.traffic alone with
+// keepTraffic. Service routing only.
 import {FnError, functionNotFound, STALE_OBJECT} from '../../src/core/errors.js';
 import type {Condition, RevisionTemplate, TrafficTarget} from '../../src/core/knative.js';
+import type {TemplateFields} from '../../src/core/manifests.js';
 import type {DecideChange, DeployedFunction, FunctionChange, FunctionRef, Knative, RevisionInfo, UpdateOptions, UpdateResult, WatchOptions, WatchResult} from '../../src/core/ports.js';
 
 export const UPDATE_ATTEMPTS = 5;
@@ -19,15 +24,25 @@ interface StoredService {
   traffic: TrafficTarget[];
   annotations: Record<string, string>;
   labels: Record<string, string>;
+  /** Field managers owning spec.traffic. */
+  trafficOwners: string[];
+  /** Template fields other managers set (server-side apply keeps them when fn leaves them out). */
+  templateByOthers: {manager: string; fields: TemplateFields}[];
   latestCreated?: string;
   latestReady?: string;
   /** Set by the controller when the latest revision failed. */
   failed?: Condition;
+  /** Set by the controller when spec.traffic names a revision that does not exist. */
+  routeFailed?: Condition;
+  /** The last split the controller could route (status.traffic keeps it while the route fails). */
+  routed?: TrafficTarget[];
 }
 
 export interface StoredRevision extends RevisionInfo {
   namespace: string;
   service: string;
+  /** The template it was made from (without its name). */
+  template?: string;
 }
 
 export function templateFor(image: string, name?: string): RevisionTemplate {
@@ -43,6 +58,8 @@ export class MemoryKnative implements Knative {
   statusRace = false;
   /** Runs between update's read and its write: another writer acting in between. */
   beforeWrite?: (attempt: number) => void | Promise<void>;
+  /** Runs right after a write is stored, before the controller sees it: a writer right behind. */
+  afterWrite?: () => void;
   /** Every write that got through, in order. */
   readonly writes: Array<{change: FunctionChange; dryRun: boolean}> = [];
   /** How many times update read the function. */
@@ -63,8 +80,30 @@ export class MemoryKnative implements Knative {
       traffic: options.traffic ?? [],
       annotations: {},
       labels: {'app.kubernetes.io/managed-by': 'fn'},
+      trafficOwners: ['fn'],
+      templateByOthers: [],
     });
     this.reconcile(this.services.get(key(namespace, name))!);
+  }
+
+  /**
+   * Another field manager writes the Service (an update, as kn or kubectl edit do): it takes spec.traffic,
+   * or the template fields it sets (merged into the template), and annotations.
+   */
+  otherTool(manager: string, change: {traffic?: TrafficTarget[]; template?: TemplateFields; annotations?: Record<string, string>}, name = 'hello', namespace = 'default'): void {
+    const svc = this.service(namespace, name);
+    if (change.traffic) {
+      svc.traffic = structuredClone(change.traffic);
+      svc.trafficOwners = [manager];
+    }
+    if (change.template) {
+      svc.template = merge(svc.template, change.template) as RevisionTemplate;
+      svc.templateByOthers.push({manager, fields: structuredClone(change.template)});
+    }
+    Object.assign(svc.annotations, change.annotations ?? {});
+    svc.generation++;
+    svc.rv++;
+    setImmediate(() => this.reconcile(svc));
   }
 
   /** A revision created as `fn deploy --no-traffic` would (latest created; latest ready when ready). */
@@ -122,7 +161,7 @@ export class MemoryKnative implements Knative {
       const stored = this.services.get(key(ref.namespace, ref.name));
       if (this.statusRace && attempt === 1 && stored) stored.rv++;
       try {
-        return {fn: this.write(ref, current, change, Boolean(options.dryRun)), written: true};
+        return {fn: this.write(ref, current, change, options), written: true};
       } catch (e) {
         if (e instanceof FnError && e.code === STALE_OBJECT && attempt < UPDATE_ATTEMPTS) continue;
         throw e;
@@ -159,7 +198,8 @@ export class MemoryKnative implements Knative {
 
   // ---- what the API server and the controller do ------------------------------------------------------------
 
-  private write(ref: FunctionRef, current: DeployedFunction | undefined, change: FunctionChange, dryRun: boolean): DeployedFunction {
+  private write(ref: FunctionRef, current: DeployedFunction | undefined, change: FunctionChange, options: UpdateOptions): DeployedFunction {
+    const dryRun = Boolean(options.dryRun);
     let svc = this.services.get(key(ref.namespace, ref.name));
     if (current && (!svc || String(svc.rv) !== current.resourceVersion)) {
       throw new FnError(STALE_OBJECT, 'conflict', `${ref.name} changed while fn was updating it (resourceVersion ${svc?.rv}, read ${current.resourceVersion})`);
@@ -167,9 +207,11 @@ export class MemoryKnative implements Knative {
     if (change.kind === 'traffic' && !svc) throw functionNotFound(ref);
     const next: StoredService = svc
       ? structuredClone(svc)
-      : {name: ref.name, namespace: ref.namespace, rv: 0, generation: 0, observedGeneration: 0, template: templateFor(''), traffic: [], annotations: {}, labels: {}};
+      : {name: ref.name, namespace: ref.namespace, rv: 0, generation: 0, observedGeneration: 0, template: templateFor(''), traffic: [], annotations: {}, labels: {}, trafficOwners: [], templateByOthers: []};
     if (change.kind === 'traffic') {
+      // fn's traffic writes are forced: they take spec.traffic.
       next.traffic = structuredClone(change.traffic);
+      next.trafficOwners = ['fn'];
       for (const [k, v] of Object.entries(change.annotations ?? {})) {
         if (v === null) delete next.annotations[k];
         else next.annotations[k] = v;
@@ -177,8 +219,24 @@ export class MemoryKnative implements Knative {
     } else {
       if (change.manifests.routing !== 'service') throw new Error('test: MemoryKnative serves service routing only');
       const {service} = change.manifests;
-      next.template = structuredClone(service.spec.template);
-      next.traffic = structuredClone(service.spec.traffic ?? []);
+      const conflicts: string[] = [];
+      if (!change.keepTraffic) {
+        const others = next.trafficOwners.filter((m) => m !== 'fn');
+        if (others.length && !options.force && JSON.stringify(service.spec.traffic ?? []) !== JSON.stringify(next.traffic)) conflicts.push(...others.map((m) => `${m}: .spec.traffic`));
+        next.traffic = structuredClone(service.spec.traffic ?? []);
+        next.trafficOwners = ['fn'];
+      }
+      // Template fields another manager set: a different value fn sends conflicts (unless forced, then
+      // fn takes it); the ones fn leaves out stay.
+      const template = structuredClone(service.spec.template);
+      next.templateByOthers = next.templateByOthers.flatMap(({manager, fields}) => {
+        const clash = overlap(fields, template);
+        if (clash.length && !options.force) conflicts.push(...clash.map((path) => `${manager}: .spec.template.${path}`));
+        const kept = without(fields, template);
+        return kept ? [{manager, fields: kept}] : [];
+      });
+      if (conflicts.length) throw new FnError('FIELD_CONFLICT', 'conflict', `fields fn would set are owned by others: ${conflicts.join(', ')}`, {details: {conflicts}});
+      next.template = next.templateByOthers.reduce((t, o) => merge(t, o.fields) as RevisionTemplate, template);
       next.annotations = {...next.annotations, ...service.metadata.annotations};
       next.labels = {...service.metadata.labels};
     }
@@ -189,12 +247,14 @@ export class MemoryKnative implements Knative {
     this.writes.push({change: structuredClone(change), dryRun});
     this.services.set(key(ref.namespace, ref.name), next);
     svc = next;
+    const view = this.view(svc);
+    this.afterWrite?.();
     // The controller reconciles soon after a write, as a watch would see.
     setImmediate(() => {
       const now = this.services.get(key(ref.namespace, ref.name));
       if (now && now.observedGeneration !== now.generation) this.reconcile(now);
     });
-    return this.view(svc);
+    return view;
   }
 
   /** A new revision for a new template, the latest ready one, and a status write. */
@@ -204,15 +264,27 @@ export class MemoryKnative implements Knative {
     const latest = svc.latestCreated ? this.revisionsByName.get(key(svc.namespace, svc.latestCreated)) : undefined;
     const wanted = svc.template.metadata.name;
     const existing = wanted ? this.revisionsByName.get(key(svc.namespace, wanted)) : undefined;
+    const spec = templateText(svc.template);
+    if (existing && existing.template !== undefined && existing.template !== spec) {
+      // As Knative: a template named like an existing revision of another spec is refused.
+      svc.failed = {type: 'ConfigurationsReady', status: 'False', reason: 'RevisionFailed', message: `Revision creation failed with message: revisions.serving.knative.dev "${wanted}" already exists.`};
+      svc.observedGeneration = svc.generation;
+      svc.rv++;
+      this.notify();
+      return;
+    }
     if (existing) svc.latestCreated = existing.name;
-    else if (!latest || latest.image !== image) {
+    else if (wanted || !latest || latest.image !== image) {
       const name = wanted ?? `${svc.name}-${String(this.revisionsOf(svc.namespace, svc.name).length + 1).padStart(5, '0')}`;
-      this.revisionsByName.set(key(svc.namespace, name), {name, namespace: svc.namespace, service: svc.name, image, createdAt: this.tick(), generation: this.revisionsOf(svc.namespace, svc.name).length + 1, ...this.nextRevision});
+      this.revisionsByName.set(key(svc.namespace, name), {name, namespace: svc.namespace, service: svc.name, image, template: spec, createdAt: this.tick(), generation: this.revisionsOf(svc.namespace, svc.name).length + 1, ...this.nextRevision});
       svc.latestCreated = name;
     }
     const created = this.revisionsByName.get(key(svc.namespace, svc.latestCreated!))!;
     if (created.ready === 'True') svc.latestReady = created.name;
     svc.failed = created.ready === 'False' ? {type: 'ConfigurationsReady', status: 'False', reason: created.reason ?? 'RevisionFailed', message: created.message} : undefined;
+    const missing = svc.traffic.find((t) => t.revisionName && !this.revisionsByName.has(key(svc.namespace, t.revisionName)));
+    svc.routeFailed = missing ? {type: 'RoutesReady', status: 'False', reason: 'RevisionMissing', message: `Revision "${missing.revisionName}" referenced in traffic not found.`} : undefined;
+    if (!missing) svc.routed = structuredClone(svc.traffic);
     svc.observedGeneration = svc.generation;
     svc.rv++;
     this.notify();
@@ -220,14 +292,16 @@ export class MemoryKnative implements Knative {
 
   private view(svc: StoredService): DeployedFunction {
     const observed = svc.observedGeneration === svc.generation;
-    const block = svc.traffic.length ? svc.traffic : [{latestRevision: true, percent: 100}];
+    const routed = svc.routeFailed && svc.routed ? svc.routed : svc.traffic;
+    const block = routed.length ? routed : [{latestRevision: true, percent: 100}];
     const statusTraffic = block.map((t) => ({
       revisionName: t.latestRevision ? svc.latestReady : t.revisionName,
       ...(t.latestRevision ? {latestRevision: true} : {}),
       percent: t.percent ?? 0,
       ...(t.tag ? {tag: t.tag, url: `http://${t.tag}-${svc.name}.${svc.namespace}.example.test`} : {}),
     }));
-    const ready: Condition = svc.failed ? {...svc.failed, type: 'Ready'} : {type: 'Ready', status: observed && svc.latestReady === svc.latestCreated ? 'True' : 'Unknown'};
+    const failure = svc.failed ?? svc.routeFailed;
+    const ready: Condition = failure ? {...failure, type: 'Ready'} : {type: 'Ready', status: observed && svc.latestReady === svc.latestCreated ? 'True' : 'Unknown'};
     return {
       name: svc.name,
       namespace: svc.namespace,
@@ -240,9 +314,15 @@ export class MemoryKnative implements Knative {
       url: `http://${svc.name}.${svc.namespace}.example.test`,
       latestCreatedRevisionName: svc.latestCreated,
       latestReadyRevisionName: svc.latestReady,
-      conditions: [...(svc.failed ? [svc.failed] : [{type: 'ConfigurationsReady', status: ready.status} as Condition]), {type: 'RoutesReady', status: observed ? 'True' : 'Unknown'}, ready],
+      conditions: [
+        ...(svc.failed ? [svc.failed] : [{type: 'ConfigurationsReady', status: svc.routeFailed ? 'True' : ready.status} as Condition]),
+        svc.routeFailed ?? {type: 'RoutesReady', status: observed ? 'True' : 'Unknown'},
+        ready,
+      ],
       labels: {...svc.labels},
       annotations: {...svc.annotations},
+      trafficOwners: [...svc.trafficOwners],
+      ...(svc.templateByOthers.length ? {templateSetByOthers: svc.templateByOthers.reduce<TemplateFields>((all, o) => merge(all, o.fields) as TemplateFields, {})} : {}),
     };
   }
 
@@ -277,10 +357,44 @@ export class MemoryKnative implements Knative {
   }
 }
 
+function templateText(template: RevisionTemplate): string {
+  const {name: _name, ...metadata} = template.metadata;
+  return JSON.stringify({metadata, spec: template.spec});
+}
+
 function key(namespace: string, name: string): string {
   return `${namespace}/${name}`;
 }
 
 function info(r: StoredRevision): RevisionInfo {
   return {name: r.name, ...(r.generation ? {generation: r.generation} : {}), createdAt: r.createdAt, image: r.image, ready: r.ready, ...(r.reason ? {reason: r.reason} : {}), ...(r.message ? {message: r.message} : {})};
+}
+
+type Tree = Record<string, unknown>;
+const isTree = (v: unknown): v is Tree => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** `over` laid on `base`: objects merge, anything else (lists included: Knative's are atomic) replaces. */
+function merge(base: unknown, over: unknown): unknown {
+  if (!isTree(base) || !isTree(over)) return structuredClone(over);
+  const out: Tree = {...structuredClone(base)};
+  for (const [k, v] of Object.entries(over)) out[k] = k in out ? merge(out[k], v) : structuredClone(v);
+  return out;
+}
+
+/** Paths set in both with different values. */
+function overlap(fields: unknown, sent: unknown, path = ''): string[] {
+  if (isTree(fields) && isTree(sent)) return Object.entries(fields).flatMap(([k, v]) => (k in sent ? overlap(v, sent[k], path ? `${path}.${k}` : k) : []));
+  return JSON.stringify(fields) === JSON.stringify(sent) ? [] : [path];
+}
+
+/** `fields` without what `sent` sets; undefined when nothing is left. */
+function without(fields: unknown, sent: unknown): unknown {
+  if (!isTree(fields)) return sent === undefined ? fields : undefined;
+  if (!isTree(sent)) return sent === undefined ? fields : undefined;
+  const out: Tree = {};
+  for (const [k, v] of Object.entries(fields)) {
+    const rest = k in sent ? without(v, sent[k]) : v;
+    if (rest !== undefined) out[k] = rest;
+  }
+  return Object.keys(out).length ? out : undefined;
 }
