@@ -4,6 +4,8 @@ import {describe, expect, test} from '@jest/globals';
 import {apiErrorToFnError, conflictManagers} from '../../src/adapters/knative/api-errors.js';
 import {KubeApiError} from '../../src/adapters/knative/kube-api-error.js';
 import {extractApplied} from '../../src/adapters/knative/managed-fields.js';
+import {fromService} from '../../src/adapters/knative/knative-cluster.js';
+import type {KnativeService} from '../../src/core/knative.js';
 import type {FunctionConfig} from '../../src/core/function.js';
 import {parseFunctionIdentity, resolveFunctionRef} from '../../src/core/function-target.js';
 import type {DeployedFunction, RevisionInfo} from '../../src/core/ports.js';
@@ -204,6 +206,44 @@ describe('managed fields extraction (traffic writes keep what fn applied)', () =
       },
     });
     expect(extractApplied(live, 'nobody')).toBeUndefined();
+  });
+});
+
+describe('field ownership read from managedFields (what fn deploy keeps and names)', () => {
+  // As the API server recorded it after fn deploy, then kn service update --concurrency-limit 10
+  // --scale-min 1 --revision-name … (an Update), then a traffic edit by kn.
+  const service = {
+    apiVersion: 'serving.knative.dev/v1',
+    kind: 'Service',
+    metadata: {
+      name: 'hello',
+      namespace: 'default',
+      managedFields: [
+        {manager: 'fn', operation: 'Apply', fieldsV1: {'f:spec': {'f:template': {'f:metadata': {'f:labels': {'f:app.kubernetes.io/name': {}}}, 'f:spec': {'f:containers': {}}}}}},
+        {manager: 'kn', operation: 'Update', fieldsV1: {'f:spec': {'f:template': {'f:metadata': {'f:annotations': {'.': {}, 'f:autoscaling.knative.dev/min-scale': {}}, 'f:name': {}}, 'f:spec': {'f:containerConcurrency': {}}}, 'f:traffic': {}}}},
+        {manager: 'controller', operation: 'Update', subresource: 'status', fieldsV1: {'f:status': {'f:traffic': {}}}},
+      ],
+    },
+    spec: {
+      template: {
+        metadata: {name: 'hello-kn-00002', labels: {'app.kubernetes.io/name': 'hello'}, annotations: {'autoscaling.knative.dev/min-scale': '1'}},
+        spec: {containerConcurrency: 10, timeoutSeconds: 300, containers: [{name: 'function', image: 'i'}]},
+      },
+      traffic: [{latestRevision: true, percent: 100}],
+    },
+  } as unknown as KnativeService;
+
+  test('the template fields other managers set (status aside), and who owns spec.traffic', () => {
+    const fn = fromService(service);
+    expect(fn.templateSetByOthers).toEqual({metadata: {annotations: {'autoscaling.knative.dev/min-scale': '1'}, name: 'hello-kn-00002'}, spec: {containerConcurrency: 10}});
+    expect(fn.trafficOwners).toEqual(['kn']);
+  });
+
+  test('fn alone: nothing set by others, fn owns the split; an object without managedFields says nothing', () => {
+    const own = {...service, metadata: {...service.metadata, managedFields: [{manager: 'fn', operation: 'Apply', fieldsV1: {'f:spec': {'f:traffic': {}}}}]}} as unknown as KnativeService;
+    expect(fromService(own)).toMatchObject({trafficOwners: ['fn']});
+    expect(fromService(own).templateSetByOthers).toBeUndefined();
+    expect(fromService({...service, metadata: {name: 'hello'}} as KnativeService).trafficOwners).toBeUndefined();
   });
 });
 

@@ -3,12 +3,12 @@
 // port for both routing modes: a Service, or a Configuration plus a standalone Route of the same name.
 import {FnError, functionNotFound, isFnError, STALE_OBJECT} from '../../core/errors.js';
 import {condition, FIELD_MANAGER, REVISION_LABELS, SERVING_API_VERSION, type Condition, type KnativeConfiguration, type KnativeRevision, type KnativeRoute, type KnativeService, type TrafficTarget} from '../../core/knative.js';
-import {withConfigurationName, type FunctionManifests} from '../../core/manifests.js';
+import {withConfigurationName, type FunctionManifests, type TemplateFields} from '../../core/manifests.js';
 import type {DecideChange, DeployedFunction, FunctionChange, FunctionRef, Knative, RevisionInfo, UpdateOptions, UpdateResult, WatchOptions, WatchResult} from '../../core/ports.js';
 import {apiErrorToFnError} from './api-errors.js';
 import {KubeApiError} from './kube-api-error.js';
 import type {KubeHttp, WatchEvent} from './kube-http.js';
-import {extractApplied, type ManagedFieldsEntry} from './managed-fields.js';
+import {extractApplied, extractSetByOthers, fieldOwners, type ManagedFieldsEntry} from './managed-fields.js';
 
 const GROUP = 'serving.knative.dev';
 const BASE = `/apis/${SERVING_API_VERSION}`;
@@ -39,7 +39,21 @@ function withoutConfigurationName(traffic: TrafficTarget[] | undefined): Traffic
   return (traffic ?? []).map(({configurationName: _c, ...t}) => t);
 }
 
+/** What other field managers set on a template holder's spec.template (kn's --concurrency-limit…). */
+function templateSetByOthers(holder: KnativeService | KnativeConfiguration | undefined): TemplateFields | undefined {
+  const set = holder && (extractSetByOthers(holder as Live, FIELD_MANAGER) as {spec?: {template?: TemplateFields}} | undefined);
+  const template = set?.spec?.template;
+  return template && Object.keys(template).length ? template : undefined;
+}
+
+/** Who owns spec.traffic (absent when the object carries no field ownership, e.g. a hand-made test object). */
+function trafficOwners(holder: KnativeService | KnativeRoute | undefined): {trafficOwners?: string[]} {
+  const managed = (holder as Live | undefined)?.metadata.managedFields;
+  return managed ? {trafficOwners: fieldOwners(holder as Live, ['spec', 'traffic'])} : {};
+}
+
 export function fromService(service: KnativeService): DeployedFunction {
+  const setByOthers = templateSetByOthers(service);
   const fn: DeployedFunction = {
     name: service.metadata.name,
     namespace: service.metadata.namespace ?? '',
@@ -56,6 +70,8 @@ export function fromService(service: KnativeService): DeployedFunction {
     labels: service.metadata.labels ?? {},
     annotations: service.metadata.annotations ?? {},
     createdAt: service.metadata.creationTimestamp,
+    ...trafficOwners(service),
+    ...(setByOthers ? {templateSetByOthers: setByOthers} : {}),
   };
   return fn;
 }
@@ -74,6 +90,7 @@ export function fromRoute(configuration: KnativeConfiguration | undefined, route
   const unknown = (type: string): Condition => ({type, status: 'Unknown', reason: 'Missing', message: `the ${type === 'ConfigurationsReady' ? 'Configuration' : 'Route'} does not exist`});
   const configReady = configuration ? {...(condition(configuration.status?.conditions, 'Ready') ?? {status: 'Unknown' as const}), type: 'ConfigurationsReady'} : unknown('ConfigurationsReady');
   const routeReady = route ? {...(condition(route.status?.conditions, 'Ready') ?? {status: 'Unknown' as const}), type: 'RoutesReady'} : unknown('RoutesReady');
+  const setByOthers = templateSetByOthers(configuration);
   const fn: DeployedFunction = {
     name: meta.name,
     namespace: meta.namespace ?? '',
@@ -90,6 +107,8 @@ export function fromRoute(configuration: KnativeConfiguration | undefined, route
     labels: (configuration ?? route)!.metadata.labels ?? {},
     annotations: route?.metadata.annotations ?? {},
     createdAt: (configuration ?? route)!.metadata.creationTimestamp,
+    ...trafficOwners(route),
+    ...(setByOthers ? {templateSetByOthers: setByOthers} : {}),
   };
   return fn;
 }
@@ -115,6 +134,22 @@ export function toRevisionInfo(revision: KnativeRevision): RevisionInfo {
 /** Newest first: creation time, then generation, then name. */
 export function newestFirst(a: RevisionInfo, b: RevisionInfo): number {
   return (b.createdAt ?? '').localeCompare(a.createdAt ?? '') || (b.generation ?? 0) - (a.generation ?? 0) || b.name.localeCompare(a.name);
+}
+
+/**
+ * An apply that keeps spec.traffic as it is live: re-sent unchanged where fn owns it (server-side
+ * apply would remove a field its manager leaves out), left out where only others do (not claimed).
+ */
+function keepingTraffic(change: Extract<FunctionChange, {kind: 'apply'}>, current: DeployedFunction | undefined): FunctionManifests {
+  const {manifests} = change;
+  if (!change.keepTraffic || !current) return manifests;
+  const fnOwns = (current.trafficOwners ?? []).includes(FIELD_MANAGER);
+  const traffic = fnOwns ? (current.routing === 'route' ? withConfigurationName(current.name, current.traffic) : current.traffic) : undefined;
+  if (manifests.routing === 'service') {
+    const {traffic: _t, ...spec} = manifests.service.spec;
+    return {...manifests, service: {...manifests.service, spec: traffic ? {...spec, traffic} : spec}};
+  }
+  return {...manifests, route: {...manifests.route, spec: traffic ? {traffic} : {}}};
 }
 
 function ownedByService(route: KnativeRoute | KnativeConfiguration): boolean {
@@ -235,7 +270,7 @@ export class KnativeCluster implements Knative {
   }
 
   private write(ref: FunctionRef, live: LiveFunction | undefined, current: DeployedFunction | undefined, change: FunctionChange, options: UpdateOptions): Promise<DeployedFunction> {
-    if (change.kind === 'apply') return this.apply(change.manifests, {...options, resourceVersion: current?.resourceVersion});
+    if (change.kind === 'apply') return this.apply(keepingTraffic(change, current), {...options, resourceVersion: current?.resourceVersion});
     if (!live || !current) throw functionNotFound(ref);
     return this.writeTraffic(live, current, change.traffic, change.annotations ?? {}, options.dryRun);
   }

@@ -62,3 +62,30 @@ export function extractApplied<T extends {metadata?: {managedFields?: ManagedFie
   if (!entry?.fieldsV1) return undefined;
   return extractValue(live, entry.fieldsV1 as Trie) as Record<string, unknown>;
 }
+
+/** Entries of managers other than `manager` that own fields of the object itself (not its status). */
+function others(live: {metadata?: {managedFields?: ManagedFieldsEntry[]}}, manager: string): ManagedFieldsEntry[] {
+  return (live.metadata?.managedFields ?? []).filter((m) => m.manager !== manager && !m.subresource && m.fieldsV1);
+}
+
+function mergeInto(target: Record<string, unknown>, source: Record<string, unknown>): Record<string, unknown> {
+  for (const [k, v] of Object.entries(source)) {
+    const have = target[k];
+    target[k] = have && v && typeof have === 'object' && typeof v === 'object' && !Array.isArray(have) && !Array.isArray(v) ? mergeInto({...(have as Record<string, unknown>)}, v as Record<string, unknown>) : v;
+  }
+  return target;
+}
+
+/** The fields other managers own on `live` (Apply or Update), merged; undefined when there are none. */
+export function extractSetByOthers<T extends {metadata?: {managedFields?: ManagedFieldsEntry[]}}>(live: T, manager: string): Record<string, unknown> | undefined {
+  const entries = others(live, manager);
+  if (entries.length === 0) return undefined;
+  return entries.reduce((all, m) => mergeInto(all, extractValue(live, m.fieldsV1 as Trie) as Record<string, unknown>), {} as Record<string, unknown>);
+}
+
+/** The managers owning the field at `path` (e.g. ['spec', 'traffic']), status aside. */
+export function fieldOwners(live: {metadata?: {managedFields?: ManagedFieldsEntry[]}}, path: string[]): string[] {
+  return (live.metadata?.managedFields ?? [])
+    .filter((m) => !m.subresource && m.manager && path.reduce<unknown>((trie, field) => (trie as Trie | undefined)?.[`f:${field}`], m.fieldsV1) !== undefined)
+    .map((m) => m.manager as string);
+}
