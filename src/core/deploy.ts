@@ -2,12 +2,14 @@
 // contacted), the traffic block computed from what is deployed, ONE server-side apply guarded by
 // resourceVersion (the port re-reads and this recomputes if someone wrote in between), then a watch
 // until Ready.
-import {FnError} from './errors.js';
+import {FnError, functionNotFound} from './errors.js';
+import {FIELD_MANAGER} from './knative.js';
 import type {FunctionConfig, RoutingMode} from './function.js';
-import {buildManifests, MAX_NAMED_REVISION_FUNCTION_LENGTH, withLiveTemplate, withTraffic} from './manifests.js';
-import type {DeployedFunction, Knative, Progress, RevisionInfo} from './ports.js';
+import {buildManifests, MAX_NAMED_REVISION_FUNCTION_LENGTH, withAnnotations, withLiveTemplate, withTraffic} from './manifests.js';
+import type {DeployedFunction, FunctionRef, Knative, Progress, RevisionInfo} from './ports.js';
 import {deployOutcome, newConditionLines, notReadyError} from './readiness.js';
-import {deployTraffic, sameTraffic, type TrafficTarget} from './traffic.js';
+import {deployTraffic, describeTraffic, pinLatestEntries, sameTraffic, type TrafficTarget} from './traffic.js';
+import {keptHistory, recordChange} from './traffic-history.js';
 import {revisionFailedError, type RevisionDiagnosis} from './pod-failure.js';
 import {DiagnosedFailure, waitWatchingPods} from './pod-watched-wait.js';
 
@@ -54,40 +56,67 @@ export function tagUrls(fn: DeployedFunction): TagUrl[] {
   return source.filter((t) => t.tag).map((t) => ({tag: t.tag as string, ...(t.revisionName ? {revision: t.revisionName} : {}), ...(t.url ? {url: t.url} : {})}));
 }
 
+/** Whether fn may change spec.traffic in its apply without a field conflict: no other manager owns it. */
+function ownsTraffic(fn: DeployedFunction): boolean {
+  return (fn.trafficOwners ?? [FIELD_MANAGER]).every((m) => m === FIELD_MANAGER);
+}
+
 export async function deploy(knative: Knative, request: DeployRequest, progress: Progress): Promise<DeployResult> {
   const {config, namespace, routing} = request;
-  const manifests = buildManifests(config, {image: request.image, namespace, routing});
-  if ((request.tag || request.noTraffic) && !manifests.revisionName) {
+  const ref = {name: config.name, namespace};
+  const plain = buildManifests(config, {image: request.image, namespace, routing});
+  if ((request.tag || request.noTraffic) && !plain.revisionName) {
     throw new FnError('NAME_TOO_LONG_FOR_TAG', 'usage', `--tag and --no-traffic need fn to name the revision, which needs a function name of at most ${MAX_NAMED_REVISION_FUNCTION_LENGTH} characters ("${config.name}" has ${config.name.length})`, {
       suggestion: 'use a shorter name in fn.yaml',
     });
   }
 
   // Same inputs as an earlier revision (e.g. deploying v1 again after v2): Knative reuses it. Read
-  // alongside the function; a failed function read is reported first (the revision's error waits).
-  const existingRead: Promise<RevisionInfo | undefined> = manifests.revisionName ? knative.revision(namespace, manifests.revisionName) : Promise.resolve(undefined);
-  existingRead.catch(() => undefined);
+  // alongside the function (by the name fn's inputs alone give, which it is unless another tool set
+  // template fields); a failed function read is reported first (the revision's error waits).
+  const plainExisting: Promise<RevisionInfo | undefined> = plain.revisionName ? knative.revision(namespace, plain.revisionName) : Promise.resolve(undefined);
+  plainExisting.catch(() => undefined);
+  // --no-traffic keeps the split, and where another tool owns spec.traffic fn does not claim it: the
+  // template is applied without traffic. Entries following @latest would move to the new revision,
+  // so they are pinned first (a traffic write: what serves does not change), and a --tag is set once
+  // the revision exists. When fn owns spec.traffic all of it is one apply, as without --no-traffic.
+  if (request.noTraffic) await pinForeignLatest(knative, ref, progress);
+  let manifests = plain;
   let existing: RevisionInfo | undefined;
   let before: DeployedFunction | undefined;
   let notes: string[] = [];
+  let keptTraffic = false;
+  const at = new Date().toISOString();
   const {fn: applied} = await knative.update(
-    {name: config.name, namespace},
+    ref,
     async (current) => {
       before = current;
-      existing = await existingRead;
       if (current && current.routing !== routing) {
         throw new FnError('ROUTING_MISMATCH', 'conflict', `${config.name} is deployed in namespace "${namespace}" with routing "${current.routing}", but this deploy uses "${routing}"`, {
           suggestion: `set deploy.routing: ${current.routing} in fn.yaml (or pass --routing ${current.routing}), or fn delete ${config.name} first`,
         });
       }
+      // The revision's name covers the template fields other managers set (they stay in the template).
+      manifests = current?.templateSetByOthers ? buildManifests(config, {image: request.image, namespace, routing, setByOthers: current.templateSetByOthers}) : plain;
+      existing = manifests.revisionName === plain.revisionName ? await plainExisting : await knative.revision(namespace, manifests.revisionName!);
+      const unchanged = Boolean(manifests.revisionName) && current?.template?.metadata.name === manifests.revisionName;
+      const template = unchanged ? withLiveTemplate(manifests, current!.template!, current!.templateSetByOthers) : manifests;
+      keptTraffic = Boolean(request.noTraffic && current && !ownsTraffic(current));
+      if (keptTraffic) {
+        notes = [];
+        return {kind: 'apply', manifests: withAnnotations(template, keptHistory(current!.annotations)), keepTraffic: true};
+      }
       const change = deployTraffic(current && {...current, revisions: []}, {revisionName: manifests.revisionName ?? '', noTraffic: request.noTraffic, tag: request.tag});
       notes = change.notes;
-      const unchanged = Boolean(manifests.revisionName) && current?.template?.metadata.name === manifests.revisionName;
-      return {kind: 'apply', manifests: withTraffic(unchanged ? withLiveTemplate(manifests, current!.template!) : manifests, change.traffic)};
+      // What served before goes into fn's traffic history in the same write (what fn rollback undoes).
+      const history = current ? recordChange(current, change.traffic, {by: 'deploy', at, latest: manifests.revisionName}) : {};
+      return {kind: 'apply', manifests: withAnnotations(withTraffic(template, change.traffic), history)};
     },
     {force: request.force},
   );
   if (!applied) throw new FnError('UNEXPECTED', 'unexpected', `the apply of ${config.name} returned nothing`);
+  let latest = applied;
+  if (keptTraffic && request.tag) latest = await tagNewRevision(knative, ref, manifests.revisionName!, request.tag, progress);
   for (const note of notes) progress.info(note);
 
   const templateChanged = !before || !manifests.revisionName || before.template?.metadata.name !== manifests.revisionName;
@@ -101,15 +130,15 @@ export async function deploy(knative: Knative, request: DeployRequest, progress:
     progress.step(`${before ? 'Updating' : 'Creating'} ${config.name} in namespace ${namespace}: revision ${revision ?? '(named by Knative)'}`);
   }
 
-  let final = applied;
+  let final = latest;
   let ready = false;
   if (request.wait) {
     const seen = new Map<string, string>();
     // Pods are looked at only while there is something to wait for (not for an unchanged, ready revision).
-    const pending = deployOutcome(applied, manifests.revisionName) === 'pending';
+    const pending = deployOutcome(latest, manifests.revisionName) === 'pending';
     const watched = pending && manifests.revisionName ? [manifests.revisionName] : [];
     const {fn, timedOut} = await waitWatchingPods(request.diagnose, namespace, watched, request.signal, (signal) =>
-      knative.watchUntil(applied, (f) => deployOutcome(f, manifests.revisionName) !== 'pending', {
+      knative.watchUntil(latest, (f) => deployOutcome(f, manifests.revisionName) !== 'pending', {
         timeoutSeconds: request.timeoutSeconds,
         signal,
         onUpdate: (f) => {
@@ -120,7 +149,7 @@ export async function deploy(knative: Knative, request: DeployRequest, progress:
       if (!(e instanceof DiagnosedFailure)) throw e;
       // Knative's own reason comes first when it already has one.
       const info = await knative.revision(namespace, e.revision).catch(() => undefined);
-      if (info?.ready === 'False') throw notReadyError((await knative.get({name: config.name, namespace, routing})) ?? applied, info, false, request.timeoutSeconds);
+      if (info?.ready === 'False') throw notReadyError((await knative.get({name: config.name, namespace, routing})) ?? latest, info, false, request.timeoutSeconds);
       throw revisionFailedError(config.name, namespace, e.revision, e.failure);
     });
     final = fn;
@@ -145,4 +174,26 @@ export async function deploy(knative: Knative, request: DeployRequest, progress:
     ready,
     notes,
   };
+}
+
+/** --no-traffic on a split another tool owns: entries following @latest pinned where they route now. */
+async function pinForeignLatest(knative: Knative, ref: FunctionRef, progress: Progress): Promise<void> {
+  await knative.update(ref, (current) => {
+    if (!current || ownsTraffic(current)) return undefined;
+    const pinned = pinLatestEntries(current);
+    if (!pinned) return undefined;
+    progress.detail(`${ref.name}: pinning the entries that follow @latest (${describeTraffic(pinned)}), so the new revision takes no traffic`);
+    return {kind: 'traffic', traffic: pinned};
+  });
+}
+
+/** --no-traffic --tag on a split another tool owns: the tag, once the template naming the revision is applied. */
+async function tagNewRevision(knative: Knative, ref: FunctionRef, revisionName: string, tag: string, progress: Progress): Promise<DeployedFunction> {
+  const {fn} = await knative.update(ref, (current) => {
+    if (!current) throw functionNotFound(ref);
+    const change = deployTraffic({...current, revisions: []}, {revisionName, noTraffic: true, tag});
+    for (const note of change.notes) progress.info(note);
+    return sameTraffic(change.traffic, current.traffic) ? undefined : {kind: 'traffic', traffic: change.traffic};
+  });
+  return fn!;
 }

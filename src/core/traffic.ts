@@ -7,6 +7,7 @@ import {FnError} from './errors.js';
 import type {TrafficTarget} from './knative.js';
 import {validateTag} from './names.js';
 import type {RevisionInfo} from './ports.js';
+import {lastChange, type HistoryEntry, type Share} from './traffic-history.js';
 
 export type {TrafficTarget};
 
@@ -36,12 +37,18 @@ export interface TrafficState {
   latestReadyRevisionName?: string;
   latestCreatedRevisionName?: string;
   revisions: RevisionInfo[];
+  /** The live template: its name is a revision Knative is about to create (a deploy just applied it). */
+  template?: {metadata: {name?: string}};
+  /** Annotations of the traffic-holding object (fn's traffic history is one). */
+  annotations?: Record<string, string>;
 }
 
 export interface TrafficChange {
   traffic: TrafficTarget[];
   /** Things worth telling the user (a tag moved, a 0% entry dropped). */
   notes: string[];
+  /** Annotations to write with the block (null removes one); undefined: the use case records the change. */
+  annotations?: Record<string, string | null>;
 }
 
 // ---- parsing (no cluster) --------------------------------------------------------------------------
@@ -185,12 +192,14 @@ function tidy(slots: Slot[]): Slot[] {
 
 // ---- resolving keys ------------------------------------------------------------------------------------
 
-/** Every revision name the state knows of, newest first (the list, plus any only named in traffic). */
+/**
+ * The revisions that exist, newest first, plus the one the live template is about to create. Never a
+ * name that merely appears in spec.traffic: another tool may have written one that does not exist.
+ */
 function knownRevisions(state: TrafficState): string[] {
   const names = state.revisions.map((r) => r.name);
-  for (const t of [...state.traffic, ...(state.statusTraffic ?? [])]) {
-    if (t.revisionName && !names.includes(t.revisionName)) names.push(t.revisionName);
-  }
+  const pending = state.template?.metadata.name;
+  if (pending && !names.includes(pending)) names.unshift(pending);
   return names;
 }
 
@@ -217,9 +226,10 @@ function unknownKey(state: TrafficState, slots: Slot[], key: string, flag: strin
  */
 function resolve(state: TrafficState, slots: Slot[], key: string, flag: string): Ref {
   if (key === LATEST_KEY) return {latest: true};
-  const tagged = slots.find((s) => s.tag === key);
-  if (tagged) return tagged.latest ? {latest: true} : {latest: false, revision: tagged.revision as string};
   const known = knownRevisions(state);
+  const tagged = slots.find((s) => s.tag === key);
+  if (tagged && !tagged.latest && !known.includes(tagged.revision as string)) throw missingTarget(state, tagged, flag);
+  if (tagged) return tagged.latest ? {latest: true} : {latest: false, revision: tagged.revision as string};
   if (known.includes(key)) return {latest: false, revision: key};
   if (known.includes(`${state.name}-${key}`)) return {latest: false, revision: `${state.name}-${key}`};
   if (/^\d{1,9}$/.test(key)) {
@@ -230,6 +240,27 @@ function resolve(state: TrafficState, slots: Slot[], key: string, flag: string):
     if (known.includes(padded)) return {latest: false, revision: padded};
   }
   throw unknownKey(state, slots, key, flag);
+}
+
+/** A tag or share in spec.traffic naming a revision that does not exist (another tool wrote it). */
+function missingTarget(state: TrafficState, slot: Slot, flag: string): FnError {
+  const what = slot.tag ? `tag "${slot.tag}"` : `${slot.percent}% of the traffic`;
+  return new FnError(
+    'TRAFFIC_TARGET_NOT_FOUND',
+    'notFound',
+    `${flag ? `${flag}: ` : ''}${state.name}'s spec.traffic sends ${what} to revision "${slot.revision}", which does not exist (Knative reports the route not Ready)`,
+    {
+      suggestion: slot.tag ? `drop it with --untag ${slot.tag}, or point it at a revision that exists: --tag REVISION=${slot.tag}` : `give --split with revisions that exist (fn revisions ${state.name})`,
+      details: {revision: slot.revision, ...(slot.tag ? {tag: slot.tag} : {}), revisions: state.revisions.map((r) => r.name)},
+    },
+  );
+}
+
+/** Every target of a block must exist: fn never writes a route Knative cannot serve. */
+function assertTargetsExist(state: TrafficState, slots: Slot[]): void {
+  const known = knownRevisions(state);
+  const missing = slots.find((s) => !s.latest && !known.includes(s.revision as string));
+  if (missing) throw missingTarget(state, missing, '');
 }
 
 function revisionInfo(state: TrafficState, name: string): RevisionInfo | undefined {
@@ -313,6 +344,7 @@ export function computeTraffic(state: TrafficState, request: TrafficRequest): Tr
   }
   const tidied = tidy(slots);
   assertValid(tidied, state.name);
+  assertTargetsExist(state, tidied);
   return {traffic: toTargets(tidied), notes};
 }
 
@@ -359,15 +391,7 @@ export function deployTraffic(state: TrafficState | undefined, options: DeployTr
     if (options.noTraffic) notes.push('first deploy: there is no split to keep, so the new revision takes 100%');
     slots = [{latest: true, percent: 100}];
   } else if (options.noTraffic) {
-    slots = toSlots(state.traffic).map((slot) => {
-      if (!slot.latest) return slot;
-      const pinned = pinnedLatest(state, slot.tag);
-      if (!pinned) {
-        notes.push('no revision is ready yet, so the new revision takes the traffic that follows @latest');
-        return slot;
-      }
-      return {latest: false, revision: pinned, percent: slot.percent, ...(slot.tag ? {tag: slot.tag} : {})};
-    });
+    slots = pinSlots(state, toSlots(state.traffic), notes);
   } else {
     const tagged = toSlots(state.traffic)
       .filter((s) => s.tag)
@@ -381,6 +405,30 @@ export function deployTraffic(state: TrafficState | undefined, options: DeployTr
   const tidied = tidy(slots);
   assertValid(tidied, state?.name ?? 'the function');
   return {traffic: toTargets(tidied), notes};
+}
+
+/** @latest entries pinned to the revision they route to now (none ready: left following @latest). */
+function pinSlots(state: TrafficState | Pick<TrafficState, 'statusTraffic' | 'latestReadyRevisionName'>, slots: Slot[], notes: string[]): Slot[] {
+  return slots.map((slot) => {
+    if (!slot.latest) return slot;
+    const pinned = pinnedLatest(state, slot.tag);
+    if (!pinned) {
+      notes.push('no revision is ready yet, so the new revision takes the traffic that follows @latest');
+      return slot;
+    }
+    return {latest: false, revision: pinned, percent: slot.percent, ...(slot.tag ? {tag: slot.tag} : {})};
+  });
+}
+
+/**
+ * The live block with its @latest entries pinned and nothing else changed (not even tidied): for
+ * deploy --no-traffic on a split another tool owns. Undefined when there is nothing to pin.
+ */
+export function pinLatestEntries(state: Pick<TrafficState, 'traffic' | 'statusTraffic' | 'latestReadyRevisionName'>): TrafficTarget[] | undefined {
+  const slots = toSlots(state.traffic);
+  if (!slots.some((s) => s.latest)) return undefined;
+  const pinned = pinSlots(state, slots, []);
+  return pinned.some((s) => s.latest) ? undefined : toTargets(pinned);
 }
 
 /** Total percent per revision as Knative routes it now (status), or as written when status is empty. */
@@ -402,17 +450,23 @@ export function currentRevision(state: TrafficState): string | undefined {
 
 export interface RollbackChange extends TrafficChange {
   from?: string;
+  /** The revision with the largest share afterwards (all of it, when one was named). */
   to: string;
+  /** What serves afterwards, per revision. */
+  restored: Share[];
+  /** A plain rollback: the change it undid (dropped from the history). */
+  undone?: HistoryEntry;
 }
 
 /**
- * `fn rollback [KEY]`: all traffic to the named revision, or to the newest ready revision older than
- * the newest one taking traffic now (so a canary at 10% is rolled back too). Tags are kept (at 0%).
+ * `fn rollback [KEY]`: without a key, undo the last traffic change: the split that served before it,
+ * from fn's traffic history (traffic-history.ts), while the live split is still the one that change
+ * made; refused otherwise, naming `fn rollback REVISION`. With a key: all traffic to that revision.
+ * Tags are kept (at 0% unless their revision gets a share).
  */
 export function rollbackTraffic(state: TrafficState, key?: string): RollbackChange {
   const slots = toSlots(state.traffic);
   const from = currentRevision(state);
-  let to: string;
   if (key) {
     const ref = resolve(state, slots, key, 'rollback');
     if (ref.latest) {
@@ -420,37 +474,50 @@ export function rollbackTraffic(state: TrafficState, key?: string): RollbackChan
         suggestion: `name a revision or tag (fn revisions ${state.name})`,
       });
     }
-    to = ref.revision;
-    const info = revisionInfo(state, to);
-    if (info && info.ready !== 'True') {
-      refuseFailed(state, ref, 'take the traffic back');
-      throw new FnError('REVISION_NOT_READY', 'notReady', `revision ${to} is not ready (${info.reason ?? 'Unknown'}), so traffic cannot go back to it`, {
-        suggestion: `wait for it, or pick another one (fn revisions ${state.name})`,
-      });
-    }
-  } else {
-    const order = state.revisions.map((r) => r.name);
-    const fromIndex = from ? order.indexOf(from) : -1;
-    const candidate = state.revisions.slice(fromIndex + 1).find((r) => r.ready === 'True' && r.name !== from);
-    if (!candidate) {
-      throw new FnError(
-        'NO_PREVIOUS_REVISION',
-        'notFound',
-        from
-          ? `${state.name} has no ready revision older than ${from} to roll back to`
-          : `${state.name} has no ready revision to roll back to`,
-        {suggestion: `name one: fn rollback REVISION (fn revisions ${state.name} lists them)`, details: {from}},
-      );
-    }
-    to = candidate.name;
+    assertCanServe(state, ref.revision);
+    const restored = [{revisionName: ref.revision, percent: 100}];
+    return {traffic: routeShares(state, slots, restored), notes: [], from, to: ref.revision, restored};
   }
+  const last = lastChange(state);
+  if ('why' in last) {
+    throw new FnError('NO_PREVIOUS_SPLIT', 'notFound', `nothing to roll back to: ${last.why}`, {
+      suggestion: `send all traffic to a revision you name: fn rollback REVISION --name ${state.name} (fn revisions ${state.name} lists them)`,
+    });
+  }
+  for (const share of last.entry.before) assertCanServe(state, share.revisionName, last.entry);
+  const restored = last.entry.before;
+  const to = [...restored].sort((a, b) => b.percent - a.percent)[0].revisionName;
+  return {traffic: routeShares(state, slots, restored), notes: [], annotations: last.rest, from, to, restored, undone: last.entry};
+}
+
+/** A revision traffic goes back to must exist and be Ready. */
+function assertCanServe(state: TrafficState, name: string, undoing?: HistoryEntry): void {
+  const before = undoing ? ` (it served before fn ${undoing.by} at ${undoing.at})` : '';
+  const next = `name another one: fn rollback REVISION --name ${state.name} (fn revisions ${state.name} lists them)`;
+  if (!state.revisions.some((r) => r.name === name)) {
+    throw new FnError('REVISION_NOT_FOUND', 'notFound', `revision ${name}${before} no longer exists, so traffic cannot go back to it`, {suggestion: next, details: {revision: name}});
+  }
+  const info = revisionInfo(state, name)!;
+  if (info.ready === 'True') return;
+  refuseFailed(state, {latest: false, revision: name}, `take the traffic back${before}`);
+  throw new FnError('REVISION_NOT_READY', 'notReady', `revision ${name}${before} is not ready (${info.reason ?? 'Unknown'}), so traffic cannot go back to it`, {
+    suggestion: `wait for it, or ${next}`,
+    details: {revision: name},
+  });
+}
+
+/** The block routing `shares`, every tag kept: a share goes on its revision's tagged entry when it has one. */
+function routeShares(state: TrafficState, slots: Slot[], shares: Share[]): TrafficTarget[] {
   const kept = slots.filter((s) => s.tag).map((s) => ({...s, percent: 0}));
-  // The 100% goes on the target's tagged entry when it has one (one entry per revision reads best).
-  const own = kept.find((s) => !s.latest && s.revision === to);
-  if (own) own.percent = 100;
-  const next = tidy(own ? kept : [{latest: false, revision: to, percent: 100}, ...kept]);
+  const added: Slot[] = [];
+  for (const share of shares) {
+    const own = kept.find((s) => !s.latest && s.revision === share.revisionName && s.percent === 0);
+    if (own) own.percent = share.percent;
+    else added.push({latest: false, revision: share.revisionName, percent: share.percent});
+  }
+  const next = tidy([...added, ...kept]);
   assertValid(next, state.name);
-  return {traffic: toTargets(next), notes: [], from, to};
+  return toTargets(next);
 }
 
 // ---- comparing and showing ------------------------------------------------------------------------------

@@ -104,8 +104,12 @@ describe('changeTraffic', () => {
     expect(error).toMatchObject({code: 'FUNCTION_NOT_FOUND', exitCode: 8, message: 'no function "other" in namespace "default"'});
   });
 
-  test('rollback: everything to the previous ready revision', async () => {
-    const result = await changeTraffic(knative, ref, (state) => rollbackTraffic(state), {wait: true, timeoutSeconds: 5}, progress);
+  test('rollback with no record of an earlier split (deployed by another tool): refused, exit 8; a named revision still works', async () => {
+    const error = await fnError(changeTraffic(knative, ref, (state) => rollbackTraffic(state), {wait: true, timeoutSeconds: 5}, progress));
+    expect(error).toMatchObject({code: 'NO_PREVIOUS_SPLIT', exitCode: 8});
+    expect(error.message).toContain('fn has no record of what served hello before its current split');
+    expect(knative.writes).toHaveLength(0);
+    const result = await changeTraffic(knative, ref, (state) => rollbackTraffic(state, '1'), {wait: true, timeoutSeconds: 5, by: 'rollback'}, progress);
     expect(result.traffic).toEqual([{revisionName: 'hello-00001', latestRevision: false, percent: 100}]);
   });
 });
@@ -139,5 +143,49 @@ describe('deploy', () => {
     const error = await fnError(deploy(knative, request(img('5')), progress));
     expect(error).toMatchObject({code: 'NOT_READY', exitCode: 11});
     expect(error.message).toContain('ExitCode1');
+  });
+});
+
+describe('rollback undoes the last traffic change', () => {
+  const request = (image: string, extra: object = {}) => ({config, image, namespace: 'default', routing: 'service' as const, wait: true, timeoutSeconds: 5, ...extra});
+  const rollback = (key?: string) => changeTraffic(knative, ref, (state) => rollbackTraffic(state, key), {wait: true, timeoutSeconds: 5}, progress);
+  const serving = () => knative.service('default', 'hello').traffic.filter((t) => (t.percent ?? 0) > 0).map((t) => [t.revisionName ?? '@latest', t.percent]);
+
+  beforeEach(() => {
+    knative = new MemoryKnative();
+  });
+
+  test('deploy A; deploy B --tag v2 --no-traffic; deploy A\' --tag v3 --no-traffic; split v1=80,v3=20; rollback: v1 has 100% again, v2 (which never served) nothing', async () => {
+    const a = await deploy(knative, request(img('a'), {tag: 'v1'}), progress);
+    await deploy(knative, request(img('b'), {tag: 'v2', noTraffic: true}), progress);
+    const a2 = await deploy(knative, request(img('c'), {tag: 'v3', noTraffic: true}), progress);
+    await changeTraffic(knative, ref, split('v1=80,v3=20'), {wait: true, timeoutSeconds: 5}, progress);
+    const result = await rollback();
+    expect(serving()).toEqual([[a.revision, 100]]);
+    expect(result.traffic.filter((t) => t.tag).map((t) => t.tag)).toEqual(['v1', 'v2', 'v3']);
+    expect(result.changed).toBe(true);
+    expect(a2.revision).not.toBe(a.revision);
+  });
+
+  test('a plain deploy is undone too; a second rollback goes one change further back', async () => {
+    const a = await deploy(knative, request(img('a')), progress);
+    const b = await deploy(knative, request(img('b')), progress);
+    await deploy(knative, request(img('c')), progress);
+    await rollback();
+    expect(serving()).toEqual([[b.revision, 100]]);
+    await rollback();
+    expect(serving()).toEqual([[a.revision, 100]]);
+  });
+
+  test('traffic another tool moved since fn\'s last change: refused, naming fn rollback REVISION; nothing written', async () => {
+    await deploy(knative, request(img('a'), {tag: 'v1'}), progress);
+    const b = await deploy(knative, request(img('b'), {tag: 'v2', noTraffic: true}), progress);
+    await changeTraffic(knative, ref, split('v1=50,v2=50'), {wait: true, timeoutSeconds: 5}, progress);
+    knative.otherTool('kn', {traffic: [{revisionName: b.revision, percent: 100, tag: 'v2'}]});
+    const writes = knative.writes.length;
+    const error = await fnError(rollback());
+    expect(error).toMatchObject({code: 'NO_PREVIOUS_SPLIT', exitCode: 8});
+    expect(error.suggestion).toContain('fn rollback REVISION');
+    expect(knative.writes).toHaveLength(writes);
   });
 });

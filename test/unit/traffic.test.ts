@@ -15,6 +15,7 @@ import {
   type TrafficState,
   type TrafficTarget,
 } from '../../src/core/traffic.js';
+import {historyAnnotation} from '../../src/core/traffic-history.js';
 import {fnError} from '../support/fn-error.js';
 
 const rev = (n: number, ready: RevisionInfo['ready'] = 'True', extra: Partial<RevisionInfo> = {}): RevisionInfo => ({
@@ -213,6 +214,36 @@ describe('computeTraffic', () => {
     expect(computeTraffic(state, split('v1=100,v2=0')).traffic).toEqual([pinned('hello-00001', 100, 'v1'), pinned('hello-00002', 0, 'v2')]);
   });
 
+  describe('keys name revisions and tags that exist, never names that only appear in spec.traffic', () => {
+    /** Another tool wrote revisionName "latest" (no such revision) and a tag on a deleted revision. */
+    const broken: TrafficState = {...twoRevisions, traffic: [pinned('latest', 90), pinned('hello-00002', 10, 'v2'), pinned('hello-00009', 0, 'old')]};
+
+    test.each<[string, string, string, string]>([
+      ['a name only in spec.traffic', 'latest=90,v2=10', 'UNKNOWN_TRAFFIC_KEY', '"latest" is not a tag, revision or generation of hello'],
+      ['a tag on a revision that does not exist', 'old=100', 'TRAFFIC_TARGET_NOT_FOUND', 'spec.traffic sends tag "old" to revision "hello-00009", which does not exist'],
+      ['a block that would keep that tag', 'v2=100', 'TRAFFIC_TARGET_NOT_FOUND', 'tag "old" to revision "hello-00009"'],
+    ])('%s fails before anything is written', (_title, value, code, message) => {
+      const e = fnError(() => computeTraffic(broken, split(value)));
+      expect(e.code).toBe(code);
+      expect(e.exitCode).toBe(8);
+      expect(e.message).toContain(message);
+    });
+
+    test('the unknown key lists only revisions that exist', () => {
+      expect(fnError(() => computeTraffic(broken, split('latest=100'))).message).toContain('Revisions: hello-00002 (2), hello-00001 (1)');
+    });
+
+    test('the broken tag can be dropped, and then the split is fine', () => {
+      expect(fnError(() => computeTraffic(broken, split('v2=100'))).suggestion).toContain('--untag old');
+      expect(computeTraffic(broken, parseTrafficRequest({untag: ['old'], split: ['v2=100']})).traffic).toEqual([pinned('hello-00002', 100, 'v2')]);
+    });
+
+    test('the revision the live template is about to create counts as existing (a deploy just applied it)', () => {
+      const pending = {...twoRevisions, template: {metadata: {name: 'hello-abcdef0123'}}};
+      expect(computeTraffic(pending, split('v1=90,hello-abcdef0123=10')).traffic).toEqual([pinned('hello-00001', 90, 'v1'), pinned('hello-00002', 0, 'v2'), pinned('hello-abcdef0123', 10)]);
+    });
+  });
+
   test('notes report a moved tag', () => {
     expect(computeTraffic(twoRevisions, parseTrafficRequest({tag: ['1=v2']})).notes).toEqual(['tag v2 moved from hello-00002 to hello-00001']);
   });
@@ -287,52 +318,79 @@ describe('deployTraffic', () => {
 });
 
 describe('rollbackTraffic', () => {
-  test('a canary split rolls back to the revision before the canary', () => {
-    const state: TrafficState = {...twoRevisions, traffic: [pinned('hello-00001', 90, 'v1'), pinned('hello-00002', 10, 'v2')], statusTraffic: [pinned('hello-00001', 90, 'v1'), pinned('hello-00002', 10, 'v2')]};
-    const change = rollbackTraffic(state);
-    expect([change.from, change.to]).toEqual(['hello-00002', 'hello-00001']);
-    expect(change.traffic).toEqual([pinned('hello-00001', 100, 'v1'), pinned('hello-00002', 0, 'v2')]);
+  /** fn's traffic history with one change: `before` served, then the change routed `after`. */
+  const recorded = (before: [string, number][], after: [string, number][], by = 'traffic') => ({
+    [historyAnnotation]: JSON.stringify({
+      version: 1,
+      entries: [{before: before.map(([revisionName, percent]) => ({revisionName, percent})), after: after.map(([revisionName, percent]) => ({revisionName, percent})), by, at: '2025-01-01T00:00:00.000Z'}],
+    }),
+  });
+  /** deploy A --tag v1; deploy B --tag v2 --no-traffic; deploy A' --tag v3 --no-traffic; traffic --split v1=80,v3=20 */
+  const canary: TrafficState = {
+    name: 'hello',
+    traffic: [pinned('hello-00001', 80, 'v1'), pinned('hello-00002', 0, 'v2'), pinned('hello-00003', 20, 'v3')],
+    statusTraffic: [pinned('hello-00001', 80, 'v1'), pinned('hello-00002', 0, 'v2'), pinned('hello-00003', 20, 'v3')],
+    latestReadyRevisionName: 'hello-00003',
+    revisions: [rev(3), rev(2), rev(1)],
+    annotations: recorded([['hello-00001', 100]], [['hello-00001', 80], ['hello-00003', 20]]),
+  };
+
+  test('undoes the last change: the split that served before it, never a revision that only had a tag', () => {
+    const change = rollbackTraffic(canary);
+    expect(change.traffic).toEqual([pinned('hello-00001', 100, 'v1'), pinned('hello-00002', 0, 'v2'), pinned('hello-00003', 0, 'v3')]);
+    expect([change.from, change.to]).toEqual(['hello-00003', 'hello-00001']);
+    expect(change.restored).toEqual([{revisionName: 'hello-00001', percent: 100}]);
+    // The undone change leaves the history (the next rollback goes one further back).
+    expect(change.annotations).toEqual({[historyAnnotation]: '{"version":1,"entries":[]}'});
   });
 
-  test('all traffic back to the previous ready revision, tags kept at 0%', () => {
-    const state: TrafficState = {
-      ...twoRevisions,
-      traffic: [pinned('hello-00001', 90, 'v1'), pinned('hello-00002', 10, 'v2'), latest(0, 'head')],
-      statusTraffic: [pinned('hello-00001', 10, 'v1'), pinned('hello-00002', 90, 'v2')],
-    };
-    const change = rollbackTraffic(state);
-    expect(change.from).toBe('hello-00002');
-    expect(change.to).toBe('hello-00001');
-    expect(change.traffic).toEqual([pinned('hello-00001', 100, 'v1'), pinned('hello-00002', 0, 'v2'), latest(0, 'head')]);
+  test.each<[string, [string, number][], TrafficTarget[]]>([
+    ['a split comes back as it was', [['hello-00001', 90], ['hello-00002', 10]], [pinned('hello-00001', 90, 'v1'), pinned('hello-00002', 10, 'v2'), pinned('hello-00003', 0, 'v3')]],
+    ['an untagged revision gets its own entry', [['hello-00004', 100]], [pinned('hello-00004', 100), pinned('hello-00001', 0, 'v1'), pinned('hello-00002', 0, 'v2'), pinned('hello-00003', 0, 'v3')]],
+  ])('%s', (_title, before, expected) => {
+    const state = {...canary, revisions: [rev(4), ...canary.revisions], annotations: recorded(before, [['hello-00001', 80], ['hello-00003', 20]])};
+    expect(rollbackTraffic(state).traffic).toEqual(expected);
   });
 
-  test('skips failed revisions', () => {
+  test('@latest in the live split is compared by the revision it routes to', () => {
     const state: TrafficState = {
       name: 'hello',
       traffic: [latest(100)],
-      statusTraffic: [{latestRevision: true, revisionName: 'hello-00003', percent: 100}],
-      latestReadyRevisionName: 'hello-00003',
-      revisions: [rev(3), rev(2, 'False'), rev(1)],
+      statusTraffic: [{latestRevision: true, revisionName: 'hello-00002', percent: 100}],
+      latestReadyRevisionName: 'hello-00002',
+      revisions: [rev(2), rev(1)],
+      annotations: recorded([['hello-00001', 100]], [['hello-00002', 100]], 'deploy'),
     };
-    expect(rollbackTraffic(state).to).toBe('hello-00001');
+    expect(rollbackTraffic(state).traffic).toEqual([pinned('hello-00001', 100)]);
+    // Another tool deployed hello-00003 since (@latest moved): the record no longer describes what serves.
+    const moved = {...state, statusTraffic: [{latestRevision: true, revisionName: 'hello-00003', percent: 100}], latestReadyRevisionName: 'hello-00003', revisions: [rev(3), rev(2), rev(1)]};
+    expect(fnError(() => rollbackTraffic(moved)).message).toContain('now hello-00003 100%');
   });
 
-  test('refuses clearly when there is none', () => {
-    const state: TrafficState = {
-      name: 'hello',
-      traffic: [latest(100)],
-      statusTraffic: [{latestRevision: true, revisionName: 'hello-00001', percent: 100}],
-      latestReadyRevisionName: 'hello-00001',
-      revisions: [rev(1)],
-    };
-    const e = fnError(() => rollbackTraffic(state));
-    expect(e.code).toBe('NO_PREVIOUS_REVISION');
-    expect(e.message).toBe('hello has no ready revision older than hello-00001 to roll back to');
+  test.each<[string, Partial<TrafficState>, string]>([
+    ['no record at all', {annotations: {}}, 'fn has no record of what served hello before its current split'],
+    ['another tool moved traffic since', {traffic: [pinned('hello-00002', 100, 'v2')], statusTraffic: [pinned('hello-00002', 100, 'v2')]}, 'fn traffic at 2025-01-01T00:00:00.000Z routed hello-00001 80%, hello-00003 20%; now hello-00002 100%'],
+    ['a record fn cannot read', {annotations: {[historyAnnotation]: '{"version": 7}'}}, 'the fn.dev/traffic-history annotation on hello is not one fn understands (version 7 is not 1)'],
+  ])('refused (exit 8, nothing guessed) with %s, naming fn rollback REVISION', (_title, change, message) => {
+    const e = fnError(() => rollbackTraffic({...canary, ...change}));
+    expect(e).toMatchObject({code: 'NO_PREVIOUS_SPLIT', exitCode: 8});
+    expect(e.message).toContain(message);
+    expect(e.suggestion).toBe('send all traffic to a revision you name: fn rollback REVISION --name hello (fn revisions hello lists them)');
   });
 
-  test('a named revision (tag, name or generation); a failed one is refused', () => {
+  test('a revision that served before but failed or is gone since is refused, naming it', () => {
+    const failed = fnError(() => rollbackTraffic({...canary, revisions: [rev(3), rev(2), rev(1, 'False', {reason: 'ExitCode1'})]}));
+    expect(failed).toMatchObject({code: 'REVISION_NOT_READY', exitCode: 11});
+    expect(failed.message).toContain('revision hello-00001 failed (ExitCode1)');
+    const gone = fnError(() => rollbackTraffic({...canary, revisions: [rev(3), rev(2)]}));
+    expect(gone).toMatchObject({code: 'REVISION_NOT_FOUND', exitCode: 8});
+    expect(gone.message).toBe('revision hello-00001 (it served before fn traffic at 2025-01-01T00:00:00.000Z) no longer exists, so traffic cannot go back to it');
+  });
+
+  test('a named revision (tag, name or generation) takes all traffic, recorded by the use case; a failed one is refused', () => {
     expect(rollbackTraffic(twoRevisions, '2').to).toBe('hello-00002');
-    expect(rollbackTraffic(twoRevisions, 'v1').to).toBe('hello-00001');
+    expect(rollbackTraffic(twoRevisions, 'v1')).toMatchObject({to: 'hello-00001', restored: [{revisionName: 'hello-00001', percent: 100}]});
+    expect(rollbackTraffic(twoRevisions, 'v1').annotations).toBeUndefined();
     const failed = {...twoRevisions, revisions: [rev(2, 'False', {reason: 'ExitCode1'}), rev(1)]};
     expect(fnError(() => rollbackTraffic(failed, 'v2')).code).toBe('REVISION_NOT_READY');
     expect(fnError(() => rollbackTraffic(twoRevisions, 'nope')).code).toBe('UNKNOWN_TRAFFIC_KEY');
