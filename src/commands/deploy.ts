@@ -16,7 +16,7 @@ import {interruptible} from '../ui/interrupt.js';
 export default class Deploy extends FnCommand {
   static summary = 'Deploy the function to Knative and wait until it is Ready.';
   static description = `Builds and pushes the image (skipped when nothing changed; --image deploys a pushed image instead), then applies the Knative Service (or, with routing "route", a Configuration and a Route) with server-side apply as field manager "fn". Deploying unchanged inputs again creates no new revision.
-Traffic: the new revision takes 100% (tags stay, at 0%); --no-traffic keeps the current split (the new revision gets 0%); --tag gives the new revision its own URL.
+Traffic: the new revision takes 100% (tags stay, at 0%); --no-traffic keeps the current split (the new revision gets 0%) and, where another tool owns spec.traffic, leaves it theirs; --tag gives the new revision its own URL. Revision names hash the template the revision gets, template fields another tool set included.
 Waits by watching the Service and prints each new condition, and watches the new revision's pods: an image that cannot be pulled, a container that exits (code and last log lines), a readiness probe that keeps failing (wrong port) or pods that cannot be created fail the deploy within seconds with exit 11, the reason and one next step.
 Exit codes: 2 bad flag or fn.yaml value, 3 fields owned by another manager (see --force), 4-6 build/push, 7 cluster unreachable, 8 namespace not found, 9 RBAC denied, 10 rejected by Knative's webhook, 11 revision failed, 12 not ready within --timeout.`;
   static examples = [

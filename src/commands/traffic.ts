@@ -25,8 +25,8 @@ export interface TrafficView {
 export default class Traffic extends FnCommand {
   static summary = 'Show or split traffic between revisions; tag and untag them.';
   static description = `Keys name a tag, a revision, a revision's generation (00002 or 2), or @latest (follows the newest ready revision). Percentages are whole numbers (an optional %) and must add up to 100; targets left out drop to 0% (tagged ones keep their tag URL). Order: --untag, then --tag, then --split.
-Everything is checked before the cluster changes: a bad or unknown key fails listing the revisions and tags that exist. One write, guarded against concurrent changes; then waits until Knative reports the split.
-Exit codes: 2 bad flags (sum, format, duplicates), 7 cluster unreachable, 8 function, revision or tag not found, 9 RBAC denied, 10 rejected by Knative, 11 a target failed, 12 not routed within --timeout.`;
+Everything is checked before the cluster changes: a bad or unknown key (one that names no existing revision or tag) fails listing the revisions and tags that exist. One write, guarded against concurrent changes, recorded for fn rollback; then waits until Knative reports the split. A split already in the spec is "already routed" only when Knative says so.
+Exit codes: 2 bad flags (sum, format, duplicates), 3 another writer replaced the split before Knative routed it (details.written, details.live), 7 cluster unreachable, 8 function, revision or tag not found, 9 RBAC denied, 10 rejected by Knative, 11 a target failed, 12 not routed within --timeout.`;
   static examples = [
     '<%= config.bin %> traffic',
     '<%= config.bin %> traffic --split v1=90,v2=10',
