@@ -82,6 +82,19 @@ describe('keys and "already routes" are judged on what exists and what Knative r
   });
 });
 
+describe('"already routes" only when Knative routes it', () => {
+  test('the split asked for is the spec but the route failed: exit 11 with the route\'s reason, not "already routes"', async () => {
+    const a = await deploy(knative, request(img('a')), progress);
+    await knative.get(ref);
+    live().routeFailed = {type: 'RoutesReady', status: 'False', reason: 'RevisionFailed', message: `Revision "${a.revision}" failed with message: container exited.`};
+    const error = await fnError(changeTraffic(knative, ref, split('@latest=100'), {wait: true, timeoutSeconds: 2}, progress));
+    expect(error).toMatchObject({code: 'NOT_READY', exitCode: 11});
+    expect(error.message).toContain('RevisionFailed');
+    expect(notes.some((n) => n.includes('already routes'))).toBe(false);
+    expect(knative.writes).toHaveLength(1);
+  });
+});
+
 describe('deploy --no-traffic does not claim the split', () => {
   test('after another tool wrote spec.traffic (@latest 100%): the new revision takes 0%, the old one keeps 100%, no conflict', async () => {
     const a = await deploy(knative, request(img('a')), progress);
