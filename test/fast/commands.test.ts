@@ -117,6 +117,8 @@ describe('fn traffic', () => {
 
 describe('fn rollback, describe, list, revisions, delete', () => {
   test('rollback after a canary sends everything back to the revision that served before', async () => {
+    // The seeded split follows @latest (hello-00002): first all on hello-00001, then the canary.
+    expect((await fn('traffic', ['hello', '--split', 'hello-00001=100', '--timeout', '5s'])).exitCode).toBe(0);
     expect((await fn('traffic', ['hello', '--split', 'hello-00001=50,hello-00002=50', '--timeout', '5s'])).exitCode).toBe(0);
     const r = await fn('rollback', ['--name', 'hello', '--timeout', '5s']);
     expect(r.exitCode).toBe(0);
