@@ -201,6 +201,11 @@ export interface WatchResult {
   fn: DeployedFunction;
   timedOut: boolean;
 }
+export interface RevisionWatchResult {
+  /** The revision as last seen; undefined while it does not exist. */
+  revision?: RevisionInfo;
+  timedOut: boolean;
+}
 
 export interface Knative {
   /** undefined when there is no such function. */
@@ -220,6 +225,11 @@ export interface Knative {
   update(ref: FunctionRef, decide: DecideChange, options?: UpdateOptions): Promise<UpdateResult>;
   /** Watches (no polling) from `from` until `done` holds or the timeout passes; `from` is checked first. */
   watchUntil(from: DeployedFunction, done: (fn: DeployedFunction) => boolean, options: WatchOptions): Promise<WatchResult>;
+  /**
+   * Reads one Revision, then watches it (no polling) until `done` holds or the timeout passes. For a
+   * revision whose readiness the function's status does not show: one that is not its latest.
+   */
+  watchRevisionUntil(namespace: string, name: string, done: (revision: RevisionInfo | undefined) => boolean, options: Pick<WatchOptions, 'timeoutSeconds' | 'signal'>): Promise<RevisionWatchResult>;
   /**
    * Deletes the Service (or Configuration and Route); its Revisions go with it. With wait, returns
    * once the objects are gone (Knative's finalizers have run), watching for it.

@@ -6,11 +6,12 @@
 // it, for what fn depends on: otherTool() writes as another field manager would (kn, kubectl), taking
 // spec.traffic or template fields; fn's apply then conflicts on a field it would change (FIELD_CONFLICT,
 // unless forced), keeps template fields it does not send, and leaves spec.traffic alone with
-// keepTraffic. Service routing only.
+// keepTraffic. Watches see every change as it is made (and any made since the state they start from),
+// bounded by real time. Service routing only.
 import {FnError, functionNotFound, STALE_OBJECT} from '../../src/core/errors.js';
 import type {Condition, RevisionTemplate, TrafficTarget} from '../../src/core/knative.js';
 import type {TemplateFields} from '../../src/core/manifests.js';
-import type {DecideChange, DeployedFunction, FunctionChange, FunctionRef, Knative, RevisionInfo, UpdateOptions, UpdateResult, WatchOptions, WatchResult} from '../../src/core/ports.js';
+import type {DecideChange, DeployedFunction, FunctionChange, FunctionRef, Knative, RevisionInfo, RevisionWatchResult, UpdateOptions, UpdateResult, WatchOptions, WatchResult} from '../../src/core/ports.js';
 
 export const UPDATE_ATTEMPTS = 5;
 
@@ -64,8 +65,12 @@ export class MemoryKnative implements Knative {
   readonly writes: Array<{change: FunctionChange; dryRun: boolean}> = [];
   /** How many times update read the function. */
   reads = 0;
+  /** Every call of the port, by method name: what would be an API request (a watch is one). */
+  readonly calls: string[] = [];
   private clock = Date.parse('2025-01-01T00:00:00Z');
   private listeners = new Set<() => void>();
+  /** Bumped on every change a watch would see. */
+  private changes = 0;
 
   /** A deployed function with one ready revision (as fn deploy leaves it). */
   seed(name: string, image: string, options: {namespace?: string; revisionName?: string; traffic?: TrafficTarget[]} = {}): void {
@@ -103,6 +108,7 @@ export class MemoryKnative implements Knative {
     Object.assign(svc.annotations, change.annotations ?? {});
     svc.generation++;
     svc.rv++;
+    this.notify();
     setImmediate(() => this.reconcile(svc));
   }
 
@@ -114,11 +120,13 @@ export class MemoryKnative implements Knative {
     svc.latestCreated = name;
     if (ready === 'True') svc.latestReady = name;
     svc.rv++;
+    this.notify();
   }
 
   setRevision(name: string, change: Partial<Pick<RevisionInfo, 'ready' | 'reason' | 'message'>>, namespace = 'default'): void {
     Object.assign(this.revisionsByName.get(key(namespace, name))!, change);
     for (const svc of this.services.values()) if (svc.latestCreated === name) this.reconcile(svc, true);
+    this.notify();
   }
 
   service(namespace: string, name: string): StoredService {
@@ -130,6 +138,11 @@ export class MemoryKnative implements Knative {
   // ---- the port ----------------------------------------------------------------------------------------
 
   async get(ref: FunctionRef): Promise<DeployedFunction | undefined> {
+    this.calls.push('get');
+    return this.read(ref);
+  }
+
+  private read(ref: FunctionRef): DeployedFunction | undefined {
     if (ref.routing === 'route') return undefined;
     const svc = this.services.get(key(ref.namespace, ref.name));
     if (!svc) return undefined;
@@ -139,22 +152,30 @@ export class MemoryKnative implements Knative {
   }
 
   async list(namespace: string | undefined): Promise<DeployedFunction[]> {
+    this.calls.push('list');
     return [...this.services.values()].filter((s) => namespace === undefined || s.namespace === namespace).map((s) => this.view(s));
   }
 
   async revisions(ref: FunctionRef): Promise<RevisionInfo[]> {
+    this.calls.push('revisions');
     return this.revisionsOf(ref.namespace, ref.name).map(info);
   }
 
   async revision(namespace: string, name: string): Promise<RevisionInfo | undefined> {
+    this.calls.push('revision');
+    return this.readRevision(namespace, name);
+  }
+
+  private readRevision(namespace: string, name: string): RevisionInfo | undefined {
     const revision = this.revisionsByName.get(key(namespace, name));
     return revision && info(revision);
   }
 
   async update(ref: FunctionRef, decide: DecideChange, options: UpdateOptions = {}): Promise<UpdateResult> {
+    this.calls.push('update');
     for (let attempt = 1; ; attempt++) {
       this.reads++;
-      const current = await this.get(ref);
+      const current = this.read(ref);
       const change = await decide(current, attempt);
       if (!change) return {fn: current, written: false};
       await this.beforeWrite?.(attempt);
@@ -173,27 +194,48 @@ export class MemoryKnative implements Knative {
     const ref = {name: from.name, namespace: from.namespace};
     let current = from;
     if (done(current)) return {fn: current, timedOut: false};
+    this.calls.push('watchUntil');
     const deadline = Date.now() + options.timeoutSeconds * 1000;
     for (;;) {
-      const changed = await this.nextChange(deadline - Date.now(), options.signal);
-      if (options.signal?.aborted) throw new FnError('INTERRUPTED', 'interrupted', 'interrupted while waiting');
-      const fresh = await this.get(ref);
+      const seen = this.changes;
+      const fresh = this.read(ref);
       if (!fresh) throw new FnError('DELETED_WHILE_WAITING', 'notFound', `${from.name} was deleted while fn was waiting for it`);
-      current = fresh;
-      options.onUpdate?.(current);
-      if (done(current)) return {fn: current, timedOut: false};
+      // Like a watch from from.resourceVersion: a change made since `from` is delivered at once.
+      if (fresh.resourceVersion !== current.resourceVersion) {
+        current = fresh;
+        options.onUpdate?.(current);
+        if (done(current)) return {fn: current, timedOut: false};
+      }
+      const changed = await this.nextChange(seen, deadline - Date.now(), options.signal);
+      if (options.signal?.aborted) throw new FnError('INTERRUPTED', 'interrupted', 'interrupted while waiting');
       if (!changed) return {fn: current, timedOut: true};
     }
   }
 
+  async watchRevisionUntil(namespace: string, name: string, done: (revision: RevisionInfo | undefined) => boolean, options: Pick<WatchOptions, 'timeoutSeconds' | 'signal'>): Promise<RevisionWatchResult> {
+    this.calls.push('watchRevisionUntil');
+    const deadline = Date.now() + options.timeoutSeconds * 1000;
+    for (;;) {
+      const seen = this.changes;
+      const revision = this.readRevision(namespace, name);
+      if (done(revision)) return {revision, timedOut: false};
+      const changed = await this.nextChange(seen, deadline - Date.now(), options.signal);
+      if (options.signal?.aborted) throw new FnError('INTERRUPTED', 'interrupted', 'interrupted while waiting');
+      if (!changed) return {revision, timedOut: true};
+    }
+  }
+
   async delete(ref: FunctionRef): Promise<void> {
+    this.calls.push('delete');
     if (!this.services.delete(key(ref.namespace, ref.name))) throw functionNotFound(ref);
     for (const [k, r] of this.revisionsByName) if (r.service === ref.name && r.namespace === ref.namespace) this.revisionsByName.delete(k);
     this.notify();
   }
 
   async deleteRevision(namespace: string, name: string): Promise<void> {
+    this.calls.push('deleteRevision');
     this.revisionsByName.delete(key(namespace, name));
+    this.notify();
   }
 
   // ---- what the API server and the controller do ------------------------------------------------------------
@@ -248,6 +290,8 @@ export class MemoryKnative implements Knative {
     this.services.set(key(ref.namespace, ref.name), next);
     svc = next;
     const view = this.view(svc);
+    // Every write is an event for a watch (an annotation-only write too, e.g. another process taking over).
+    this.notify();
     this.afterWrite?.();
     // The controller reconciles soon after a write, as a watch would see.
     setImmediate(() => {
@@ -336,11 +380,14 @@ export class MemoryKnative implements Knative {
   }
 
   private notify(): void {
+    this.changes++;
     for (const listener of [...this.listeners]) listener();
   }
 
-  /** Resolves true on the next change, false when `ms` pass or the signal aborts first. */
-  private nextChange(ms: number, signal?: AbortSignal): Promise<boolean> {
+  /** True once there is a change after `since` (at once if there is already), false when `ms` pass or the signal aborts first. */
+  private nextChange(since: number, ms: number, signal?: AbortSignal): Promise<boolean> {
+    if (this.changes !== since) return Promise.resolve(true);
+    if (signal?.aborted) return Promise.resolve(false);
     return new Promise((resolve) => {
       const finish = (changed: boolean) => {
         clearTimeout(timer);

@@ -4,7 +4,7 @@
 import {FnError, functionNotFound, isFnError, STALE_OBJECT} from '../../core/errors.js';
 import {condition, FIELD_MANAGER, REVISION_LABELS, SERVING_API_VERSION, type Condition, type KnativeConfiguration, type KnativeRevision, type KnativeRoute, type KnativeService, type TrafficTarget} from '../../core/knative.js';
 import {withConfigurationName, type FunctionManifests, type TemplateFields} from '../../core/manifests.js';
-import type {DecideChange, DeployedFunction, FunctionChange, FunctionRef, Knative, RevisionInfo, UpdateOptions, UpdateResult, WatchOptions, WatchResult} from '../../core/ports.js';
+import type {DecideChange, DeployedFunction, FunctionChange, FunctionRef, Knative, RevisionInfo, RevisionWatchResult, UpdateOptions, UpdateResult, WatchOptions, WatchResult} from '../../core/ports.js';
 import {apiErrorToFnError} from './api-errors.js';
 import {KubeApiError} from './kube-api-error.js';
 import type {KubeHttp, WatchEvent} from './kube-http.js';
@@ -352,6 +352,32 @@ export class KnativeCluster implements Knative {
     }
     if (!finished && options.signal?.aborted) throw new FnError('INTERRUPTED', 'interrupted', 'interrupted while waiting');
     return {fn: current, timedOut: !finished};
+  }
+
+  async watchRevisionUntil(namespace: string, name: string, done: (revision: RevisionInfo | undefined) => boolean, options: Pick<WatchOptions, 'timeoutSeconds' | 'signal'>): Promise<RevisionWatchResult> {
+    const start = await this.read<KnativeRevision>('revisions', namespace, name);
+    let revision = start && toRevisionInfo(start);
+    if (done(revision)) return {revision, timedOut: false};
+    const ms = options.timeoutSeconds * 1000;
+    const stop = new AbortController();
+    const timer = setTimeout(() => stop.abort(), ms);
+    const onExternalAbort = () => stop.abort();
+    options.signal?.addEventListener('abort', onExternalAbort, {once: true});
+    if (options.signal?.aborted) stop.abort();
+    let finished = false;
+    try {
+      // Not there yet: a watch from no resourceVersion starts with the object if it appeared since the read.
+      const from = start ?? ({metadata: {name, namespace}} as KnativeRevision);
+      await this.follow<KnativeRevision>('revisions', from, (o) => {
+        revision = toRevisionInfo(o);
+        return (finished = done(revision));
+      }, stop.signal, Date.now() + ms);
+    } finally {
+      clearTimeout(timer);
+      options.signal?.removeEventListener('abort', onExternalAbort);
+    }
+    if (!finished && options.signal?.aborted) throw new FnError('INTERRUPTED', 'interrupted', 'interrupted while waiting');
+    return {revision, timedOut: !finished};
   }
 
   /**
