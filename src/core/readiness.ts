@@ -1,6 +1,6 @@
-// Is a deploy or a traffic change finished, failed, or still going — and what to tell the user when it
-// failed or timed out: the Revision's or Route's reason and message and one next step, never a bare
-// "not ready".
+// Is a deploy, a traffic change or a revision finished, failed, or still going — and what to tell the
+// user when it failed or timed out: the Revision's or Route's reason and message and one next step,
+// never a bare "not ready".
 import {FnError} from './errors.js';
 import {condition, type Condition} from './knative.js';
 import type {DeployedFunction, RevisionInfo} from './ports.js';
@@ -35,6 +35,12 @@ export function trafficOutcome(fn: DeployedFunction): Outcome {
   const routes = condition(fn.conditions, 'RoutesReady') ?? condition(fn.conditions, 'Ready');
   if (failed(fn.conditions, [routes?.type ?? 'Ready'])) return 'failed';
   return routes?.status === 'True' && trafficSettled(fn) ? 'ready' : 'pending';
+}
+
+/** A Revision on its own (one the function's status does not speak for: not its latest): its Ready condition. */
+export function revisionOutcome(revision: RevisionInfo | undefined): Outcome {
+  if (revision?.ready === 'True') return 'ready';
+  return revision?.ready === 'False' ? 'failed' : 'pending';
 }
 
 /** One line per condition that changed since `seen` (which it updates): for progress output. */

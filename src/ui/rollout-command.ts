@@ -64,7 +64,7 @@ export abstract class RolloutCommand extends FnCommand {
     return (await functionReach({context: flags.context}, {namespace: ref.namespace, route: ref.name}, flags.ingress)).reach;
   }
 
-  /** Pod diagnosis for the canary revision while it is not ready (core/rollout/diagnosed-revisions.ts). */
+  /** Pod diagnosis for the canary revision while it is not ready (core/pod-watched-wait.ts, from core/rollout/waits.ts). */
   protected async diagnose(flags: {context?: string}): Promise<RevisionDiagnosis> {
     const {podDiagnosis} = await import('../factory.js');
     return podDiagnosis({context: flags.context});

@@ -2,7 +2,13 @@
 // like Knative where it matters here: every write and every status update bumps resourceVersion, a new
 // image makes a new revision, status.traffic resolves @latest and publishes tag URLs once the
 // controller has observed the spec, and stale writes are refused and retried on a fresh read.
-import {beforeEach, describe, expect, test} from '@jest/globals';
+//
+// Time: the rollout waits only through the port's watches, which the memory port ends on the change
+// that decides them, as it is made. So no test waits for something to happen; real time passes only
+// where a bound is what is tested: a short --timeout (tens of ms) that must pass, or a long --interval
+// or --timeout (20 s) that must NOT be reached (the test asserts it ended early; a watch that does not
+// end on its stop condition would fail it). `now` is fake, for the timestamps in the state and events.
+import {afterEach, beforeEach, describe, expect, test} from '@jest/globals';
 import {FnError} from '../../src/core/errors.js';
 import type {FunctionConfig} from '../../src/core/function.js';
 import {buildManifests} from '../../src/core/manifests.js';
@@ -11,6 +17,7 @@ import {abortRollout, promoteRollout, rolloutStatus} from '../../src/core/rollou
 import {resumeRollout, startRollout, type RolloutDeps} from '../../src/core/rollout/engine.js';
 import type {RolloutEvent} from '../../src/core/rollout/events.js';
 import type {CheckTarget, GateResult} from '../../src/core/rollout/gate.js';
+import type {RevisionDiagnosis} from '../../src/core/pod-failure.js';
 import {readState, rolloutAnnotation, serializeState, type RolloutSettings} from '../../src/core/rollout/state.js';
 import {MemoryKnative} from './memory-knative.js';
 
@@ -21,7 +28,7 @@ const firstImage = img('1');
 /** The name fn's template gives the revision of `image`. */
 const canaryName = (image: string) => buildManifests(config, {image, namespace: 'default'}).revisionName!;
 
-const settings: RolloutSettings = {intervalMs: 1000, requests: 10, maxErrorRate: 0.01, maxP95Ms: 500, timeoutMs: 10_000, keepTag: false, check: {kind: 'http', path: '/health'}};
+const settings: RolloutSettings = {intervalMs: 1, requests: 10, maxErrorRate: 0.01, maxP95Ms: 500, timeoutMs: 10_000, keepTag: false, check: {kind: 'http', path: '/health'}};
 const healthy: GateResult = {passed: true, requests: 10, errors: 0, errorRate: 0, p95Ms: 12, failures: [], sampleErrors: []};
 const failing: GateResult = {passed: false, requests: 10, errors: 4, errorRate: 0.4, p95Ms: 30, failures: ['error rate 40% (4/10) is above --max-error-rate 1%'], sampleErrors: ['HTTP 503']};
 
@@ -30,7 +37,13 @@ let events: RolloutEvent[];
 let checks: CheckTarget[];
 let now: number;
 let gateFor: (target: CheckTarget, signal: AbortSignal) => GateResult | Promise<GateResult>;
-let onSleep: () => Promise<void> | void;
+/** Runs on each event as the rollout emits it (what another process does at that moment). */
+let onEvent: (event: RolloutEvent) => void;
+/** What onEvent started, awaited by the tests so that its failures fail them. */
+let sideEffects: Promise<unknown>[];
+let diagnose: RevisionDiagnosis | undefined;
+/** Long enough never to be reached in a test that passes. */
+const LONG = 20_000;
 
 function deps(owner = {pid: 100, host: 'laptop'}, alive = false): RolloutDeps {
   return {
@@ -43,19 +56,29 @@ function deps(owner = {pid: 100, host: 'laptop'}, alive = false): RolloutDeps {
         return gateFor(target, signal);
       },
     }),
-    clock: {
-      now: () => now,
-      sleep: async (ms) => {
-        now += ms;
-        await onSleep();
-      },
-    },
+    now: () => now,
     owner,
     ownerAlive: () => alive,
-    emit: (e) => events.push(e),
+    emit: (e) => {
+      events.push(e);
+      onEvent(e);
+    },
     newId: () => 'r1',
-    pollMs: 500,
+    ...(diagnose ? {diagnose} : {}),
   };
+}
+
+/** Runs `action` beside the rollout (as another process would), its failures kept for the test. */
+function meanwhile(action: () => Promise<unknown> | unknown, delayMs = 0): void {
+  sideEffects.push(new Promise((resolve) => setTimeout(resolve, delayMs)).then(action));
+}
+
+/** Records how many port calls were made when each event was emitted: calls(from, to) are those in between. */
+function markCalls(): (from: [string, number?], to: [string, number?]) => string[] {
+  const marks: Array<[string, number]> = [];
+  onEvent = (e) => marks.push([e.event, svc.calls.length]);
+  const at = ([event, nth = 0]: [string, number?]) => marks.filter(([name]) => name === event)[nth][1];
+  return (from, to) => svc.calls.slice(at(from), at(to));
 }
 
 async function rejection(promise: Promise<unknown>): Promise<FnError> {
@@ -69,7 +92,6 @@ async function rejection(promise: Promise<unknown>): Promise<FnError> {
 }
 
 const moved = () => events.filter((e) => e.event === 'trafficMoved').map((e) => (e as any).percent);
-const inInterval = () => events.at(-1)?.event === 'waiting';
 const stored = () => svc.service('default', 'hello');
 const state = () => readState({name: 'hello', annotations: stored().annotations})!;
 const writes = () => svc.writes.map((w) => w.change);
@@ -82,8 +104,12 @@ beforeEach(() => {
   checks = [];
   now = Date.parse('2025-01-01T00:00:00Z');
   gateFor = () => healthy;
-  onSleep = () => undefined;
+  onEvent = () => undefined;
+  sideEffects = [];
+  diagnose = undefined;
 });
+// What a test started beside the rollout must have worked too.
+afterEach(() => Promise.all(sideEffects));
 
 describe('a healthy rollout', () => {
   test('deploys the image at 0% under the tag, gates every step and ends on @latest at 100%', async () => {
@@ -164,6 +190,75 @@ describe('a healthy rollout', () => {
   });
 });
 
+describe('waiting watches, never polls', () => {
+  test('the interval between steps is one watch of the function, and the next step starts without a read', async () => {
+    const calls = markCalls();
+    await startRollout(deps(), {image: img('2'), tag: 'canary', steps: [50, 100], settings: {...settings, intervalMs: 30}}, never);
+    expect(calls(['waiting'], ['stepStarted', 1])).toEqual(['watchUntil']);
+    // The watch left the function as it is now: the canary is Ready, nothing to ask.
+    expect(calls(['stepStarted', 1], ['revisionReady', 1])).toEqual([]);
+  });
+
+  test('a canary that takes a while: one watch of the function, which ends when it is Ready', async () => {
+    svc.nextRevision = {ready: 'Unknown'};
+    const calls = markCalls();
+    const marked = onEvent;
+    onEvent = (e) => {
+      marked(e);
+      if (e.event === 'stepStarted' && e.step === 1) meanwhile(() => svc.setRevision(canaryName(img('2')), {ready: 'True'}), 20);
+    };
+    const outcome = await startRollout(deps(), {image: img('2'), tag: 'canary', steps: [50, 100], settings: {...settings, timeoutMs: LONG}}, never);
+    expect(outcome.status).toBe('succeeded');
+    expect(calls(['stepStarted'], ['revisionReady'])).toEqual(['watchUntil']);
+  });
+
+  describe('--revision of an older revision: the Service does not show its readiness, its own watch does', () => {
+    beforeEach(() => {
+      svc.addRevision('hello', 'hello-00002', 'Unknown');
+      svc.addRevision('hello', 'hello-00003');
+    });
+    const request = {revision: 'hello-00002', tag: 'canary', steps: [50, 100], settings: {...settings, timeoutMs: LONG}};
+
+    test('it becomes Ready: the rollout goes on', async () => {
+      const calls = markCalls();
+      const marked = onEvent;
+      onEvent = (e) => {
+        marked(e);
+        if (e.event === 'stepStarted' && e.step === 1) meanwhile(() => svc.setRevision('hello-00002', {ready: 'True'}), 20);
+      };
+      const outcome = await startRollout(deps(), request, never);
+      expect(outcome).toMatchObject({status: 'succeeded', canary: 'hello-00002'});
+      expect(moved()).toEqual([50, 100]);
+      // One read of the revision, then its watch beside a watch of the function (for an abort or take-over).
+      expect(calls(['stepStarted'], ['revisionReady']).sort()).toEqual(['revision', 'watchRevisionUntil', 'watchUntil']);
+      expect(stored().traffic).toEqual([{revisionName: 'hello-00002', percent: 100}]);
+    });
+
+    test('it fails: the rollout stops with its reason', async () => {
+      onEvent = (e) => e.event === 'stepStarted' && meanwhile(() => svc.setRevision('hello-00002', {ready: 'False', reason: 'ExitCode1', message: 'boom'}), 20);
+      const error = await rejection(startRollout(deps(), request, never));
+      expect(error.exitCode).toBe(13);
+      expect(error.message).toContain('revision hello-00002 failed: ExitCode1: boom');
+      expect(stored().traffic).toEqual([{revisionName: 'hello-00003', percent: 100}]);
+    });
+
+    test('an abort meanwhile ends the wait at once', async () => {
+      onEvent = (e) => e.event === 'stepStarted' && meanwhile(() => abortRollout(svc, ref, {pid: 200, host: 'ci'}, () => now), 10);
+      const started = Date.now();
+      const error = await rejection(startRollout(deps(), request, never));
+      await Promise.all(sideEffects);
+      expect(Date.now() - started).toBeLessThan(5000);
+      expect(error.code).toBe('ROLLOUT_ABORTED');
+    });
+
+    test('it never becomes Ready: --timeout (a real 50 ms here) rolls back', async () => {
+      const error = await rejection(startRollout(deps(), {...request, settings: {...settings, timeoutMs: 50}}, never));
+      expect(error.message).toContain('revision hello-00002 was not Ready within 50ms');
+      expect(stored().traffic).toEqual([{revisionName: 'hello-00003', percent: 100}]);
+    });
+  });
+});
+
 describe('rollback', () => {
   const prior: TrafficTarget[] = [
     {revisionName: 'hello-00001', percent: 70, tag: 'stable'},
@@ -208,10 +303,35 @@ describe('rollback', () => {
     expect(stored().traffic).toEqual(exactPrior);
   });
 
-  test('a revision that never becomes Ready times out and rolls back', async () => {
+  test('a revision that never becomes Ready times out after --timeout (a real 50 ms here) and rolls back', async () => {
     svc.nextRevision = {ready: 'Unknown'};
-    const error = await rejection(startRollout(deps(), {image: img('3'), tag: 'canary', steps: [5, 100], settings: {...settings, timeoutMs: 3000}}, never));
-    expect(error.message).toContain('was not Ready within 3s');
+    const started = Date.now();
+    const error = await rejection(startRollout(deps(), {image: img('3'), tag: 'canary', steps: [5, 100], settings: {...settings, timeoutMs: 50}}, never));
+    expect(error.message).toContain('was not Ready within 50ms');
+    expect(Date.now() - started).toBeGreaterThanOrEqual(50);
+    expect(stored().traffic).toEqual(exactPrior);
+  });
+
+  test('a revision whose pods cannot start stops the wait at once, with what the pods say', async () => {
+    svc.nextRevision = {ready: 'Unknown'};
+    diagnose = async () => ({reason: 'ExitCode1', message: 'the container exited with code 1', logTail: ['Error: boom']});
+    const started = Date.now();
+    const error = await rejection(startRollout(deps(), {image: img('3'), tag: 'canary', steps: [5, 100], settings: {...settings, timeoutMs: LONG}}, never));
+    expect(Date.now() - started).toBeLessThan(5000);
+    expect(error.exitCode).toBe(13);
+    expect(error.message).toContain(`revision ${canaryName(img('3'))} failed: ExitCode1: the container exited with code 1\nlast log lines:\n  | Error: boom`);
+    expect(checks).toEqual([]);
+    expect(stored().traffic).toEqual(exactPrior);
+  });
+
+  test('Ctrl-C while the canary is becoming Ready rolls back at once', async () => {
+    svc.nextRevision = {ready: 'Unknown'};
+    const interrupt = new AbortController();
+    onEvent = (e) => e.event === 'stepStarted' && meanwhile(() => interrupt.abort(), 10);
+    const started = Date.now();
+    const error = await rejection(startRollout(deps(), {image: img('3'), tag: 'canary', steps: [5, 100], settings: {...settings, timeoutMs: LONG}}, interrupt.signal));
+    expect(Date.now() - started).toBeLessThan(5000);
+    expect(error.message).toContain('interrupted (Ctrl-C)');
     expect(stored().traffic).toEqual(exactPrior);
   });
 
@@ -236,46 +356,77 @@ describe('rollback', () => {
 describe('from another process', () => {
   const request = {image: img('2'), tag: 'canary', steps: [5, 25, 50, 100], settings};
 
-  test('abort during the interval: the prior split is back and the driver exits rolledBack', async () => {
-    onSleep = async () => {
-      if (inInterval() && readState({name: 'hello', annotations: stored().annotations})?.step === 1) {
-        const result = await abortRollout(svc, ref, {pid: 200, host: 'ci'}, () => now);
-        expect(result.traffic).toEqual([{revisionName: 'hello-00001', percent: 100}]);
-        onSleep = () => undefined;
+  test('abort during the interval ends it at once: the prior split is back and the driver exits rolledBack', async () => {
+    onEvent = (e) => {
+      if (e.event === 'waiting' && e.step === 2) {
+        meanwhile(async () => {
+          const result = await abortRollout(svc, ref, {pid: 200, host: 'ci'}, () => now);
+          expect(result.traffic).toEqual([{revisionName: 'hello-00001', percent: 100}]);
+        });
       }
     };
-    const error = await rejection(startRollout(deps(), request, never));
+    const started = Date.now();
+    const error = await rejection(startRollout(deps(), {...request, settings: {...settings, intervalMs: LONG}}, never));
+    await Promise.all(sideEffects);
+    expect(Date.now() - started).toBeLessThan(5000);
     expect(error.code).toBe('ROLLOUT_ABORTED');
     expect(error.exitCode).toBe(13);
     expect(error.message).toContain('aborted by pid 200 on ci');
     expect(stored().traffic).toEqual([{revisionName: 'hello-00001', percent: 100}]);
     expect(state()).toMatchObject({status: 'aborted', reason: 'aborted by pid 200 on ci'});
-    expect(moved()).toEqual([5, 25]);
+    expect(moved()).toEqual([5]);
   });
 
-  test('promote: the canary takes everything at once and the driver ends successfully', async () => {
-    onSleep = async () => {
-      if (inInterval() && readState({name: 'hello', annotations: stored().annotations})?.step === 0) {
-        await promoteRollout(svc, ref, {pid: 200, host: 'ci'}, () => now);
-        onSleep = () => undefined;
-      }
-    };
-    const outcome = await startRollout(deps(), request, never);
+  test('promote during the interval: the canary takes everything at once and the driver ends successfully', async () => {
+    onEvent = (e) => e.event === 'waiting' && e.step === 2 && meanwhile(() => promoteRollout(svc, ref, {pid: 200, host: 'ci'}, () => now));
+    const started = Date.now();
+    const outcome = await startRollout(deps(), {...request, settings: {...settings, intervalMs: LONG}}, never);
+    await Promise.all(sideEffects);
+    expect(Date.now() - started).toBeLessThan(5000);
     expect(outcome).toMatchObject({status: 'promoted', by: 'promoted by pid 200 on ci'});
     expect(stored().traffic).toEqual([{latestRevision: true, percent: 100}]);
   });
 
   test('a second rollout is refused while one runs; status shows it', async () => {
-    onSleep = async () => {
-      if (!inInterval()) return;
-      onSleep = () => undefined;
-      const error = await rejection(startRollout(deps({pid: 300, host: 'laptop'}), {...request, image: img('9')}, never));
-      expect(error.code).toBe('ROLLOUT_IN_PROGRESS');
-      expect(error.exitCode).toBe(3);
-      const view = await rolloutStatus(svc, ref, 'laptop', () => true);
-      expect(view).toMatchObject({ownerAlive: true, rollout: {status: 'running', step: 0, owner: {pid: 100}}});
+    let looked = false;
+    gateFor = async (t) => {
+      if (t.step === 2) {
+        const error = await rejection(startRollout(deps({pid: 300, host: 'laptop'}), {...request, image: img('9')}, never));
+        expect(error.code).toBe('ROLLOUT_IN_PROGRESS');
+        expect(error.exitCode).toBe(3);
+        const view = await rolloutStatus(svc, ref, 'laptop', () => true);
+        expect(view).toMatchObject({ownerAlive: true, rollout: {status: 'running', step: 0, owner: {pid: 100}}});
+        looked = true;
+      }
+      return healthy;
     };
     await startRollout(deps(), request, never);
+    expect(looked).toBe(true);
+  });
+
+  test('taken over from another host during the interval (resume --force): the first driver stops at once, the second finishes', async () => {
+    let second: Promise<unknown> | undefined;
+    onEvent = (e) => {
+      if (e.event === 'waiting' && !second) second = resumeRollout(deps({pid: 5, host: 'ci-runner'}), {force: true}, never);
+    };
+    const started = Date.now();
+    const error = await rejection(startRollout(deps(), {...request, steps: [5, 100], settings: {...settings, intervalMs: LONG}}, never));
+    expect(Date.now() - started).toBeLessThan(5000);
+    expect(error).toMatchObject({code: 'ROLLOUT_TAKEN_OVER', exitCode: 3});
+    expect(error.message).toContain('taken over by pid 5 on ci-runner');
+    expect(await second).toMatchObject({status: 'succeeded'});
+    expect(stored().traffic).toEqual([{latestRevision: true, percent: 100}]);
+  });
+
+  test('abort while the canary is becoming Ready ends the wait at once', async () => {
+    svc.nextRevision = {ready: 'Unknown'};
+    onEvent = (e) => e.event === 'stepStarted' && meanwhile(() => abortRollout(svc, ref, {pid: 200, host: 'ci'}, () => now), 10);
+    const started = Date.now();
+    const error = await rejection(startRollout(deps(), {...request, settings: {...settings, timeoutMs: LONG}}, never));
+    await Promise.all(sideEffects);
+    expect(Date.now() - started).toBeLessThan(5000);
+    expect(error.code).toBe('ROLLOUT_ABORTED');
+    expect(stored().traffic).toEqual([{revisionName: 'hello-00001', percent: 100}]);
   });
 
   test('abort and promote of a finished rollout are refused', async () => {

@@ -2,7 +2,6 @@ import {Flags} from '@oclif/core';
 import {randomUUID} from 'node:crypto';
 import {FnError} from '../../core/errors.js';
 import {startRollout} from '../../core/rollout/engine.js';
-import {realClock} from '../../core/clock.js';
 import type {RolloutSettings} from '../../core/rollout/state.js';
 import {validateTag} from '../../core/names.js';
 import {healthGates} from '../../factory.js';
@@ -75,7 +74,7 @@ export default class Rollout extends RolloutCommand {
           config,
           diagnose,
           healthFor: (stored) => healthFor(stored, flags['check-cmd'], reach),
-          clock: realClock,
+          now: Date.now,
           owner: this.owner,
           ownerAlive,
           emit: this.eventSink(),

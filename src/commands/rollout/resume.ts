@@ -1,7 +1,6 @@
 import {Flags} from '@oclif/core';
 import {randomUUID} from 'node:crypto';
 import {resumeRollout} from '../../core/rollout/engine.js';
-import {realClock} from '../../core/clock.js';
 import {healthGates} from '../../factory.js';
 import {ownerAlive} from '../../ui/rollout-health.js';
 import {ingressFlag, paragraphs, RolloutCommand, rolloutArgs, rolloutExitCodes, rolloutTargetFlags} from '../../ui/rollout-command.js';
@@ -32,7 +31,7 @@ export default class RolloutResume extends RolloutCommand {
     const interrupt = this.interruptible();
     try {
       const outcome = await resumeRollout(
-        {knative, ref, diagnose, healthFor: (settings) => healthFor(settings, flags['check-cmd'], reach), clock: realClock, owner: this.owner, ownerAlive, emit: this.eventSink(), newId: randomUUID},
+        {knative, ref, diagnose, healthFor: (settings) => healthFor(settings, flags['check-cmd'], reach), now: Date.now, owner: this.owner, ownerAlive, emit: this.eventSink(), newId: randomUUID},
         {force: flags.force},
         interrupt.signal,
       );

@@ -12,6 +12,7 @@ import {ownershipLost, readFunction, Stop, waitTrafficSettled, type WaitDeps} fr
 import type {RolloutOutcome} from './engine.js';
 
 export interface EndingDeps extends WaitDeps {
+  now(): number;
   emit(body: RolloutEventBody): void;
 }
 
@@ -64,7 +65,7 @@ async function writeBack(deps: EndingDeps, state: RolloutState, reason: string):
       if (!current) throw functionNotFound(deps.ref);
       const lost = ownershipLost(current, state, deps.owner);
       if (lost) throw lost;
-      ended = {...readState(current)!, status: 'rolledBack', reason, updatedAt: new Date(deps.clock.now()).toISOString()};
+      ended = {...readState(current)!, status: 'rolledBack', reason, updatedAt: new Date(deps.now()).toISOString()};
       return {kind: 'traffic', traffic, annotations: {[rolloutAnnotation]: serializeState(ended)}};
     });
     // Best effort: report, but do not hang on a route that no longer settles.

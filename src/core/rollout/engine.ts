@@ -1,7 +1,6 @@
 // Drives a rollout: deploy the canary at 0% with a tag, then for each step check that the revision is
 // Ready and the health gate passes, and move traffic. Every write carries the state and the traffic
 // together, through the Knative port's guarded update; how a stopped rollout ends is ending.ts's.
-import type {Clock} from '../clock.js';
 import {FnError, functionNotFound} from '../errors.js';
 import type {FunctionConfig} from '../function.js';
 import {buildManifests, withTraffic, type FunctionManifests} from '../manifests.js';
@@ -11,7 +10,6 @@ import {endStoppedRollout, gateSummary} from './ending.js';
 import type {RolloutEvent, RolloutEventBody} from './events.js';
 import type {HealthCheck} from './gate.js';
 import type {RevisionDiagnosis} from '../pod-failure.js';
-import {DiagnosedRevisions} from './diagnosed-revisions.js';
 import {blockAt, pinTraffic, withoutTag} from './split.js';
 import {describeState, isFinal, noRollout, ownerLabel, readState, rolloutAnnotation, serializeState, stateVersion, type GateRecord, type Owner, type RolloutSettings, type RolloutState} from './state.js';
 import {interrupted, ownershipLost, readFunction, Stop, waitCheckUrl, waitNewRevision, waitRevisionReady, waitTrafficSettled, watchfulSleep} from './waits.js';
@@ -24,14 +22,13 @@ export interface RolloutDeps {
   config?: FunctionConfig;
   /** Builds the health check from the rollout's settings (resume rebuilds it from the stored ones). */
   healthFor(settings: RolloutSettings): HealthCheck;
-  clock: Clock;
+  /** Wall-clock time for the timestamps in the state and the events (waits are bounded by the port's watches). */
+  now(): number;
   owner: Owner;
   /** True when the owner's process still runs (same host only; another host's cannot be known). */
   ownerAlive(owner: Owner): boolean;
   emit(event: RolloutEvent): void;
   newId(): string;
-  /** How often waits re-read the function (default 500 ms). */
-  pollMs?: number;
   /** Looks at a revision's pods while it is not ready, so one that cannot start fails in seconds. */
   diagnose?: RevisionDiagnosis;
 }
@@ -69,7 +66,7 @@ export async function startRollout(deps: RolloutDeps, request: StartRequest, sig
     throw inProgress(service, existing);
   }
   const tag = request.tag;
-  const now = new Date(deps.clock.now()).toISOString();
+  const now = new Date(deps.now()).toISOString();
   const fresh: Omit<RolloutState, 'prior' | 'followLatest'> = {
     version: stateVersion,
     id: deps.newId(),
@@ -164,7 +161,7 @@ export async function resumeRollout(deps: RolloutDeps, request: {force?: boolean
         });
       }
     }
-    taken = {...state, owner: deps.owner, updatedAt: new Date(deps.clock.now()).toISOString()};
+    taken = {...state, owner: deps.owner, updatedAt: new Date(deps.now()).toISOString()};
     return {kind: 'traffic', traffic: current.traffic, annotations: {[rolloutAnnotation]: serializeState(taken)}};
   });
   let state = taken!;
@@ -184,14 +181,13 @@ export async function resumeRollout(deps: RolloutDeps, request: {force?: boolean
 async function drive(deps: RolloutDeps, fn: DeployedFunction, state: RolloutState, signal: AbortSignal): Promise<RolloutOutcome> {
   const {steps} = state;
   const canary = state.canary.revisionName!;
-  const revisions = new DiagnosedRevisions(deps.knative, deps.ref.namespace, deps.diagnose);
   try {
     const health = deps.healthFor(state.settings);
     for (let i = state.step + 1; i < steps.length; i++) {
       const percent = steps[i];
       const step = i + 1;
       emit(deps, {event: 'stepStarted', step, of: steps.length, percent});
-      fn = await waitRevisionReady(deps, fn, state, signal, (name) => revisions.read(name));
+      fn = await waitRevisionReady(deps, fn, state, signal);
       emit(deps, {event: 'revisionReady', revision: canary});
       const url = await waitCheckUrl(deps, fn, state, signal);
       const gate = await health.check({url, revisionName: canary, nextPercent: percent, step}, signal);
@@ -199,7 +195,7 @@ async function drive(deps: RolloutDeps, fn: DeployedFunction, state: RolloutStat
       emit(deps, {event: 'gate', step, percent, ...gateSummary(gate), sampleErrors: gate.sampleErrors});
       if (!gate.passed) throw new Stop('gate', `health gate failed: ${gate.failures.join('; ')}`, gate);
 
-      const next: RolloutState = {...state, step: i, lastGate: {...gateSummary(gate), step: i, at: new Date(deps.clock.now()).toISOString()}, updatedAt: new Date(deps.clock.now()).toISOString()};
+      const next: RolloutState = {...state, step: i, lastGate: {...gateSummary(gate), step: i, at: new Date(deps.now()).toISOString()}, updatedAt: new Date(deps.now()).toISOString()};
       let traffic: TrafficTarget[] = [];
       fn = await writeOurs(deps, state, (current) => {
         traffic = blockAt(next, percent, current);
@@ -210,23 +206,21 @@ async function drive(deps: RolloutDeps, fn: DeployedFunction, state: RolloutStat
       emit(deps, {event: 'trafficMoved', step, of: steps.length, percent, traffic});
       if (i < steps.length - 1) {
         emit(deps, {event: 'waiting', step: step + 1, untilMs: state.settings.intervalMs});
-        await watchfulSleep(deps, state, signal);
+        fn = await watchfulSleep(deps, fn, state, signal);
       }
     }
-    const done: RolloutState = {...state, status: 'succeeded', updatedAt: new Date(deps.clock.now()).toISOString()};
+    const done: RolloutState = {...state, status: 'succeeded', updatedAt: new Date(deps.now()).toISOString()};
     fn = await writeOurs(deps, state, (current) => ({kind: 'traffic', traffic: current.traffic, annotations: {[rolloutAnnotation]: serializeState(done)}}));
     return {event: 'done', service: fn.name, status: 'succeeded', canary, steps, traffic: fn.traffic, ...(state.lastGate ? {lastGate: state.lastGate} : {})};
   } catch (e) {
     return endStoppedRollout(endingDeps(deps), state, e);
-  } finally {
-    revisions.close();
   }
 }
 
 /** Wait for the revision an image write made, record its name and pin it in the traffic. */
 async function pinCanary(deps: RolloutDeps, fn: DeployedFunction, state: RolloutState, signal: AbortSignal): Promise<{fn: DeployedFunction; state: RolloutState}> {
   const created = await waitNewRevision(deps, fn, state, signal);
-  const pinned: RolloutState = {...state, canary: {...state.canary, revisionName: created.revisionName}, updatedAt: new Date(deps.clock.now()).toISOString()};
+  const pinned: RolloutState = {...state, canary: {...state.canary, revisionName: created.revisionName}, updatedAt: new Date(deps.now()).toISOString()};
   const written = await writeOurs(deps, state, () => ({kind: 'traffic', traffic: blockAt(pinned, 0), annotations: {[rolloutAnnotation]: serializeState(pinned)}}));
   return {fn: written, state: pinned};
 }
@@ -279,5 +273,5 @@ function endingDeps(deps: RolloutDeps) {
 }
 
 function emit(deps: RolloutDeps, body: RolloutEventBody): void {
-  deps.emit({at: new Date(deps.clock.now()).toISOString(), service: deps.ref.name, ...body} as RolloutEvent);
+  deps.emit({at: new Date(deps.now()).toISOString(), service: deps.ref.name, ...body} as RolloutEvent);
 }
