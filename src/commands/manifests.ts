@@ -7,7 +7,7 @@ import {loadFunction, type RoutingMode} from '../core/function.js';
 import type {KnativeConfiguration, KnativeRoute, KnativeService} from '../core/knative.js';
 import {assertDigestReference, buildManifests, manifestObjects, renderManifests} from '../core/manifests.js';
 import {FnCommand} from '../ui/base-command.js';
-import {routingFlag} from '../ui/cluster-flags.js';
+import {namespaceFlag, routingFlag} from '../ui/cluster-flags.js';
 import {pathFlag} from '../ui/flags.js';
 import {stringify} from 'yaml';
 
@@ -21,7 +21,7 @@ Exit codes: 2 bad flag or fn.yaml value, 8 no pushed image to use.`;
     path: pathFlag,
     image: Flags.string({char: 'i', description: 'image pinned by digest (default: the last pushed build)'}),
     output: Flags.string({char: 'o', description: 'write files into this folder instead of stdout'}),
-    namespace: Flags.string({char: 'n', description: 'namespace to put in the objects (default: fn.yaml namespace, else none)'}),
+    namespace: namespaceFlag('namespace to put in the objects (default: fn.yaml namespace, else none)'),
     routing: routingFlag,
   };
 

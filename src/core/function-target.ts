@@ -1,9 +1,10 @@
 // Which deployed function a command means: a name (argument or --name) or fn.yaml's; a namespace from
 // --namespace, else fn.yaml's (when it is the same function), else the kubeconfig context's. Pure.
-import {parse} from 'yaml';
 import {FnError} from './errors.js';
 import type {FunctionConfig, RoutingMode} from './function.js';
 import {ROUTING_MODES} from './function-schema.js';
+import {identityProblems, problemError} from './function-checks.js';
+import {parseFnYaml, positionOf} from './fn-yaml.js';
 import {validateFunctionName} from './names.js';
 import type {FunctionRef} from './ports.js';
 
@@ -15,17 +16,17 @@ export type FunctionIdentity = Pick<FunctionConfig, 'name' | 'namespace' | 'depl
  * like skip the full schema validation (compiling it is a third of their start-up); deploy does it.
  */
 export function parseFunctionIdentity(text: string, file: string): FunctionIdentity {
-  let data: any;
-  try {
-    data = parse(text) ?? {};
-  } catch (e) {
-    throw new FnError('INVALID_FN_YAML', 'usage', `${file}: ${(e as Error).message.split('\n')[0]}`, {suggestion: 'fix the YAML syntax', cause: e});
-  }
+  const parsed = parseFnYaml(text, file);
+  const data = parsed.data as any;
   const invalid = (field: string, accepted: string) =>
     new FnError('INVALID_FN_YAML', 'usage', `${file}: ${field} ${accepted}`, {suggestion: `edit ${file} and run the command again`, details: {file, field}});
   if (typeof data.name !== 'string') throw invalid('name', 'is required (a string)');
-  validateFunctionName(data.name, `${file}: name`);
   if (data.namespace !== undefined && typeof data.namespace !== 'string') throw invalid('namespace', 'must be a string');
+  const [problem] = identityProblems(data);
+  if (problem) {
+    const {line, col} = positionOf(parsed, problem.path, false);
+    throw problemError(problem, `${file}:${line}:${col}`, file, {file, line, column: col});
+  }
   const routing = data.deploy?.routing;
   if (routing !== undefined && !(ROUTING_MODES as readonly unknown[]).includes(routing)) throw invalid('deploy.routing', `must be one of: ${ROUTING_MODES.join(', ')}`);
   return {name: data.name, ...(data.namespace ? {namespace: data.namespace} : {}), ...(routing ? {deploy: {routing}} : {})};

@@ -1,13 +1,13 @@
 // fn.yaml: the function's configuration. Parsed with `yaml` (keeping node positions) and validated
 // against a JSON schema; every error names the file, line:column, the field and what is accepted.
-import {readFile} from 'node:fs/promises';
 import {join} from 'node:path';
 import {Ajv, type ErrorObject} from 'ajv';
 import {closest} from 'fastest-levenshtein';
-import {LineCounter, parseDocument, stringify, isMap, isSeq, type Node} from 'yaml';
+import {stringify} from 'yaml';
 import {FnError} from './errors.js';
 import {functionSchema, type RUNTIMES, type TEMPLATES, type ROUTING_MODES, type SCALE_METRICS} from './function-schema.js';
-import {validateFunctionName} from './names.js';
+import {functionProblems, problemError} from './function-checks.js';
+import {parseFnYaml, positionOf, readFnYaml} from './fn-yaml.js';
 
 export const FUNCTION_FILE = 'fn.yaml';
 
@@ -120,60 +120,27 @@ function describe(e: ErrorObject): {field: string; message: string; path: string
   }
 }
 
-/** Position (1-based line and column) of the YAML node at `path`, or of its key. */
-function positionOf(doc: ReturnType<typeof parseDocument>, lines: LineCounter, path: string[], onKey: boolean) {
-  let node: unknown = doc.contents;
-  let keyNode: Node | undefined;
-  for (const part of path) {
-    if (isMap(node)) {
-      const pair = node.items.find((p) => String((p.key as any)?.value ?? p.key) === part);
-      if (!pair) break;
-      keyNode = pair.key as Node;
-      node = pair.value;
-    } else if (isSeq(node)) {
-      node = node.items[Number(part)];
-      keyNode = undefined;
-    } else break;
-  }
-  const target = (onKey && keyNode) || (node as Node | undefined) || keyNode;
-  const offset = target?.range?.[0] ?? 0;
-  return lines.linePos(offset);
-}
-
 /** Parse and validate fn.yaml text. Pure: `file` is used only in messages. */
 export function parseFunction(text: string, file = FUNCTION_FILE): FunctionConfig {
-  const lines = new LineCounter();
-  const doc = parseDocument(text, {lineCounter: lines, prettyErrors: false, uniqueKeys: true});
-  if (doc.errors.length) {
-    const err = doc.errors[0];
-    const pos = lines.linePos(err.pos[0]);
-    throw new FnError('INVALID_FN_YAML', 'usage', `${file}:${pos.line}:${pos.col}: ${err.message.split('\n')[0]}`, {
-      suggestion: 'fix the YAML syntax at that line',
-      details: {file, line: pos.line, column: pos.col},
-    });
-  }
-  const data = doc.toJS() ?? {};
+  const parsed = parseFnYaml(text, file);
+  const {data} = parsed;
   const validate = validator();
   if (!validate(data)) {
     // Most specific first: an unknown key beats the generic "must be object" of its parent.
     const errors = [...(validate.errors ?? [])].sort((a, b) => b.instancePath.length - a.instancePath.length);
     const first = describe(errors.find((e) => e.keyword === 'additionalProperties') ?? errors[0]);
-    const pos = positionOf(doc, lines, first.path, first.onKey);
+    const pos = positionOf(parsed, first.path, first.onKey);
     throw new FnError('INVALID_FN_YAML', 'usage', `${file}:${pos.line}:${pos.col}: ${first.field || '(document)'} ${first.message}`, {
       suggestion: `edit ${file} and run the command again`,
       details: {file, line: pos.line, column: pos.col, field: first.field, errors: errors.map((e) => describe(e).field + ' ' + describe(e).message)},
     });
   }
   const config = data as FunctionConfig;
-  try {
-    validateFunctionName(config.name);
-  } catch (e) {
-    const pos = positionOf(doc, lines, ['name'], false);
-    const fix = (e as FnError).suggestion?.replace('use --name ', '');
-    throw new FnError('INVALID_NAME', 'usage', `${file}:${pos.line}:${pos.col}: ${(e as FnError).message}`, {
-      suggestion: fix ? `set "name: ${fix}" in ${file}` : (e as FnError).suggestion,
-      details: {file, line: pos.line, column: pos.col, field: 'name'},
-    });
+  const problems = functionProblems(config);
+  if (problems.length) {
+    const [first] = problems;
+    const pos = positionOf(parsed, first.path, first.onKey ?? false);
+    throw problemError(first, `${file}:${pos.line}:${pos.col}`, file, {file, line: pos.line, column: pos.col, errors: problems.map((p) => `${p.field} ${p.message}`)});
   }
   return config;
 }
@@ -186,7 +153,7 @@ export async function loadFunction(dir: string): Promise<FunctionConfig> {
   const file = functionPath(dir);
   let text: string;
   try {
-    text = await readFile(file, 'utf8');
+    text = await readFnYaml(file);
   } catch (e: any) {
     if (e?.code === 'ENOENT') {
       throw new FnError('NO_FUNCTION', 'notFound', `no ${FUNCTION_FILE} in ${dir}`, {

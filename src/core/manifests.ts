@@ -7,6 +7,7 @@ import {stringify} from 'yaml';
 import stableStringify from 'fast-json-stable-stringify';
 import {FnError} from './errors.js';
 import type {FunctionConfig, RoutingMode} from './function.js';
+import {assertValidFunction} from './function-checks.js';
 import {
   MANAGED_BY_LABEL,
   NAME_LABEL,
@@ -20,13 +21,12 @@ import {
   type RevisionTemplate,
   type TrafficTarget,
 } from './knative.js';
+import {validateNamespace} from './names.js';
 
 /** The port every fn runtime listens on (Knative passes it as $PORT too). */
 export const FUNCTION_PORT = 8080;
 export const HEALTH_PATHS = {readiness: '/health/readiness', liveness: '/health/liveness'} as const;
 
-/** Env names Knative sets itself and refuses in a template. */
-const RESERVED_ENV = ['PORT', 'K_SERVICE', 'K_REVISION', 'K_CONFIGURATION'];
 const DIGEST_REF = /^[^\s@]+@sha256:[0-9a-f]{64}$/;
 /** Revision names are `<function>-<hash>`; above this name length the server names them instead. */
 const HASH_LENGTH = 10;
@@ -93,12 +93,6 @@ function splitAnnotations(annotations: Record<string, string> = {}) {
 
 function scaleAnnotations(config: FunctionConfig): Record<string, string> {
   const s = config.scale ?? {};
-  if (s.min !== undefined && s.max !== undefined && s.max > 0 && s.min > s.max) {
-    throw new FnError('INVALID_SCALE', 'usage', `scale.min (${s.min}) is greater than scale.max (${s.max})`, {
-      suggestion: 'set scale.min ≤ scale.max in fn.yaml (scale.max 0 means no limit)',
-      details: {field: 'scale'},
-    });
-  }
   const out: Record<string, string> = {};
   const set = (key: string, value: number | string | undefined) => {
     if (value !== undefined) out[`autoscaling.knative.dev/${key}`] = String(value);
@@ -113,20 +107,7 @@ function scaleAnnotations(config: FunctionConfig): Record<string, string> {
 
 function envFor(config: FunctionConfig): ContainerEnvVar[] | undefined {
   if (!config.env?.length) return undefined;
-  return config.env.map((e, i) => {
-    if (RESERVED_ENV.includes(e.name)) {
-      throw new FnError('RESERVED_ENV', 'usage', `env[${i}].name "${e.name}" is reserved: Knative sets ${RESERVED_ENV.join(', ')} itself`, {
-        suggestion: `rename env[${i}] in fn.yaml`,
-        details: {field: `env[${i}].name`, value: e.name},
-      });
-    }
-    const sources = [e.value !== undefined, Boolean(e.secretKeyRef), Boolean(e.configMapKeyRef)].filter(Boolean).length;
-    if (sources > 1) {
-      throw new FnError('INVALID_ENV', 'usage', `env[${i}] (${e.name}) sets more than one of value, secretKeyRef, configMapKeyRef`, {
-        suggestion: `keep one of them for env[${i}] in fn.yaml`,
-        details: {field: `env[${i}]`},
-      });
-    }
+  return config.env.map((e) => {
     if (e.secretKeyRef) return {name: e.name, valueFrom: {secretKeyRef: keyRef(e.secretKeyRef)}};
     if (e.configMapKeyRef) return {name: e.name, valueFrom: {configMapKeyRef: keyRef(e.configMapKeyRef)}};
     return {name: e.name, value: e.value ?? ''};
@@ -139,15 +120,7 @@ function keyRef(ref: {name: string; key: string; optional?: boolean}) {
 
 function envFromFor(config: FunctionConfig): Container['envFrom'] {
   if (!config.envFrom?.length) return undefined;
-  return config.envFrom.map((e, i) => {
-    if (Boolean(e.secretRef) === Boolean(e.configMapRef)) {
-      throw new FnError('INVALID_ENV_FROM', 'usage', `envFrom[${i}] must set exactly one of secretRef, configMapRef`, {
-        suggestion: `e.g. envFrom: [{secretRef: my-secret}]`,
-        details: {field: `envFrom[${i}]`},
-      });
-    }
-    return e.secretRef ? {secretRef: {name: e.secretRef}} : {configMapRef: {name: e.configMapRef as string}};
-  });
+  return config.envFrom.map((e) => (e.secretRef ? {secretRef: {name: e.secretRef}} : {configMapRef: {name: e.configMapRef as string}}));
 }
 
 function quantities(resources: object | undefined): Record<string, string> | undefined {
@@ -165,6 +138,8 @@ function quantities(resources: object | undefined): Record<string, string> | und
  */
 export function revisionTemplate(config: FunctionConfig, image: string, setByOthers?: TemplateFields): RevisionTemplate {
   assertDigestReference(image);
+  // fn.yaml was checked when it was loaded; a config built in code is checked here, the same way.
+  assertValidFunction(config);
   const {template: userAnnotations} = splitAnnotations(config.annotations);
   const annotations = sortKeys({...userAnnotations, ...scaleAnnotations(config)});
   const resources = config.resources && {
@@ -259,6 +234,7 @@ export function withConfigurationName(name: string, traffic: TrafficTarget[]): T
 }
 
 export function buildManifests(config: FunctionConfig, options: ManifestOptions): FunctionManifests {
+  if (options.namespace !== undefined) validateNamespace(options.namespace);
   const template = revisionTemplate(config, options.image, options.setByOthers);
   const routing = routingOf(config, options.routing);
   const traffic = options.traffic ?? DEFAULT_TRAFFIC;

@@ -2,16 +2,22 @@
 // namespace, which function (argument / --name, else fn.yaml of --path), and how long to wait.
 import {Flags} from '@oclif/core';
 import {existsSync} from 'node:fs';
-import {readFile} from 'node:fs/promises';
 import {join, resolve} from 'node:path';
+import {readFnYaml} from '../core/fn-yaml.js';
 import {ROUTING_MODES} from '../core/function-schema.js';
 import {parseFunctionIdentity, resolveFunctionRef, type FunctionIdentity} from '../core/function-target.js';
+import {validateNamespace} from '../core/names.js';
 import type {FunctionRef, Knative} from '../core/ports.js';
 import {knative} from '../factory.js';
 import {durationFlag} from './flags.js';
 
+/** --namespace, checked as it is parsed (the rule is names.ts's), so a bad one never reaches a cluster or a file. */
+export function namespaceFlag(description: string) {
+  return Flags.string({char: 'n', description, parse: async (value) => validateNamespace(value, '--namespace')});
+}
+
 export const clusterFlags = {
-  namespace: Flags.string({char: 'n', description: 'namespace (default: fn.yaml namespace, else the kubeconfig context\'s, else "default")'}),
+  namespace: namespaceFlag('namespace (default: fn.yaml namespace, else the kubeconfig context\'s, else "default")'),
   context: Flags.string({description: 'kubeconfig context (default: the current context)'}),
 };
 
@@ -34,7 +40,7 @@ export function waitSeconds(timeoutMs: number): number {
 export async function optionalFunction(path: string): Promise<FunctionIdentity | undefined> {
   // Not function.ts: it loads the schema validator, which these commands do not need.
   const file = join(resolve(path), 'fn.yaml');
-  return existsSync(file) ? parseFunctionIdentity(await readFile(file, 'utf8'), file) : undefined;
+  return existsSync(file) ? parseFunctionIdentity(await readFnYaml(file), file) : undefined;
 }
 
 export interface Connected {

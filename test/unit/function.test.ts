@@ -4,6 +4,8 @@ import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {FnError} from '../../src/core/errors.js';
 import {loadFunction, parseFunction, stringifyFunction, type FunctionConfig} from '../../src/core/function.js';
+import {MAX_FN_YAML_BYTES} from '../../src/core/fn-yaml.js';
+import {fnError} from '../support/fn-error.js';
 
 const full = `specVersion: 1
 name: orders
@@ -62,7 +64,12 @@ const rejected: [string, string, RegExp][] = [
   ['runtime: node\n', 'fn.yaml:1:1', /name is required/],
   ['name: Hello_World\nruntime: node\n', 'fn.yaml:1:7', /name "Hello_World" is not a valid function name/],
   ['name: [\n', 'fn.yaml:2:1', /Flow sequence/],
-  ['name: a\nname: b\nruntime: node\n', 'fn.yaml:2:1', /unique/],
+  ['name: a\nname: b\nruntime: node\n', 'fn.yaml:2:1', /duplicate key "name" \(first at line 1\)/],
+  ['name: a\nruntime: node\nlabels:\n  x: "1"\n  y: "2"\n  x: "3"\n', 'fn.yaml:6:3', /labels\.x duplicate key "x" \(first at line 4\)/],
+  // The API server refuses a second env entry of one name; fn said "API server error: retry".
+  ['name: a\nruntime: node\nenv:\n  - {name: A, value: "1"}\n  - {name: A, value: "2"}\n', 'fn.yaml:5:12', /env\[1\]\.name "A" is already set by env\[0\]/],
+  // `kubectl create namespace Bad_NS`, which fn used to suggest, is itself refused.
+  ['name: a\nruntime: node\nnamespace: Bad_NS\n', 'fn.yaml:3:12', /namespace "Bad_NS" is not a valid namespace: .*63 lowercase letters, digits and '-'/],
 ];
 
 describe('parseFunction: rejected files', () => {
@@ -79,6 +86,10 @@ describe('parseFunction: rejected files', () => {
     expect(fnError.message.startsWith(`${position}:`)).toBe(true);
     expect(fnError.message).toMatch(message);
     expect(fnError.suggestion).toBeTruthy();
+  });
+
+  test('an invalid namespace suggests a valid one', () => {
+    expect(() => parseFunction('name: a\nruntime: node\nnamespace: Bad_NS\n')).toThrow(expect.objectContaining({code: 'INVALID_NAMESPACE', suggestion: 'set "namespace: bad-ns" in fn.yaml'}));
   });
 
   test('an invalid name suggests a valid one', () => {
@@ -104,5 +115,38 @@ describe('loadFunction', () => {
     const dir = await mkdtemp(join(tmpdir(), 'fn-unit-'));
     await writeFile(join(dir, 'fn.yaml'), 'name: ok\nruntime: node\nlables: {}\n');
     await expect(loadFunction(dir)).rejects.toThrow(`${join(dir, 'fn.yaml')}:3:1: lables unknown key "lables". Did you mean "labels"?`);
+  });
+});
+
+describe('parseFunction: hostile or huge files', () => {
+  const labels = (count: number) => `name: a\nruntime: node\nlabels:\n${Array.from({length: count}, (_, i) => `  k${i}: v${i}\n`).join('')}`;
+
+  test(`a file over ${MAX_FN_YAML_BYTES} bytes is refused before it is parsed, naming the file and the limit`, () => {
+    const text = labels(70_000);
+    expect(Buffer.byteLength(text)).toBeGreaterThan(MAX_FN_YAML_BYTES);
+    const e = fnError(() => parseFunction(text, 'dir/fn.yaml'));
+    expect({code: e.code, exitCode: e.exitCode}).toEqual({code: 'FN_YAML_TOO_LARGE', exitCode: 2});
+    expect(e.message).toMatch(/^dir\/fn\.yaml is \d+ bytes; fn\.yaml may be at most 1 MiB \(1048576 bytes\)/);
+  });
+
+  // The yaml library's own duplicate-key check compares each key with every earlier one: a 1 MB
+  // file took ~30 s. fn's check is one Set per map.
+  test('a file just under the cap parses in linear time', () => {
+    let count = 0;
+    for (let bytes = labels(0).length; bytes + `  k${count}: v${count}\n`.length <= MAX_FN_YAML_BYTES; count++) bytes += `  k${count}: v${count}\n`.length;
+    const text = labels(count);
+    expect(Buffer.byteLength(text)).toBeGreaterThan(MAX_FN_YAML_BYTES - 40);
+    expect(Buffer.byteLength(text)).toBeLessThanOrEqual(MAX_FN_YAML_BYTES);
+    const started = performance.now();
+    expect(Object.keys(parseFunction(text).labels ?? {})).toHaveLength(count);
+    expect(performance.now() - started).toBeLessThan(8_000);
+  }, 60_000);
+
+  test('an alias bomb is a usage error naming the file, not a crash', () => {
+    const rows = ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]'];
+    for (const [prev, next] of [['a', 'b'], ['b', 'c'], ['c', 'd'], ['d', 'e'], ['e', 'f'], ['f', 'g']]) rows.push(`${next}: &${next} [${Array(9).fill(`*${prev}`).join(',')}]`);
+    const e = fnError(() => parseFunction(`name: a\nruntime: node\nx:\n${rows.map((r) => `  ${r}`).join('\n')}\n`, 'dir/fn.yaml'));
+    expect({code: e.code, exitCode: e.exitCode}).toEqual({code: 'INVALID_FN_YAML', exitCode: 2});
+    expect(e.message).toMatch(/^dir\/fn\.yaml: .*alias/i);
   });
 });

@@ -43,7 +43,7 @@ const PURE_BUILTINS = new Set(['node:path', 'node:crypto', 'node:url', 'node:uti
  * registry: that is the adapters' job. A new entry needs a reason.
  */
 const CORE_IO: Record<string, {uses: string[]; why: string}> = {
-  'src/core/function.ts': {uses: ['node:fs/promises'], why: 'loads fn.yaml (positions kept for errors)'},
+  'src/core/fn-yaml.ts': {uses: ['node:fs/promises'], why: 'reads fn.yaml, refusing one over the size cap before reading it'},
   'src/core/build.ts': {uses: ['node:fs/promises'], why: "reads a project's own Dockerfile for the base images to pull"},
   'src/core/build-context.ts': {uses: ['node:fs', 'node:fs/promises', 'node:stream/promises'], why: 'walks the function folder (ignore files) and hashes the build context'},
   'src/core/build-record.ts': {uses: ['node:fs/promises'], why: 'reads and writes .fn/build.json'},

@@ -133,6 +133,48 @@ describe('manifests', () => {
     expect(e.message).toContain(message);
   });
 
+  // What the API server (or the kubelet) refuses, refused before a build, an apply or a wait.
+  test.each<[string, Partial<FunctionConfig>, string, string]>([
+    ['a memory that is no quantity', {resources: {limits: {memory: 'lots'}}}, 'INVALID_QUANTITY', 'resources.limits.memory "lots" is not a Kubernetes quantity'],
+    ['an upper-case kilo', {resources: {requests: {cpu: '1K'}}}, 'INVALID_QUANTITY', 'resources.requests.cpu "1K" is not a Kubernetes quantity'],
+    ['a unit with a space', {resources: {requests: {memory: '128 Mi'}}}, 'INVALID_QUANTITY', 'resources.requests.memory "128 Mi"'],
+    ['a negative quantity', {resources: {requests: {'ephemeral-storage': '-1Gi'}}}, 'INVALID_QUANTITY', 'resources.requests.ephemeral-storage "-1Gi" is negative'],
+    ['a request above its limit', {resources: {requests: {memory: '512Mi'}, limits: {memory: '256Mi'}}}, 'REQUEST_ABOVE_LIMIT', 'resources.requests.memory (512Mi) is above resources.limits.memory (256Mi)'],
+    ['a request above its limit in other units', {resources: {requests: {cpu: '1.5'}, limits: {cpu: '1200m'}}}, 'REQUEST_ABOVE_LIMIT', 'resources.requests.cpu (1.5) is above resources.limits.cpu (1200m)'],
+    ['1.1Gi above 1G', {resources: {requests: {memory: '1.1Gi'}, limits: {memory: '1G'}}}, 'REQUEST_ABOVE_LIMIT', 'resources.requests.memory (1.1Gi)'],
+    ['a label key with a space', {labels: {'my team': 'web'}}, 'INVALID_LABEL', 'labels["my team"] key "my team" needs a name of letters, digits'],
+    ['a label key prefix that is no DNS subdomain', {labels: {'Example.com/team': 'web'}}, 'INVALID_LABEL', 'key "Example.com/team" has the prefix "Example.com", which is not a DNS subdomain'],
+    ['a label key with two slashes', {labels: {'a/b/c': 'x'}}, 'INVALID_LABEL', "has more than one '/'"],
+    ['a label name over 63', {labels: {['k'.repeat(64)]: 'x'}}, 'INVALID_LABEL', 'has a name part of 64 characters (at most 63)'],
+    ['a label value with a space', {labels: {team: 'web team'}}, 'INVALID_LABEL', 'labels.team value "web team" may hold only letters'],
+    ['a label value over 63', {labels: {team: 'v'.repeat(64)}}, 'INVALID_LABEL', 'labels.team value "' + 'v'.repeat(64) + '" is 64 characters long'],
+    ['a label value ending in a dash', {labels: {team: 'web-'}}, 'INVALID_LABEL', 'labels.team value "web-"'],
+    ['an annotation key ending in a dot', {annotations: {'owner.': 'ada'}}, 'INVALID_ANNOTATION', 'annotations["owner."] key "owner."'],
+    ['annotations over 256 KiB', {annotations: {notes: 'x'.repeat(256 * 1024)}}, 'INVALID_ANNOTATION', 'annotations hold 262149 bytes; Kubernetes allows at most 262144'],
+    ['two env entries of one name', {env: [{name: 'A', value: '1'}, {name: 'B', value: '2'}, {name: 'A', value: '3'}]}, 'DUPLICATE_ENV', 'env[2].name "A" is already set by env[0]'],
+    ['a bad namespace in fn.yaml', {namespace: 'Bad_NS'}, 'INVALID_NAMESPACE', 'namespace "Bad_NS" is not a valid namespace'],
+  ])('%s is refused, naming the field', (_t, change, code, message) => {
+    const e = fnError(() => buildManifests({...hello, ...change}, {image: IMAGE}));
+    expect({code: e.code, exitCode: e.exitCode}).toEqual({code, exitCode: 2});
+    expect(e.message).toContain(message);
+  });
+
+  test('valid quantities, label keys and values pass as written', () => {
+    const config: FunctionConfig = {
+      ...hello,
+      resources: {requests: {cpu: 0.5, memory: '1G', 'ephemeral-storage': '.5Gi'}, limits: {cpu: '500m', memory: '1Gi', 'ephemeral-storage': '1e9'}},
+      labels: {'app.kubernetes.io/part-of': 'shop', team: '', 'x_y.z-1': 'A.b_c-9'},
+      annotations: {'Example.com/Owner': 'free text, any length: ' + 'x'.repeat(1000)},
+    };
+    const container = revisionTemplate(config, IMAGE).spec.containers[0];
+    expect(container.resources).toEqual({requests: {cpu: '0.5', 'ephemeral-storage': '.5Gi', memory: '1G'}, limits: {cpu: '500m', 'ephemeral-storage': '1e9', memory: '1Gi'}});
+  });
+
+  test('a namespace that is no DNS label is refused before any object is made', () => {
+    const e = fnError(() => buildManifests(hello, {image: IMAGE, namespace: 'Bad_NS'}));
+    expect({code: e.code, exitCode: e.exitCode}).toEqual({code: 'INVALID_NAMESPACE', exitCode: 2});
+  });
+
   test.each(['nginx', 'nginx:latest', 'reg/x@sha256:abc', `reg/x:tag@sha1:${'a'.repeat(64)}`])('image %s (not pinned by digest) is refused', (image) => {
     const e = fnError(() => buildManifests(hello, {image}));
     expect(e.code).toBe('IMAGE_NOT_PINNED');
