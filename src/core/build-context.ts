@@ -1,6 +1,6 @@
 // What a build sends to the engine: the function folder's files minus what must never ship
-// (dependencies installed in the image, VCS data, fn's own state, secrets) and minus the user's
-// .dockerignore / .fnignore, plus fn's generated files (the runtime invoker and the Dockerfile).
+// (dependencies installed in the image, VCS data, fn's own state, secrets; .fnignore may re-include
+// one on purpose) and minus the user's .dockerignore / .fnignore, plus fn's generated files (the runtime invoker and the Dockerfile).
 // The same list is hashed to decide whether a build can be skipped.
 import {createHash} from 'node:crypto';
 import {createReadStream} from 'node:fs';
@@ -10,7 +10,11 @@ import {pipeline} from 'node:stream/promises';
 import ignore, {type Ignore} from 'ignore';
 import stableStringify from 'fast-json-stable-stringify';
 
-/** Never sent, whatever the ignore files say (gitignore syntax, any depth). */
+/**
+ * Never sent unless .fnignore re-includes it on purpose (gitignore syntax, any depth). The secrets are
+ * files whose usual content is a credential, by a name specific enough that source code is not caught
+ * (secrets.ts ships; secrets.yaml, a Secret manifest or a SOPS file, does not).
+ */
 export const ALWAYS_EXCLUDED = [
   // installed inside the image, or fn's and VCS's own state
   'node_modules/',
@@ -21,23 +25,51 @@ export const ALWAYS_EXCLUDED = [
   '__pycache__/',
   '.venv/',
   '.DS_Store',
-  // secrets
+  // environment files (dotenv, direnv)
   '.env',
   '.env.*',
+  '.envrc',
+  // private keys and keystores
   '*.pem',
   '*.key',
   '*.p12',
   '*.pfx',
+  '*.ppk',
+  '*.jks',
+  '*.keystore',
   'id_rsa*',
   'id_dsa*',
   'id_ecdsa*',
   'id_ed25519*',
   '.ssh/',
-  '.aws/',
+  '.gnupg/',
+  // registry, package-index and VCS tokens
   '.docker/',
+  '.dockercfg',
   '.netrc',
   '.npmrc',
   '.pypirc',
+  '.git-credentials',
+  // cloud and cluster credentials
+  '.aws/',
+  '.azure/',
+  '.config/gcloud/',
+  '.kube/',
+  'kubeconfig',
+  'kubeconfig.*',
+  '*.kubeconfig',
+  '*credentials*.json',
+  'service-account*.json',
+  '.vault-token',
+  // passwords and secrets by name; Terraform state holds its resources' secrets in plain text
+  'secrets.y*ml',
+  'secret.y*ml',
+  'secrets.json',
+  '.pgpass',
+  '.my.cnf',
+  '.htpasswd',
+  '*.tfstate',
+  '*.tfstate.*',
 ];
 
 /** A folder whose listed files go into the context under `prefix` ('' or 'dir/'). */
@@ -88,38 +120,70 @@ async function readIfExists(file: string): Promise<string | undefined> {
   }
 }
 
-/** The user's ignore rules: .dockerignore (Docker's anchoring) and .fnignore (gitignore syntax). */
+/** The user's ignore files: .dockerignore (Docker's anchoring) and .fnignore (gitignore syntax). */
+async function userIgnoreFiles(dir: string): Promise<{dockerignore?: string; fnignore?: string}> {
+  return {dockerignore: await readIfExists(join(dir, '.dockerignore')), fnignore: await readIfExists(join(dir, '.fnignore'))};
+}
+
+/** The user's ignore rules, both files together, plus `extra`. */
 export async function userIgnore(dir: string, extra: string[] = []): Promise<Ignore> {
+  const {dockerignore, fnignore} = await userIgnoreFiles(dir);
   const rules = ignore();
-  const dockerignore = await readIfExists(join(dir, '.dockerignore'));
   if (dockerignore) rules.add(dockerignoreToGitignore(dockerignore));
-  const fnignore = await readIfExists(join(dir, '.fnignore'));
   if (fnignore) rules.add(fnignore);
   return rules.add(extra);
 }
 
+export interface ContextListing {
+  /** Paths relative to the folder, '/'-separated, sorted. */
+  files: string[];
+  /**
+   * Never-shipped paths (ALWAYS_EXCLUDED) that .fnignore re-includes with a `!` rule, sorted; a
+   * re-included folder ships whole. As in gitignore, a file inside an excluded folder comes back only
+   * with its folder. A .dockerignore negation does not count: `*` then `!*.yaml` there is meant to
+   * narrow the context, not to ship secrets.yaml.
+   */
+  reincluded: string[];
+}
+
 /**
- * Files of `dir` that go into the context, sorted. `extraExcluded` adds gitignore-style patterns
- * (e.g. fn's own `.fn-invoker/` when fn supplies it). Symlinks are listed, never followed.
+ * What of `dir` goes into the context. `extraExcluded` adds gitignore-style patterns (e.g. fn's own
+ * `.fn-invoker/` when fn supplies it). Symlinks are listed, never followed.
  */
-export async function listContextFiles(dir: string, extraExcluded: string[] = []): Promise<string[]> {
+export async function listContext(dir: string, extraExcluded: string[] = []): Promise<ContextListing> {
   const always = ignore().add(ALWAYS_EXCLUDED);
   const user = await userIgnore(dir, extraExcluded);
-  const excluded = (path: string) => always.ignores(path) || user.ignores(path);
+  const {fnignore} = await userIgnoreFiles(dir);
+  const reincludes = ignore().add(fnignore ?? '');
   const files: string[] = [];
-  const walk = async (rel: string) => {
+  const reincluded: string[] = [];
+  /** Whether `path` ships; `inherited`: a folder above it was re-included. */
+  const ships = (path: string, inherited: boolean): {ok: boolean; reincludedHere: boolean} => {
+    if (user.ignores(path)) return {ok: false, reincludedHere: false};
+    if (inherited || !always.ignores(path)) return {ok: true, reincludedHere: false};
+    const back = reincludes.test(path).unignored;
+    if (back) reincluded.push(path);
+    return {ok: back, reincludedHere: back};
+  };
+  const walk = async (rel: string, inherited: boolean) => {
     const entries = await readdir(join(dir, rel), {withFileTypes: true});
     for (const entry of entries) {
       const path = rel ? `${rel}/${entry.name}` : entry.name;
       if (entry.isDirectory()) {
-        if (!excluded(`${path}/`)) await walk(path);
-      } else if ((entry.isFile() || entry.isSymbolicLink()) && !excluded(path)) {
+        const {ok, reincludedHere} = ships(`${path}/`, inherited);
+        if (ok) await walk(path, inherited || reincludedHere);
+      } else if ((entry.isFile() || entry.isSymbolicLink()) && ships(path, inherited).ok) {
         files.push(path);
       }
     }
   };
-  await walk('');
-  return files.sort();
+  await walk('', false);
+  return {files: files.sort(), reincluded: reincluded.sort()};
+}
+
+/** The files of listContext. */
+export async function listContextFiles(dir: string, extraExcluded: string[] = []): Promise<string[]> {
+  return (await listContext(dir, extraExcluded)).files;
 }
 
 async function hashFile(file: string): Promise<string> {

@@ -5,7 +5,7 @@
 import {readFile} from 'node:fs/promises';
 import {FnError} from './errors.js';
 import type {FunctionConfig} from './function.js';
-import {hashBuildInputs, listContextFiles, type BuildContext} from './build-context.js';
+import {hashBuildInputs, listContext, type BuildContext} from './build-context.js';
 import {readBuildRecord, writeBuildRecord, type BuildRecord} from './build-record.js';
 import {BUILD_OUTPUTS, INVOKER_DIR, planDockerfile, type DockerfilePlan} from './dockerfile.js';
 import {resolveImage} from './image-ref.js';
@@ -59,6 +59,8 @@ export interface PreparedBuild {
   pullImages: string[];
   platform?: string;
   inputsHash: string;
+  /** Never-shipped files (keys, credentials…) that .fnignore re-includes: they are in the context. */
+  reincluded: string[];
 }
 
 /** FROM images of a Dockerfile that are not earlier stages or unresolved ${ARGS}. */
@@ -84,9 +86,12 @@ export async function prepareBuild(dir: string, config: FunctionConfig, options:
   const buildArgs = {...config.build?.buildArgs, ...options.buildArgs};
   let context: BuildContext;
   let pullImages: string[];
+  let reincluded: string[];
   if (plan.kind === 'generated') {
     // fn owns .fn-invoker/ in a generated build: the user's copy (from `fn dockerfile`) is replaced.
-    const files = await listContextFiles(dir, [`/${INVOKER_DIR}/`, '/Dockerfile', ...(BUILD_OUTPUTS[config.runtime] ?? [])]);
+    const listing = await listContext(dir, [`/${INVOKER_DIR}/`, '/Dockerfile', ...(BUILD_OUTPUTS[config.runtime] ?? [])]);
+    const {files} = listing;
+    reincluded = listing.reincluded;
     context = {
       sources: [
         {root: dir, prefix: '', files},
@@ -98,11 +103,13 @@ export async function prepareBuild(dir: string, config: FunctionConfig, options:
     buildArgs.TEMPLATE ??= config.template ?? 'http';
     pullImages = [plan.baseImage, ...(plan.builderImage ? [plan.builderImage] : [])];
   } else {
-    context = {sources: [{root: dir, prefix: '', files: await listContextFiles(dir)}], generated: [], dockerfile: plan.relativePath};
+    const listing = await listContext(dir);
+    reincluded = listing.reincluded;
+    context = {sources: [{root: dir, prefix: '', files: listing.files}], generated: [], dockerfile: plan.relativePath};
     pullImages = fromImages(await readFile(plan.path, 'utf8'));
   }
   const inputsHash = await hashBuildInputs(context, {buildArgs, platform: platform ?? ''});
-  return {image, plan, context, buildArgs, pullImages, platform, inputsHash};
+  return {image, plan, context, buildArgs, pullImages, platform, inputsHash, reincluded};
 }
 
 /**
@@ -142,6 +149,9 @@ export async function buildAndPush(
 ): Promise<BuildOutcome> {
   const prepared = await prepareBuild(dir, config, options, adapters.runtimesDir);
   const {image, plan, inputsHash} = prepared;
+  for (const path of prepared.reincluded) {
+    progress.warn(`${path} goes into the image because .fnignore re-includes it (keys, credentials and secrets are otherwise never shipped)`);
+  }
   if (plan.kind === 'project' && (options.baseImage || options.builderImage)) {
     progress.warn(`--base-image / --builder-image are not used: ${plan.relativePath} names its own images`);
   }

@@ -7,26 +7,12 @@ import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {runFn, runFnJson} from '../support/cli.js';
 import {dockerTestEnv, fnEnv, testDocker, testImages} from '../support/docker-env.js';
+import {filesIn} from '../support/image-files.js';
 
 jest.setTimeout(600_000);
 
 async function layers(image: string): Promise<string[]> {
   return (await testDocker().getImage(image).inspect()).RootFS.Layers ?? [];
-}
-
-/** Lists /function in an image (the node test image has a shell). */
-async function filesIn(image: string): Promise<string[]> {
-  const docker = testDocker();
-  const container = await docker.createContainer({Image: image, Entrypoint: ['find', '/function', '-path', '/function/node_modules', '-prune', '-o', '-path', '/function/.fn-invoker/node_modules', '-prune', '-o', '-print'], Cmd: [], Labels: {'dev.fn.test': 'true'}, HostConfig: {NetworkMode: 'none'}});
-  try {
-    await container.start();
-    await container.wait();
-    const raw = String(await container.logs({stdout: true, stderr: true}));
-    // Strip the 8-byte multiplexing headers.
-    return raw.replace(/[\x00-\x08]/g, '').split('\n').map((l) => l.trim().replace(/^[^/]*/, '')).filter(Boolean);
-  } finally {
-    await container.remove({force: true});
-  }
 }
 
 describe('node function rebuilds', () => {

@@ -3,7 +3,7 @@ import {describe, expect, test} from '@jest/globals';
 import {chmod, mkdir, mkdtemp, readFile, writeFile} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
-import {dockerignoreToGitignore, hashBuildInputs, listContextFiles, type BuildContext} from '../../src/core/build-context.js';
+import {dockerignoreToGitignore, hashBuildInputs, listContext, listContextFiles, type BuildContext} from '../../src/core/build-context.js';
 import {argDefault, renderDockerfile} from '../../src/core/dockerfile.js';
 import {fromImages} from '../../src/core/build.js';
 import {runtimesDir} from '../../src/paths.js';
@@ -26,6 +26,33 @@ describe('listContextFiles', () => {
       '__pycache__/a.pyc': '',
     });
     expect(await listContextFiles(dir)).toEqual(['index.js', 'lib/a.js', 'package.json']);
+  });
+
+  test('never sends the usual credential files, at any depth', async () => {
+    const secrets = [
+      '.git-credentials', 'kubeconfig', 'deploy/kubeconfig', 'prod.kubeconfig', 'kubeconfig.yaml', '.kube/config',
+      'credentials.json', 'config/application_default_credentials.json', 'service-account.json', 'secrets.yaml', 'k8s/secrets.yml', 'secret.yaml', 'secrets.json',
+      '.envrc', '.netrc', '.pypirc', '.pgpass', '.my.cnf', '.vault-token', '.htpasswd', '.dockercfg', '.docker/config.json', '.aws/credentials',
+      '.azure/accessTokens.json', '.config/gcloud/credentials.db', '.gnupg/private-keys-v1.d/k.key', 'keys/app.jks', 'release.keystore', 'putty.ppk',
+      'terraform.tfstate', 'terraform.tfstate.backup',
+    ];
+    const dir = await project({'index.js': '', 'config/app.json': '{}', 'secrets.ts': '', ...Object.fromEntries(secrets.map((f) => [f, 'TOKEN']))});
+    expect(await listContextFiles(dir)).toEqual(['config/app.json', 'index.js', 'secrets.ts']);
+  });
+
+  test('.fnignore re-includes a never-shipped file on purpose, and the listing says which', async () => {
+    const dir = await project({
+      'index.js': '', 'secrets.yaml': 'demo: not secret', 'deploy/secrets.yaml': 'real', '.env': 'A=1', '.npmrc': 'registry=https://npm.example.com',
+      '.kube/config': 'x', '.fnignore': '/secrets.yaml\n!/secrets.yaml\n!.npmrc\n!.kube/\n',
+    });
+    const context = await listContext(dir);
+    expect(context.files).toEqual(['.fnignore', '.kube/config', '.npmrc', 'index.js', 'secrets.yaml']);
+    expect(context.reincluded).toEqual(['.kube/', '.npmrc', 'secrets.yaml']);
+  });
+
+  test('a negation in .dockerignore does not re-include a never-shipped file (only .fnignore does)', async () => {
+    const dir = await project({'index.js': '', 'secrets.yaml': 'x', '.dockerignore': '*\n!index.js\n!*.yaml\n'});
+    expect(await listContext(dir)).toEqual({files: ['index.js'], reincluded: []});
   });
 
   test('.dockerignore is anchored at the root; .fnignore is gitignore syntax', async () => {
