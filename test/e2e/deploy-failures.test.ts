@@ -21,9 +21,9 @@ beforeAll(async () => {
 afterAll(() => cluster.cleanup());
 
 /** `fn deploy --json`, timed from when the image exists (so the build does not count). */
-async function deployTimed(args: string[]): Promise<{exitCode: number; error: any; ms: number}> {
+async function deployTimed(args: string[], namespace = ns): Promise<{exitCode: number; error: any; ms: number}> {
   const started = Date.now();
-  const r = await runFnJson(['deploy', ...args, '-n', ns], {env: clusterFnEnv()});
+  const r = await runFnJson(['deploy', ...args, '-n', namespace], {env: clusterFnEnv()});
   return {exitCode: r.exitCode, error: r.json.error, ms: Date.now() - started};
 }
 
@@ -72,11 +72,15 @@ test('a function listening on the wrong port: the failing readiness probe and th
   expect(r.ms).toBeLessThan(REPORTED_WITHIN_MS);
 }, TIMEOUT);
 
-test('requests above limits: the cluster\'s validation message, from the Revision\'s events', async () => {
+// fn.yaml's own requests above its limits are refused before the build (test/integration/bad-input);
+// a namespace's LimitRange default limit below the request is known only to the cluster.
+test('requests above the namespace\'s default limit: the cluster\'s validation message, from the Revision\'s events', async () => {
+  const limited = await cluster.namespace('fn-limits');
+  await cluster.core.createNamespacedLimitRange({namespace: limited, body: {metadata: {name: 'memory'}, spec: {limits: [{type: 'Container', _default: {memory: '256Mi'}}]}}});
   const dir = await initFunction('toobig', 'node');
-  await appendFile(join(dir, 'fn.yaml'), 'resources: {requests: {memory: 512Mi}, limits: {memory: 256Mi}}\n');
+  await appendFile(join(dir, 'fn.yaml'), 'resources: {requests: {memory: 512Mi}}\n');
   expect((await runFnJson(['build', '--path', dir, '--push'], {env: clusterFnEnv()})).exitCode).toBe(0);
-  const r = await deployTimed(['--path', dir]);
+  const r = await deployTimed(['--path', dir], limited);
   expect(r.exitCode).toBe(11);
   expect(r.error.message).toMatch(/revision toobig-[0-9a-f]+: (InternalError|FailedCreate|ReplicaFailure)/);
   expect(r.error.message).toContain('must be less than or equal to memory limit');
