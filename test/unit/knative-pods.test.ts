@@ -124,7 +124,7 @@ describe('KnativePods.watchRevision', () => {
   const EVENTS = '/api/v1/namespaces/team/events';
   const DEPLOYMENTS = '/apis/apps/v1/namespaces/team/deployments';
   const pod = (name: string, status: object, startedAt = new Date().toISOString()) => ({
-    metadata: {name, resourceVersion: '11', creationTimestamp: startedAt},
+    metadata: {name, resourceVersion: '11', creationTimestamp: startedAt, labels: {'serving.knative.dev/revision': 'hello-abc'}},
     spec: {containers: [{name: 'function', image: 'reg/hello@sha256:1', env: [{name: 'PORT', value: '8080'}]}, {name: 'queue-proxy'}]},
     status: {containerStatuses: [{name: 'function', ready: false, restartCount: 0, ...status}]},
   });
