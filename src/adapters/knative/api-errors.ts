@@ -1,6 +1,6 @@
 // API errors → FnErrors with their own exit codes and the server's words (RBAC, webhooks, conflicts).
 import {FnError, isFnError, STALE_OBJECT} from '../../core/errors.js';
-import {KubeApiError} from './kube-api-error.js';
+import {KubeApiError, MAX_RETRY_DELAY_MS} from './kube-api-error.js';
 
 export interface Attempt {
   /** Kubernetes verb: get, list, watch, patch, delete. */
@@ -89,9 +89,19 @@ export function apiErrorToFnError(error: unknown, attempt: Attempt): FnError {
       details: {...details, message},
     });
   }
-  return new FnError('API_ERROR', statusCode >= 500 ? 'clusterUnreachable' : 'unexpected', `${attempt.verb} ${attempt.resource}${where}: ${message}`, {
+  // What fn already did about it: sent again (kube-http.ts), or not, because the server asked for longer than fn waits.
+  const tried = `${error.attempts > 1 ? ` after ${error.attempts} attempts` : ''}${error.retryAfterMs !== undefined ? `; it asked to retry after ${Math.round(error.retryAfterMs / 1000)}s, more than the ${MAX_RETRY_DELAY_MS / 1000}s of retrying a call may take` : ''}`;
+  const retryDetails = {...details, attempts: error.attempts, ...(error.retryAfterMs !== undefined ? {retryAfterSeconds: Math.round(error.retryAfterMs / 1000)} : {})};
+  if (statusCode === 429) {
+    return new FnError('API_OVERLOADED', 'clusterUnreachable', `the API server is overloaded: ${attempt.verb} ${attempt.resource}${where} was answered 429 Too Many Requests${tried} (${message})`, {
+      cause: error,
+      suggestion: `retry in a minute; if it persists, ask a cluster admin about the API server's load and priority-and-fairness limits (context "${attempt.context}")`,
+      details: retryDetails,
+    });
+  }
+  return new FnError('API_ERROR', statusCode >= 500 ? 'clusterUnreachable' : 'unexpected', `${attempt.verb} ${attempt.resource}${where}: ${message}${statusCode >= 500 ? ` (HTTP ${statusCode}${tried})` : ''}`, {
     cause: error,
     suggestion: statusCode >= 500 ? 'the API server had an error: retry, and check its health if it persists' : undefined,
-    details,
+    details: retryDetails,
   });
 }

@@ -168,10 +168,11 @@ export class KnativeCluster implements Knative {
   }
 
   /** GET one object; undefined when it does not exist. */
-  private async read<T>(plural: Plural, namespace: string, name: string): Promise<T | undefined> {
+  private async read<T>(plural: Plural, namespace: string, name: string, signal?: AbortSignal): Promise<T | undefined> {
     try {
-      return await this.kube.request<T>('GET', path(plural, namespace, name));
+      return await this.kube.request<T>('GET', path(plural, namespace, name), {signal});
     } catch (e) {
+      if (signal?.aborted) throw e;
       if (e instanceof KubeApiError && e.statusCode === 404 && e.status.details?.name) return undefined;
       throw apiErrorToFnError(e, {verb: 'get', resource: `${plural}.${GROUP}`, namespace, name, context: this.kube.contextName});
     }
@@ -392,33 +393,34 @@ export class KnativeCluster implements Knative {
     deadline: number,
   ): Promise<void> {
     const {name, namespace = ''} = start.metadata;
+    const deleted = () => new FnError('DELETED_WHILE_WAITING', 'notFound', `${name} was deleted while fn was waiting for it`, {suggestion: 'deploy it again'});
     let version = start.metadata.resourceVersion;
     while (!signal.aborted) {
-      let expired = false;
       const remaining = Math.max(1, Math.ceil((deadline - Date.now()) / 1000));
       const outcome = await this.call('watch', plural, namespace, name, () =>
         this.kube.watch<T>(
           path(plural, namespace),
           {fieldSelector: `metadata.name=${name}`, resourceVersion: version, timeoutSeconds: remaining},
           (event: WatchEvent<T>) => {
-            if (event.type === 'ERROR') {
-              expired = true;
-              return true;
-            }
             version = event.object.metadata.resourceVersion ?? version;
             if (event.type === 'BOOKMARK') return false;
-            if (event.type === 'DELETED') {
-              throw new FnError('DELETED_WHILE_WAITING', 'notFound', `${name} was deleted while fn was waiting for it`, {suggestion: 'deploy it again'});
-            }
+            if (event.type === 'DELETED') throw deleted();
             return onObject(event.object);
           },
           signal,
         ),
       );
-      if (outcome === 'done' && !expired) return;
-      if (expired) {
-        const fresh = await this.read<T>(plural, namespace, name);
-        if (!fresh) throw new FnError('DELETED_WHILE_WAITING', 'notFound', `${name} was deleted while fn was waiting for it`, {suggestion: 'deploy it again'});
+      if (outcome === 'done') return;
+      if (outcome === 'expired') {
+        // The version is too old to resume from: read the object as it is now, then watch from there.
+        let fresh: T | undefined;
+        try {
+          fresh = await this.read<T>(plural, namespace, name, signal);
+        } catch (e) {
+          if (signal.aborted) return;
+          throw e;
+        }
+        if (!fresh) throw deleted();
         version = fresh.metadata.resourceVersion;
         if (onObject(fresh)) return;
       }
@@ -490,7 +492,6 @@ export class KnativeCluster implements Knative {
             {fieldSelector: `metadata.name=${name}`, resourceVersion: version, timeoutSeconds},
             (event) => {
               if (event.type === 'DELETED') return (gone = true);
-              if (event.type === 'ERROR') return true;
               version = event.object.metadata.resourceVersion ?? version;
               return false;
             },
@@ -498,9 +499,13 @@ export class KnativeCluster implements Knative {
           ),
         );
         if (gone) return;
-        if (outcome === 'done' || outcome === 'ended') {
+        if (outcome === 'expired' || outcome === 'ended') {
           // An expired version or a closed stream: it may be gone already.
-          const still = await this.read<{metadata: {resourceVersion?: string}}>(plural, namespace, name);
+          // (Aborted by the timeout: the loop ends and says so.)
+          const still = await this.read<{metadata: {resourceVersion?: string}}>(plural, namespace, name, stop.signal).catch((e) => {
+            if (stop.signal.aborted) return {metadata: {resourceVersion: version}};
+            throw e;
+          });
           if (!still) return;
           version = still.metadata.resourceVersion;
         }

@@ -1,12 +1,13 @@
-// Reads plain kubeconfigs (client certificates, tokens, token files, basic auth) and in-cluster
-// config without @kubernetes/client-node: importing that library loads ~2,500 generated modules,
-// 0.5–2 s of every command. Kubeconfigs that need its machinery (exec or auth-provider plugins,
-// proxy-url) are reported as such and kube-http.ts loads the library for them.
+// Reads kubeconfigs (client certificates, tokens, token files, basic auth, exec credential plugins,
+// impersonation) and in-cluster config without @kubernetes/client-node: importing that library loads
+// ~2,500 generated modules, 0.5–2 s of every command. Kubeconfigs that need its machinery
+// (auth-provider plugins, proxy-url) are reported as such and kube-http.ts loads the library for them.
 import {existsSync, readFileSync} from 'node:fs';
 import {homedir} from 'node:os';
 import {delimiter, dirname, isAbsolute, join} from 'node:path';
 import {parse} from 'yaml';
 import {FnError} from '../../core/errors.js';
+import {EXEC_API_VERSIONS, INTERACTIVE_MODES, type ExecConfig} from './kube-credentials.js';
 
 const SERVICE_ACCOUNT = '/var/run/secrets/kubernetes.io/serviceaccount';
 
@@ -20,11 +21,18 @@ export interface DirectConfig {
   key?: Buffer;
   rejectUnauthorized?: boolean;
   servername?: string;
-  headers: Record<string, string>;
+  /** Sent with every request: a fixed Authorization, impersonation (several Impersonate-Group lines: an array). */
+  headers: Record<string, string | string[]>;
+  /** The bearer token in headers came from this file: read it again after a 401. */
+  tokenFile?: string;
+  /** Credentials come from this plugin instead. */
+  exec?: ExecConfig;
 }
-/** The kubeconfig needs client-node (plugins, proxies): load it with the library. */
+/** The kubeconfig needs client-node (auth-provider plugins, proxies): load it with the library. */
 export interface PluginConfig {
   kind: 'plugin';
+  /** Impersonation headers client-node does not send (it knows only `as`). */
+  headers: Record<string, string | string[]>;
 }
 
 interface RawCluster {
@@ -46,6 +54,10 @@ interface RawUser {
   password?: string;
   exec?: unknown;
   'auth-provider'?: unknown;
+  as?: unknown;
+  'as-uid'?: unknown;
+  'as-groups'?: unknown;
+  'as-user-extra'?: unknown;
 }
 interface RawContext {
   cluster?: string;
@@ -102,6 +114,88 @@ function inCluster(): DirectConfig | undefined {
     namespace: existsSync(namespaceFile) ? readFileSync(namespaceFile, 'utf8').trim() : 'default',
     ca: readFileSync(join(SERVICE_ACCOUNT, 'ca.crt')),
     headers: {Authorization: `Bearer ${readFileSync(join(SERVICE_ACCOUNT, 'token'), 'utf8').trim()}`},
+    // The kubelet rotates the projected token.
+    tokenFile: join(SERVICE_ACCOUNT, 'token'),
+  };
+}
+
+function invalidUser(userName: string, contextName: string, why: string, suggestion: string): FnError {
+  return new FnError('INVALID_KUBECONFIG', 'clusterUnreachable', `user "${userName}" of context "${contextName}": ${why}`, {suggestion, details: {user: userName, context: contextName}});
+}
+
+const isStrings = (v: unknown): v is string[] => Array.isArray(v) && v.every((x) => typeof x === 'string');
+
+/**
+ * `as`, `as-uid`, `as-groups`, `as-user-extra` → the Impersonate-* headers kubectl sends, so fn acts
+ * as the identity the kubeconfig names (never silently as the caller's own).
+ */
+export function impersonationHeaders(user: RawUser, userName: string, contextName: string): Record<string, string | string[]> {
+  const headers: Record<string, string | string[]> = {};
+  const bad = (field: string, accepted: string) => invalidUser(userName, contextName, `${field} must be ${accepted}`, `fix ${field} in the kubeconfig (kubectl config view --minify)`);
+  if (user.as !== undefined && (typeof user.as !== 'string' || !user.as)) throw bad('as', 'a user name');
+  if (user['as-uid'] !== undefined && typeof user['as-uid'] !== 'string') throw bad('as-uid', 'a string');
+  if (user['as-groups'] !== undefined && !isStrings(user['as-groups'])) throw bad('as-groups', 'a list of group names');
+  const extra = user['as-user-extra'];
+  if (extra !== undefined && (typeof extra !== 'object' || extra === null || !Object.values(extra).every(isStrings))) throw bad('as-user-extra', 'a map of names to lists of strings');
+  const groups = (user['as-groups'] as string[] | undefined) ?? [];
+  const extras = Object.entries((extra ?? {}) as Record<string, string[]>);
+  if (!user.as) {
+    if (user['as-uid'] || groups.length || extras.length) {
+      throw invalidUser(userName, contextName, 'as-uid, as-groups and as-user-extra need "as" (the user to impersonate)', 'add as: USER next to them in the kubeconfig, or remove them');
+    }
+    return headers;
+  }
+  headers['Impersonate-User'] = user.as as string;
+  if (user['as-uid']) headers['Impersonate-Uid'] = user['as-uid'] as string;
+  if (groups.length) headers['Impersonate-Group'] = groups;
+  // Header names cannot carry every character of an extra's key: percent-encoded, as kubectl does.
+  for (const [key, values] of extras) if (values.length) headers[`Impersonate-Extra-${encodeURIComponent(key)}`] = values;
+  return headers;
+}
+
+/** users[].user.exec → the plugin to run, checked as kubectl checks it. */
+function execConfig(raw: unknown, userName: string, contextName: string, dir: string, cluster: RawCluster): ExecConfig {
+  const exec = (raw ?? {}) as Record<string, unknown>;
+  const bad = (why: string, suggestion = 'fix the user entry of the kubeconfig (kubectl config view --minify)') => invalidUser(userName, contextName, why, suggestion);
+  if (typeof exec.command !== 'string' || !exec.command) throw bad('exec.command is missing');
+  if (exec.args !== undefined && !isStrings(exec.args)) throw bad('exec.args must be a list of strings');
+  const env: Record<string, string> = {};
+  if (exec.env !== undefined && exec.env !== null) {
+    if (!Array.isArray(exec.env)) throw bad('exec.env must be a list of {name, value}');
+    for (const e of exec.env as Array<{name?: unknown; value?: unknown}>) {
+      if (typeof e?.name !== 'string' || typeof e.value !== 'string') throw bad(`exec.env entry ${JSON.stringify(e)} needs a string name and value`);
+      env[e.name] = e.value;
+    }
+  }
+  const apiVersion = exec.apiVersion as ExecConfig['apiVersion'];
+  if (!EXEC_API_VERSIONS.includes(apiVersion)) {
+    throw bad(`exec.apiVersion ${JSON.stringify(exec.apiVersion ?? null)} is not supported; accepted: ${EXEC_API_VERSIONS.join(', ')}`, 'update the plugin and its kubeconfig entry (client.authentication.k8s.io/v1alpha1 was removed in Kubernetes 1.24)');
+  }
+  const mode = exec.interactiveMode as ExecConfig['interactiveMode'] | undefined;
+  if (mode === undefined && apiVersion === 'client.authentication.k8s.io/v1') throw bad(`exec.interactiveMode is required with ${apiVersion}; accepted: ${INTERACTIVE_MODES.join(', ')}`);
+  if (mode !== undefined && !INTERACTIVE_MODES.includes(mode)) throw bad(`exec.interactiveMode ${JSON.stringify(mode)} is not one of ${INTERACTIVE_MODES.join(', ')}`);
+  // A relative command with a directory in it is relative to the kubeconfig file (kubectl's rule).
+  const command = exec.command.includes('/') && !isAbsolute(exec.command) ? join(dir, exec.command) : exec.command;
+  const ca = cluster['certificate-authority-data'] ?? (cluster['certificate-authority'] ? readFileSync(isAbsolute(cluster['certificate-authority']) ? cluster['certificate-authority'] : join(dir, cluster['certificate-authority'])).toString('base64') : undefined);
+  return {
+    command,
+    args: (exec.args as string[] | undefined) ?? [],
+    env,
+    apiVersion,
+    interactiveMode: mode ?? 'IfAvailable',
+    ...(typeof exec.installHint === 'string' ? {installHint: exec.installHint} : {}),
+    ...(exec.provideClusterInfo === true
+      ? {
+          cluster: {
+            server: cluster.server,
+            ...(cluster['tls-server-name'] ? {'tls-server-name': cluster['tls-server-name']} : {}),
+            ...(cluster['insecure-skip-tls-verify'] ? {'insecure-skip-tls-verify': true} : {}),
+            ...(ca ? {'certificate-authority-data': ca} : {}),
+          },
+        }
+      : {}),
+    user: userName,
+    context: contextName,
   };
 }
 
@@ -137,13 +231,16 @@ export function loadKubeconfig(selection: {context?: string}): DirectConfig | Pl
     });
   }
   const user = (context.user ? users.get(context.user) : undefined) ?? {value: {} as RawUser, dir: cluster.dir};
-  if (user.value.exec || user.value['auth-provider'] || cluster.value['proxy-url']) return {kind: 'plugin'};
+  const userName = context.user ?? '';
+  const headers = impersonationHeaders(user.value, userName, contextName);
+  if (user.value['auth-provider'] || cluster.value['proxy-url']) return {kind: 'plugin', headers};
 
-  const headers: Record<string, string> = {};
-  const token = user.value.token ?? (user.value.tokenFile ? readFileSync(isAbsolute(user.value.tokenFile) ? user.value.tokenFile : join(user.dir, user.value.tokenFile), 'utf8').trim() : undefined);
-  if (token) headers.Authorization = `Bearer ${token}`;
-  else if (user.value.username) headers.Authorization = `Basic ${Buffer.from(`${user.value.username}:${user.value.password ?? ''}`).toString('base64')}`;
   try {
+    const exec = user.value.exec ? execConfig(user.value.exec, userName, contextName, user.dir, cluster.value) : undefined;
+    const tokenFile = !exec && !user.value.token && user.value.tokenFile ? (isAbsolute(user.value.tokenFile) ? user.value.tokenFile : join(user.dir, user.value.tokenFile)) : undefined;
+    const token = exec ? undefined : (user.value.token ?? (tokenFile ? readFileSync(tokenFile, 'utf8').trim() : undefined));
+    if (token) headers.Authorization = `Bearer ${token}`;
+    else if (!exec && user.value.username) headers.Authorization = `Basic ${Buffer.from(`${user.value.username}:${user.value.password ?? ''}`).toString('base64')}`;
     return {
       kind: 'direct',
       server: cluster.value.server,
@@ -155,11 +252,14 @@ export function loadKubeconfig(selection: {context?: string}): DirectConfig | Pl
       ...(cluster.value['insecure-skip-tls-verify'] ? {rejectUnauthorized: false} : {}),
       ...(cluster.value['tls-server-name'] ? {servername: cluster.value['tls-server-name']} : {}),
       headers,
+      ...(tokenFile ? {tokenFile} : {}),
+      ...(exec ? {exec} : {}),
     };
   } catch (e) {
+    if (e instanceof FnError) throw e;
     throw new FnError('INVALID_KUBECONFIG', 'clusterUnreachable', `context "${contextName}": ${(e as Error).message}`, {
       cause: e,
-      suggestion: 'check the certificate and key files the kubeconfig names',
+      suggestion: 'check the certificate, key and token files the kubeconfig names',
     });
   }
 }

@@ -179,18 +179,20 @@ async function informer<T extends {metadata: {resourceVersion?: string}}>(
   let version: string | undefined;
   while (!signal.aborted) {
     if (version === undefined) {
-      const list = await kube.request<List<T>>('GET', path, {query});
-      if (signal.aborted) return;
+      let list: List<T>;
+      try {
+        list = await kube.request<List<T>>('GET', path, {query, signal});
+      } catch (e) {
+        if (signal.aborted) return;
+        throw e;
+      }
       onList(list.items);
       version = list.metadata.resourceVersion;
     }
-    let expired = false;
-    const started = Date.now();
     const outcome = await kube.watch<T>(
       path,
       {...query, resourceVersion: version, timeoutSeconds: 300},
       (event) => {
-        if (event.type === 'ERROR') return (expired = true);
         version = event.object.metadata.resourceVersion ?? version;
         if (event.type !== 'BOOKMARK') onEvent(event);
         return false;
@@ -198,8 +200,7 @@ async function informer<T extends {metadata: {resourceVersion?: string}}>(
       signal,
     );
     if (outcome === 'aborted') return;
-    if (expired) version = undefined;
-    // A server that closes streams at once must not make this a busy loop.
-    else if (Date.now() - started < 1000) await new Promise((r) => setTimeout(r, 1000));
+    // 410 Gone or an ERROR event: list again. (A stream closed at once is paused on in kube.watch.)
+    if (outcome === 'expired') version = undefined;
   }
 }
