@@ -1,12 +1,15 @@
 // `fn --help`, `fn --version` and `fn init` must never load the heavy SDKs: they are imported lazily
 // by the code that needs them (src/factory.ts; test/unit/layering.test.ts keeps the factory's adapter
-// imports lazy). Checked on the real process's imports.
+// imports lazy). Cluster commands load @kubernetes/client-node only for auth-provider plugins and
+// proxies, not for exec credential plugins (EKS, GKE, AKS). Checked on the real process's imports.
 import {describe, expect, test} from '@jest/globals';
+import {writeFileSync} from 'node:fs';
 import {mkdtemp, readFile} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {fileURLToPath} from 'node:url';
 import {runFn} from '../support/cli.js';
+import {fakeKubeApi, list} from '../unit/fake-kube-api.js';
 
 const hook = fileURLToPath(new URL('../support/record-imports.mjs', import.meta.url));
 const heavy = ['@kubernetes/client-node', 'dockerode', 'execa', '@inquirer/prompts', 'cloudevents'];
@@ -33,5 +36,21 @@ describe('lazy imports', () => {
     const dir = join(await mkdtemp(join(tmpdir(), 'fn-lazy-')), 'fn-x');
     const loaded = await packagesLoadedBy(args.map((a) => (a === 'DIR' ? dir : a)), env);
     for (const pkg of heavy) expect([pkg, loaded.has(pkg)]).toEqual([pkg, false]);
+  });
+
+  test('fn list with an exec credential plugin kubeconfig runs the plugin itself: no client-node', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'fn-lazy-exec-'));
+    const plugin = join(dir, 'get-token.mjs');
+    writeFileSync(plugin, `process.stdout.write(JSON.stringify({apiVersion: 'client.authentication.k8s.io/v1beta1', kind: 'ExecCredential', status: {token: 'from-plugin'}}))`);
+    const api = await fakeKubeApi({user: {exec: {apiVersion: 'client.authentication.k8s.io/v1beta1', command: process.execPath, args: [plugin]}}});
+    try {
+      api.objects.set('/apis/serving.knative.dev/v1/namespaces/team/services', list([]));
+      api.objects.set('/apis/serving.knative.dev/v1/namespaces/team/routes', list([]));
+      const loaded = await packagesLoadedBy(['list'], {KUBECONFIG: api.kubeconfig});
+      expect(loaded.has('@kubernetes/client-node')).toBe(false);
+      expect(api.received.map((r) => r.headers.authorization)).toEqual(['Bearer from-plugin', 'Bearer from-plugin']);
+    } finally {
+      await api.close();
+    }
   });
 });
