@@ -66,8 +66,9 @@ stop 3 etcd
 # Anything else recorded there (e.g. from a newer up.sh).
 for f in "$PIDS"/*.pid; do [[ -e $f ]] && stop 5 "$(basename "$f" .pid)"; done
 
-# The node's containers (data-plane/node.ts labels them).
-if command -v docker >/dev/null && ids=$(timeout 20 docker ps -aq --filter label=fn-testenv.node 2>/dev/null) && [[ -n $ids ]]; then
+# This instance's pod containers (data-plane/node.ts labels them with the state directory; other
+# instances' containers, under another FN_TESTENV_DIR, are left alone).
+if command -v docker >/dev/null && ids=$(timeout 20 docker ps -aq --filter "label=fn-testenv.instance=$STATE" 2>/dev/null) && [[ -n $ids ]]; then
   log "removing $(echo "$ids" | wc -l) pod container(s)"
   timeout 60 docker rm -f $ids >/dev/null 2>&1 || true
 fi

@@ -480,7 +480,7 @@ main() {
   # The data plane first: Node takes a few seconds to load it, which overlaps the applies below
   # (until the CRDs exist its watches just retry).
   log "starting the data plane (data-plane/: node, ingress, autoscaler stub)"
-  (cd "$REPO" && start data-plane env FN_TESTENV_API="https://127.0.0.1:$APISERVER_PORT" FN_TESTENV_PKI="$PKI" \
+  (cd "$REPO" && start data-plane env FN_TESTENV_DIR="$STATE" FN_TESTENV_API="https://127.0.0.1:$APISERVER_PORT" FN_TESTENV_PKI="$PKI" \
     FN_TESTENV_KUBELET_PORT="$KUBELET_PORT" FN_TESTENV_INGRESS="$INGRESS_IP:$INGRESS_PORT" \
     node --import tsx "$HERE/data-plane/main.ts")
   log "applying Knative Serving $SERVING_VERSION CRDs, ConfigMaps and webhook configurations"

@@ -19,7 +19,13 @@ export const NODE_NAME = process.env.FN_TESTENV_NODE_NAME ?? 'fn-testenv-node';
 /** Where the ingress finds a pod's user container: the host port it listens on. */
 export const HOST_PORT_ANNOTATION = 'fn-testenv.dev/host-port';
 const HOST_IP = '127.0.0.1';
-const CONTAINER_LABEL = 'fn-testenv.node';
+/**
+ * Every container this node starts carries the instance's state directory, and the node (on start)
+ * and down.sh remove only their own instance's: a second test cluster on the same machine
+ * (another FN_TESTENV_DIR) must never touch the first one's containers.
+ */
+const INSTANCE_LABEL = 'fn-testenv.instance';
+const INSTANCE = process.env.FN_TESTENV_DIR ?? '/tmp/fn-testenv';
 const QUEUE_PROXY = 'queue-proxy';
 const BACKOFF_START_MS = Number(process.env.FN_TESTENV_BACKOFF_MS ?? 10_000);
 const BACKOFF_MAX_MS = 300_000;
@@ -283,7 +289,7 @@ async function pull(s: Sandbox, run: ContainerRun): Promise<boolean> {
 function dockerRunArgs(s: Sandbox, run: ContainerRun, env: Record<string, string>): string[] {
   const c = run.spec;
   const args = ['run', '-d', '--network', 'host', '--name', `fn-pod-${s.uid.slice(0, 8)}-${c.name}-${run.restartCount}`];
-  args.push('--label', `${CONTAINER_LABEL}=${NODE_NAME}`, '--label', `fn-testenv.pod=${s.ns}/${s.name}`, '--label', `fn-testenv.pod-uid=${s.uid}`, '--label', `fn-testenv.container=${c.name}`);
+  args.push('--label', `${INSTANCE_LABEL}=${INSTANCE}`, '--label', `fn-testenv.pod=${s.ns}/${s.name}`, '--label', `fn-testenv.pod-uid=${s.uid}`, '--label', `fn-testenv.container=${c.name}`);
   for (const [k, v] of Object.entries(env)) args.push('-e', `${k}=${v}`);
   const user = c.securityContext?.runAsUser ?? s.pod.spec.securityContext?.runAsUser;
   if (user !== undefined) args.push('--user', `${user}${c.securityContext?.runAsGroup !== undefined ? `:${c.securityContext.runAsGroup}` : ''}`);
@@ -532,9 +538,9 @@ async function heartbeat(kubeletPort: number): Promise<void> {
   });
 }
 
-/** Containers left by an earlier run of this node (its pods' state is gone with etcd's). */
+/** Containers left by an earlier run of this instance's node (its pods' state is gone with etcd's). */
 async function removeLeftovers(): Promise<void> {
-  const r = await docker(['ps', '-aq', '--filter', `label=${CONTAINER_LABEL}=${NODE_NAME}`], 30_000);
+  const r = await docker(['ps', '-aq', '--filter', `label=${INSTANCE_LABEL}=${INSTANCE}`], 30_000);
   const ids = r.stdout.split('\n').filter(Boolean);
   if (ids.length) {
     log(C, `removing ${ids.length} container(s) left by an earlier run`);
