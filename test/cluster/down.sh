@@ -60,7 +60,8 @@ stop() {
 # Clients of the apiserver first, then the apiserver, then etcd. Short grace periods: nothing
 # here holds state worth a graceful stop (etcd's data is deleted below), and the Knative webhook
 # and kube-apiserver drain connections on SIGTERM for longer than a test run wants to wait.
-stop 2 data-plane data-plane-stubs knative-controller knative-webhook kube-controller-manager
+stop 2 data-plane data-plane-stubs probe-event-sink mt-broker-controller eventing-controller imc-controller eventing-webhook \
+  knative-controller knative-webhook kube-controller-manager
 stop 3 kube-apiserver
 stop 3 etcd
 # Anything else recorded there (e.g. from a newer up.sh).
@@ -78,5 +79,5 @@ if [[ -f $STATE/etcd-data-dir ]]; then
   case $d in /dev/shm/* | /run/* | /tmp/*) rm -rf "$d" ;; *) log "not removing unexpected etcd data dir $d" ;; esac
   rm -f "$STATE/etcd-data-dir"
 fi
-rm -rf "$PIDS" "$STATE/kubeconfig" "$STATE/env" "$STATE/probe-ksvc.yaml"
+rm -rf "$PIDS" "$STATE/kubeconfig" "$STATE"/kubeconfig-* "$STATE/env" "$STATE/probe-ksvc.yaml" "$STATE/probe-events.yaml" "$STATE/probe-event.json" "$STATE/host-images.json"
 log "stopped (logs kept in $STATE/logs)"

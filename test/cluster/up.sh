@@ -47,14 +47,18 @@ set -euo pipefail
 
 K8S_VERSION=${FN_TESTENV_K8S_VERSION:-v1.32.2}
 SERVING_VERSION=${FN_TESTENV_SERVING_VERSION:-v0.45.1}
+EVENTING_VERSION=${FN_TESTENV_EVENTING_VERSION:-v0.45.1}
 CACHE_ROOT=${FN_TESTENV_CACHE:-$HOME/.cache/fn-testenv}
-CACHE=$CACHE_ROOT/k8s-$K8S_VERSION-serving-$SERVING_VERSION
+CACHE=$CACHE_ROOT/k8s-$K8S_VERSION-serving-$SERVING_VERSION-eventing-$EVENTING_VERSION
 BIN=$CACHE/bin
 MANIFESTS=$CACHE/manifests
 STATE=${FN_TESTENV_DIR:-/tmp/fn-testenv}
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
 GO=${GO:-$(command -v go || echo /usr/local/go/bin/go)}
+# Eventing binaries built (knative.dev/eventing/cmd/...; each lands in bin/eventing/<last part>).
+EVENTING_CMDS=(controller webhook mtchannel_broker in_memory/channel_controller in_memory/channel_dispatcher
+  broker/ingress broker/filter mtping)
 
 log() { printf '[fn-testenv %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
@@ -126,31 +130,95 @@ build_k8s() {
     k8s.io/kubernetes/cmd/kubectl)
 }
 
-# Knative Serving: a wrapper module too (instead of `go install ...@version`), because
-# the proxy's checksum database does not know the knative.dev/caching pseudo-version
-# serving pins; serving's own go.sum (copied in) verifies it instead.
+# Knative Serving and Eventing: one wrapper module (they pin the same knative.dev/pkg and k8s
+# v0.32.x), instead of `go install ...@version`, because the proxy's checksum database does not
+# know some pseudo-versions they pin (knative.dev/caching; knative.dev/hack/schema and
+# knative.dev/reconciler-test): their own go.sum files (copied in) verify them instead.
+# Two modules are replaced by patched local copies, so that two instances can run on one machine:
+# - knative.dev/pkg: the health-probe server of every sharedmain process (Serving's controller,
+#   Eventing's controllers, webhook and adapters) listens on the constant 8080; the copy reads
+#   FN_TESTENV_HEALTH_PORT (8080 when unset).
+# - knative.dev/eventing: the IMC dispatcher's receivers listen on the constants 8080/8443; the
+#   copy reads FN_TESTENV_IMC_HTTP_PORT / FN_TESTENV_IMC_HTTPS_PORT.
+# Each patch is checked to have applied, so a version bump that moves the code fails the build.
 knative_dir() { # module path -> dir in module cache (run inside the knative wrapper)
   (cd "$CACHE/src/knative-wrapper" && "$GO" mod download -json "$1" | jq -r '.Dir // empty')
 }
+module_dir() { # module@version -> dir in module cache, downloaded with the checksum database
+  (cd /tmp && "$GO" mod download -json "$1" | jq -r '.Dir // empty')
+}
+# patch_go FILE FROM TO: replace one exact line, or fail.
+patch_go() {
+  local f=$1 from=$2 to=$3
+  grep -qxF -- "$from" "$f" || die "patch: '$from' not found in $f"
+  FROM=$from TO=$to perl -0pi -e 's/^\Q$ENV{FROM}\E$/$ENV{TO}/m' "$f"
+  grep -qxF -- "$to" "$f" || die "patch: could not write '$to' into $f"
+}
 build_knative() {
   local w=$CACHE/src/knative-wrapper out=$CACHE/bin.tmp
-  mkdir -p "$w" "$out"
-  local smod sdir
-  sdir=$(cd /tmp && "$GO" mod download -json "knative.dev/serving@$SERVING_VERSION" | jq -r '.Dir // empty')
+  rm -rf "$w"; mkdir -p "$w/patched" "$out/eventing"
+  local sdir edir pver epver pdir
+  sdir=$(module_dir "knative.dev/serving@$SERVING_VERSION")
   [[ -d $sdir ]] || die "could not download knative.dev/serving@$SERVING_VERSION"
+  edir=$(module_dir "knative.dev/eventing@$EVENTING_VERSION")
+  [[ -d $edir ]] || die "could not download knative.dev/eventing@$EVENTING_VERSION"
+  pver=$(awk '$1=="knative.dev/pkg"{print $2}' "$sdir/go.mod")
+  epver=$(awk '$1=="knative.dev/pkg"{print $2}' "$edir/go.mod")
+  [[ $pver == "$epver" ]] || die "serving $SERVING_VERSION pins knative.dev/pkg $pver, eventing $EVENTING_VERSION pins $epver: pick matching releases"
+  pdir=$(module_dir "knative.dev/pkg@$pver")
+  [[ -d $pdir ]] || die "could not download knative.dev/pkg@$pver"
+
+  cp -r "$pdir" "$w/patched/pkg"
+  cp -r "$edir" "$w/patched/eventing"
+  chmod -R u+w "$w/patched"
+  patch_go "$w/patched/pkg/injection/health_check.go" \
+    'const HealthCheckDefaultPort = 8080' 'var HealthCheckDefaultPort = fnTestenvPort("FN_TESTENV_HEALTH_PORT", 8080)'
+  local d=$w/patched/eventing/pkg/reconciler/inmemorychannel/dispatcher
+  patch_go "$d/controller.go" $'\t\tPort:         httpPort,' $'\t\tPort:         fnTestenvPort("FN_TESTENV_IMC_HTTP_PORT", httpPort),'
+  patch_go "$d/controller.go" $'\t\tPort:         httpsPort,' $'\t\tPort:         fnTestenvPort("FN_TESTENV_IMC_HTTPS_PORT", httpsPort),'
+  local pkgname
+  for pkgname in injection:"$w/patched/pkg/injection" dispatcher:"$d"; do
+    cat >"${pkgname#*:}/zz_fn_testenv_port.go" <<GO
+// Added by fn's test/cluster/up.sh: a listening port from the environment, so that two local
+// test clusters can run on one machine.
+package ${pkgname%%:*}
+
+import (
+	"os"
+	"strconv"
+)
+
+func fnTestenvPort(name string, fallback int) int {
+	if n, err := strconv.Atoi(os.Getenv(name)); err == nil && n > 0 {
+		return n
+	}
+	return fallback
+}
+GO
+  done
+
   {
-    echo "// Generated by fn test/cluster/up.sh: builds Knative Serving controller and webhook."
+    echo "// Generated by fn test/cluster/up.sh: builds Knative Serving and Eventing."
     echo "module fn-testenv/knative-wrapper"
     echo
-    grep -E '^go [0-9]' "$sdir/go.mod"
-    grep -E '^godebug ' "$sdir/go.mod" || true
+    grep -hE '^go [0-9]' "$sdir/go.mod" "$edir/go.mod" | sort -V | tail -1
+    grep -hE '^godebug ' "$sdir/go.mod" "$edir/go.mod" | sort -u || true
     echo
-    echo "require knative.dev/serving $SERVING_VERSION"
+    echo "require ("
+    echo "	knative.dev/serving $SERVING_VERSION"
+    echo "	knative.dev/eventing $EVENTING_VERSION"
+    echo ")"
+    echo
+    echo "replace ("
+    echo "	knative.dev/pkg => ./patched/pkg"
+    echo "	knative.dev/eventing => ./patched/eventing"
+    echo ")"
   } >"$w/go.mod"
-  cp "$sdir/go.sum" "$w/go.sum"
-  chmod u+w "$w/go.sum"
+  cat "$sdir/go.sum" "$edir/go.sum" | sort -u >"$w/go.sum"
   (cd "$w" && CGO_ENABLED=0 GOFLAGS=-mod=mod "$GO" build -trimpath -ldflags "-s -w" -o "$out/" \
     knative.dev/serving/cmd/controller knative.dev/serving/cmd/webhook)
+  (cd "$w" && CGO_ENABLED=0 GOFLAGS=-mod=mod "$GO" build -trimpath -ldflags "-s -w" -o "$out/eventing/" \
+    "${EVENTING_CMDS[@]/#/knative.dev/eventing/cmd/}")
   # Manifests: copy what we apply into the cache so warm starts need no module cache.
   local ndir cdir nver cver
   nver=$(awk '$1=="knative.dev/networking"{print $2}' "$sdir/go.mod")
@@ -168,12 +236,28 @@ build_knative() {
   cp "$sdir"/config/core/configmaps/*.yaml "$MANIFESTS.tmp/configmaps/"
   cp "$ndir/config/config-network.yaml" "$MANIFESTS.tmp/configmaps/network.yaml"
   cp "$sdir"/config/core/webhooks/*.yaml "$MANIFESTS.tmp/webhooks/"
+  # Eventing: core (namespace, CRDs, ConfigMaps, webhooks), the in-memory channel and the
+  # multi-tenant channel-based broker (their CRDs, ConfigMaps, webhooks, data-plane Deployments
+  # and Services). The controllers' own Deployments and RBAC are not applied: up.sh runs the
+  # controllers as host processes with an admin kubeconfig.
+  local ev=$MANIFESTS.tmp/eventing
+  mkdir -p "$ev"/{crds,configmaps,webhooks,data-plane}
+  cp "$edir/config/core/100-namespace.yaml" "$ev/"
+  cp "$edir"/config/core/resources/*.yaml "$edir"/config/channels/in-memory-channel/resources/*.yaml "$ev/crds/"
+  cp "$edir"/config/core/configmaps/*.yaml "$ev/configmaps/"
+  cp "$edir/config/channels/in-memory-channel/configmaps/event-dispatcher.yaml" "$ev/configmaps/imc-event-dispatcher.yaml"
+  cp "$edir"/config/core/webhooks/*.yaml "$ev/webhooks/"
+  for f in "$edir"/config/channels/in-memory-channel/webhooks/*.yaml; do cp "$f" "$ev/webhooks/imc-$(basename "$f")"; done
+  cp "$edir/config/channels/in-memory-channel/deployments/dispatcher.yaml" "$edir/config/channels/in-memory-channel/deployments/dispatcher-service.yaml" \
+    "$edir/config/brokers/mt-channel-broker/deployments/broker-ingress.yaml" "$edir/config/brokers/mt-channel-broker/deployments/broker-filter.yaml" \
+    "$edir/config/core/deployments/pingsource-mt-adapter.yaml" "$ev/data-plane/"
   chmod -R u+w "$MANIFESTS.tmp"
   rm -rf "$MANIFESTS"; mv "$MANIFESTS.tmp" "$MANIFESTS"
 }
 
 ensure_binaries() {
-  local want=(kube-apiserver kube-controller-manager kubectl controller webhook)
+  local want=(kube-apiserver kube-controller-manager kubectl controller webhook) c
+  for c in "${EVENTING_CMDS[@]}"; do want+=("eventing/${c##*/}"); done
   local b ok=1
   for b in "${want[@]}"; do [[ -x $BIN/$b ]] || ok=0; done
   [[ -f $CACHE/.complete && -d $MANIFESTS ]] && ((ok)) && return 0
@@ -202,7 +286,18 @@ APISERVER_PORT=${FN_TESTENV_APISERVER_PORT:-16443}
 WEBHOOK_PORT=${FN_TESTENV_WEBHOOK_PORT:-18443}
 WEBHOOK_PROFILING_PORT=${FN_TESTENV_WEBHOOK_PROFILING_PORT:-18008}
 CONTROLLER_PROFILING_PORT=${FN_TESTENV_CONTROLLER_PROFILING_PORT:-18009}
-CONTROLLER_HEALTH_PORT=8080 # fixed in knative.dev/pkg (injection.HealthCheckDefaultPort)
+# knative.dev/pkg fixes it at 8080; our patched copy reads FN_TESTENV_HEALTH_PORT (see build_knative).
+CONTROLLER_HEALTH_PORT=${FN_TESTENV_CONTROLLER_HEALTH_PORT:-18080}
+# Knative Eventing's host processes: webhooks at BASE+0/+1, health servers at BASE+10.., profiling
+# servers at BASE+20.. (in EVENTING_PROCS order). Its data-plane pods get free ports from the node.
+EVENTING_PORT_BASE=${FN_TESTENV_EVENTING_PORT_BASE:-18100}
+EVENTING_WEBHOOK_PORT=$((EVENTING_PORT_BASE + 0))
+IMC_WEBHOOK_PORT=$((EVENTING_PORT_BASE + 1))
+EVENTING_PROCS=(eventing-webhook imc-controller eventing-controller mt-broker-controller)
+# Each one's service account (as in Eventing's Deployments): its client identity here.
+declare -A EVENTING_SA=([eventing-webhook]=eventing-webhook [imc-controller]=imc-controller
+  [eventing-controller]=eventing-controller [mt-broker-controller]=eventing-controller)
+EVENTING_SERVICE_ACCOUNTS=(eventing-webhook imc-controller eventing-controller)
 KUBELET_PORT=${FN_TESTENV_KUBELET_PORT:-}  # empty: 10250 when free, else a free one
 INGRESS_IP=${FN_TESTENV_INGRESS_IP:-127.77.0.1}
 INGRESS_PORT=${FN_TESTENV_INGRESS_PORT:-} # empty: 80 when free on INGRESS_IP, else a free one
@@ -215,8 +310,18 @@ LOGS=$STATE/logs
 PIDS=$STATE/pids
 KUBECONFIG_FILE=$STATE/kubeconfig
 REPO=$(cd "$HERE/../.." && pwd)
+HOST_IMAGES=$STATE/host-images.json
 # Start order; down.sh stops in reverse.
-COMPONENTS=(etcd kube-apiserver kube-controller-manager knative-webhook knative-controller data-plane)
+COMPONENTS=(etcd kube-apiserver kube-controller-manager knative-webhook knative-controller "${EVENTING_PROCS[@]}" data-plane)
+eventing_port() { # eventing_port OFFSET NAME: the port at OFFSET + NAME's index in EVENTING_PROCS
+  local i
+  for i in "${!EVENTING_PROCS[@]}"; do
+    if [[ ${EVENTING_PROCS[$i]} == "$2" ]]; then echo $((EVENTING_PORT_BASE + $1 + i)); return 0; fi
+  done
+  die "unknown Eventing process $2"
+}
+eventing_health_port() { eventing_port 10 "$1"; }
+eventing_profiling_port() { eventing_port 20 "$1"; }
 
 kubectl() { "$BIN/kubectl" --kubeconfig "$KUBECONFIG_FILE" "$@"; }
 api() { # api PATH [curl args...]: raw request as admin
@@ -242,6 +347,8 @@ wait_for() {
     if ((SECONDS >= deadline)); then
       log "timed out after ${timeout}s waiting for $what"
       [[ -n $comp ]] && { tail -n 30 "$LOGS/$comp.log" >&2 || true; }
+      # WAIT_EXPLAIN: a command that shows why (e.g. the object's conditions).
+      [[ -n ${WAIT_EXPLAIN:-} ]] && { eval "$WAIT_EXPLAIN" >&2 || true; }
       exit 1
     fi
     sleep 0.3
@@ -255,6 +362,7 @@ healthy() {
   [[ $(api /readyz 2>/dev/null) == ok ]] || return 1
   curl -sf --max-time 2 "http://127.0.0.1:$CONTROLLER_HEALTH_PORT/health" >/dev/null || return 1
   webhooks_have_cabundle || return 1
+  eventing_healthy || return 1
   ingress_answers "$(sed -n 's/^export FN_TESTENV_INGRESS=//p' "$STATE/env")" || return 1
 }
 
@@ -270,6 +378,34 @@ webhooks_have_cabundle() {
          api /apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations/config.webhook.serving.knative.dev
        } 2>/dev/null | jq -s '[.[] | .webhooks[]? | select((.clientConfig.caBundle // "") != "")] | length')
   [[ $n == 3 ]]
+}
+
+# Eventing: every controller's health server answers, its webhooks carry a caBundle, and the
+# data-plane Deployments the node runs are Available.
+eventing_healthy() {
+  local c
+  for c in "${EVENTING_PROCS[@]}"; do
+    curl -sf --max-time 2 "http://127.0.0.1:$(eventing_health_port "$c")/health" >/dev/null || return 1
+  done
+  eventing_webhooks_have_cabundle || return 1
+  eventing_deployments_available
+}
+eventing_webhooks_have_cabundle() {
+  local n
+  n=$( { api /apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations/webhook.eventing.knative.dev
+         api /apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations/validation.webhook.eventing.knative.dev
+         api /apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations/inmemorychannel.eventing.knative.dev
+         api /apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations/validation.inmemorychannel.eventing.knative.dev
+       } 2>/dev/null | jq -s '[.[] | .webhooks[]? | select((.clientConfig.caBundle // "") != "")] | length')
+  [[ $n == 4 ]]
+}
+EVENTING_DEPLOYMENTS=(imc-dispatcher mt-broker-ingress mt-broker-filter)
+eventing_deployments_available() {
+  local d
+  for d in "${EVENTING_DEPLOYMENTS[@]}"; do
+    api "/apis/apps/v1/namespaces/knative-eventing/deployments/$d" 2>/dev/null |
+      jq -e '.status.conditions[]? | select(.type == "Available" and .status == "True")' >/dev/null || return 1
+  done
 }
 
 port_free() { ! ss -Hltn "sport = :$1" 2>/dev/null | grep -q .; }
@@ -290,7 +426,7 @@ start() {
 # ---------------------------------------------------------------- pki
 make_pki() {
   # Kept across down/up (saves seconds); remade when the service range (a SAN) changes.
-  local marker="$SERVICE_CIDR kubelet-1"
+  local marker="$SERVICE_CIDR kubelet-1 eventing-sa-1"
   [[ -f $PKI/.complete && $(cat "$PKI/.complete") == "$marker" ]] && return 0
   rm -rf "$PKI"; mkdir -p "$PKI"; cd "$PKI"
   openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.crt -days 3650 \
@@ -309,6 +445,16 @@ X
     -subj "/O=system:masters/CN=fn-testenv-admin" 2>/dev/null
   openssl x509 -req -in admin.csr -CA ca.crt -CAkey ca.key -CAcreateserial -out admin.crt \
     -days 3650 -extfile client.ext 2>/dev/null
+  # Knative Eventing's controllers as their service accounts (Eventing checks who changes what, e.g.
+  # only eventing-controller may change an InMemoryChannel's subscribers). Authorised as admins
+  # (system:masters), as everything here; the service-account groups as a token would carry them.
+  local sa
+  for sa in "${EVENTING_SERVICE_ACCOUNTS[@]}"; do
+    openssl req -newkey rsa:2048 -nodes -keyout "sa-$sa.key" -out "sa-$sa.csr" \
+      -subj "/O=system:masters/O=system:serviceaccounts/O=system:serviceaccounts:knative-eventing/CN=system:serviceaccount:knative-eventing:$sa" 2>/dev/null
+    openssl x509 -req -in "sa-$sa.csr" -CA ca.crt -CAkey ca.key -CAcreateserial -out "sa-$sa.crt" \
+      -days 3650 -extfile client.ext 2>/dev/null
+  done
   # The node's kubelet endpoint (logs), verified by kube-apiserver against the CA.
   printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n' >kubelet.ext
   openssl req -newkey rsa:2048 -nodes -keyout kubelet.key -out kubelet.csr -subj "/CN=system:node:fn-testenv-node" 2>/dev/null
@@ -322,9 +468,10 @@ X
   cd - >/dev/null
 }
 
-write_kubeconfig() {
+write_kubeconfig() { # write_kubeconfig [FILE CLIENT]: FILE for the client cert pki/CLIENT.crt (default: admin)
+  local file=${1:-$KUBECONFIG_FILE} client=${2:-admin}
   local b64='base64 -w0'
-  cat >"$KUBECONFIG_FILE.tmp" <<X
+  cat >"$file.tmp" <<X
 apiVersion: v1
 kind: Config
 clusters:
@@ -335,8 +482,8 @@ clusters:
 users:
 - name: fn-testenv-admin
   user:
-    client-certificate-data: $($b64 <"$PKI/admin.crt")
-    client-key-data: $($b64 <"$PKI/admin.key")
+    client-certificate-data: $($b64 <"$PKI/$client.crt")
+    client-key-data: $($b64 <"$PKI/$client.key")
 contexts:
 - name: fn-testenv
   context:
@@ -345,7 +492,7 @@ contexts:
     namespace: default
 current-context: fn-testenv
 X
-  chmod 600 "$KUBECONFIG_FILE.tmp"; mv "$KUBECONFIG_FILE.tmp" "$KUBECONFIG_FILE"
+  chmod 600 "$file.tmp"; mv "$file.tmp" "$file"
 }
 
 # ---------------------------------------------------------------- knative objects
@@ -388,6 +535,70 @@ apply_knative() {
     kubectl apply -f - >/dev/null
 }
 
+# Knative Eventing: namespace, CRDs, ConfigMaps, webhooks and the data-plane Deployments and
+# Services, adjusted for this environment in one pass:
+# - CRD conversion and webhook configurations: the port of the process behind each webhook
+#   Service (kube-apiserver dials the ExternalName target on that port).
+# - Services eventing-webhook and inmemorychannel-webhook of type ExternalName -> localhost.
+# - config-observability: no metrics or profiling servers; config-leader-election: short leases.
+# - Data-plane Deployments (imc-dispatcher, mt-broker-ingress, mt-broker-filter,
+#   pingsource-mt-adapter): image ko://knative.dev/eventing/cmd/X -> fn-testenv.host/eventing/<X's
+#   last part>, which the node runs from the build cache (data-plane/host.ts).
+apply_eventing() {
+  local ev=$MANIFESTS/eventing
+  kubectl apply -f "$ev/100-namespace.yaml" >/dev/null
+  local fix_ports='walk(if type == "object" and (.service? | type) == "object" and .service.name? != null
+                      and (.service.name == "eventing-webhook" or .service.name == "inmemorychannel-webhook")
+                    then .service.port = (if .service.name == "eventing-webhook" then $ev else $imc end) else . end)'
+  kubectl create --dry-run=client -o json -f "$ev/crds/" |
+    jq -s --argjson ev "$EVENTING_WEBHOOK_PORT" --argjson imc "$IMC_WEBHOOK_PORT" "[.[] | if .kind == \"List\" then .items[] else . end] | map($fix_ports) | {apiVersion: \"v1\", kind: \"List\", items: .}" |
+    kubectl apply -f - >/dev/null
+  kubectl wait --for condition=established --timeout=60s -f "$ev/crds/" >/dev/null
+  kubectl create --dry-run=client -o json -f "$ev/configmaps/" -f "$ev/webhooks/" -f "$ev/data-plane/" |
+    jq -s --argjson ev "$EVENTING_WEBHOOK_PORT" --argjson imc "$IMC_WEBHOOK_PORT" "
+      def cm(\$name; f): if .kind == \"ConfigMap\" and .metadata.name == \$name then .data = ((.data // {}) | f) else . end;
+      def webhook_service(\$name; \$port): {apiVersion: \"v1\", kind: \"Service\",
+        metadata: {name: \$name, namespace: \"knative-eventing\"},
+        spec: {type: \"ExternalName\", externalName: \"localhost\", ports: [{name: \"https-webhook\", port: \$port, targetPort: \$port}]}};
+      [.[] | if .kind == \"List\" then .items[] else . end]
+      | map(
+          cm(\"config-observability\"; . + {\"metrics.backend-destination\": \"none\",
+              \"metrics.request-metrics-backend-destination\": \"none\", \"profiling.enable\": \"false\"})
+          | cm(\"config-leader-election\"; . + {\"lease-duration\": \"15s\", \"renew-deadline\": \"10s\", \"retry-period\": \"2s\"})
+          | $fix_ports
+          | walk(if type == \"object\" and (.image? | type) == \"string\" and (.image | startswith(\"ko://knative.dev/eventing/cmd/\"))
+                 then .image = (\"fn-testenv.host/eventing/\" + (.image | split(\"/\") | last)) else . end))
+      | . + [webhook_service(\"eventing-webhook\"; \$ev), webhook_service(\"inmemorychannel-webhook\"; \$imc)]
+      | {apiVersion: \"v1\", kind: \"List\", items: .}" |
+    kubectl apply -f - >/dev/null
+}
+
+# What the node needs to run Eventing's data-plane pods from the build cache (data-plane/host.ts):
+# each binary, and the environment variable through which it takes each container port.
+write_host_images() {
+  local proxy="http://$INGRESS_IP:$INGRESS_PORT"
+  jq -n --arg bin "$BIN/eventing" --arg kubeconfig "$KUBECONFIG_FILE" --arg proxy "$proxy" '{
+    env: {KUBECONFIG: $kubeconfig, HTTP_PROXY: $proxy, http_proxy: $proxy, KUBERNETES_MIN_VERSION: "v1.31.0"},
+    freePortEnv: ["PROFILING_PORT", "FN_TESTENV_HEALTH_PORT"],
+    images: {
+      "fn-testenv.host/eventing/channel_dispatcher": {command: ($bin + "/channel_dispatcher"),
+        ports: {"8080": "FN_TESTENV_IMC_HTTP_PORT", "8443": "FN_TESTENV_IMC_HTTPS_PORT"}},
+      "fn-testenv.host/eventing/ingress": {command: ($bin + "/ingress"), ports: {"8080": "INGRESS_PORT", "8443": "INGRESS_PORT_HTTPS"}},
+      "fn-testenv.host/eventing/filter": {command: ($bin + "/filter"), ports: {"8080": "FILTER_PORT", "8443": "FILTER_PORT_HTTPS"}},
+      "fn-testenv.host/eventing/mtping": {command: ($bin + "/mtping"), ports: {"8080": "FN_TESTENV_HEALTH_PORT"}}
+    }}' >"$HOST_IMAGES.tmp"
+  mv "$HOST_IMAGES.tmp" "$HOST_IMAGES"
+}
+
+# start_eventing NAME BINARY ENV...: one Eventing control-plane process on the host.
+start_eventing() {
+  local name=$1 binary=$2; shift 2
+  start "$name" env SYSTEM_NAMESPACE=knative-eventing METRICS_DOMAIN=knative.dev/eventing \
+    CONFIG_LOGGING_NAME=config-logging CONFIG_OBSERVABILITY_NAME=config-observability KUBERNETES_MIN_VERSION=v1.31.0 \
+    POD_NAME="fn-testenv-$name" PROFILING_PORT="$(eventing_profiling_port "$name")" \
+    FN_TESTENV_HEALTH_PORT="$(eventing_health_port "$name")" "$@" "$BIN/eventing/$binary" --kubeconfig "$STATE/kubeconfig-${EVENTING_SA[$name]}"
+}
+
 KNATIVE_ENV=(SYSTEM_NAMESPACE=knative-serving METRICS_DOMAIN=knative.dev/internal/serving
   CONFIG_LOGGING_NAME=config-logging CONFIG_OBSERVABILITY_NAME=config-observability
   KUBERNETES_MIN_VERSION=v1.31.0)
@@ -417,6 +628,94 @@ X
   kubectl delete ns fn-testenv-probe --wait=false >/dev/null
 }
 
+# Eventing's probe: a Broker `default` must become Ready (Knative's own conditions: its channel, an
+# InMemoryChannel, addressable through the dispatcher the node runs; Endpoints behind broker-ingress
+# and broker-filter), a Trigger on it Ready (its Subscription acknowledged by the dispatcher), and a
+# CloudEvent sent to the broker's address through the ingress proxy must reach the Trigger's
+# subscriber: curl -> proxy -> broker ingress -> proxy -> IMC dispatcher -> proxy -> broker filter
+# -> subscriber. The subscriber is a one-shot sink on 127.0.0.1 run here, not a Knative Service:
+# at this point the registry that would hold its image may still be starting (run-all.sh starts
+# it in parallel), and Serving's own path to a pod is proven by run_probe and the ingress check.
+# test/e2e/eventing.test.ts sends to Knative Services.
+EVENTS_PROBE_NS=fn-testenv-probe-events
+EVENT_SINK_PY='
+import http.server, json, os, sys
+out = sys.argv[1]
+class Sink(http.server.BaseHTTPRequestHandler):
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers.get("content-length") or 0))
+        with open(out + ".tmp", "w") as f:
+            json.dump({"headers": {k.lower(): v for k, v in self.headers.items()}, "body": body.decode("utf-8", "replace")}, f)
+        os.replace(out + ".tmp", out)
+        self.send_response(202)
+        self.send_header("content-length", "0")
+        self.end_headers()
+    def log_message(self, *args):
+        pass
+server = http.server.HTTPServer(("127.0.0.1", 0), Sink)
+with open(out + ".port.tmp", "w") as f:
+    f.write(str(server.server_address[1]))
+os.replace(out + ".port.tmp", out + ".port")
+server.serve_forever()
+'
+ready_condition() { # ready_condition KIND NAME: the object's Ready condition is True
+  kubectl -n "$EVENTS_PROBE_NS" get "$1" "$2" -o json 2>/dev/null | jq -e '.status.conditions[]? | select(.type == "Ready" and .status == "True")' >/dev/null
+}
+show_conditions() {
+  kubectl -n "$EVENTS_PROBE_NS" get "$1" "$2" -o json 2>/dev/null | jq -r '.status.conditions[]? | "  \(.type)=\(.status) \(.reason // "") \(.message // "")"'
+}
+send_probe_event() { # send_probe_event ID: the broker ingress accepted it (202)
+  local code
+  code=$(env -u NO_PROXY -u no_proxy curl -s -o /dev/null -w '%{http_code}' --max-time 5 -x "http://$INGRESS_IP:$INGRESS_PORT" \
+    -H 'ce-specversion: 1.0' -H "ce-id: $1" -H 'ce-type: dev.fn.testenv.probe' -H 'ce-source: /fn-testenv/up.sh' \
+    -H 'content-type: application/json' -d '{"probe": "up.sh"}' \
+    "http://broker-ingress.knative-eventing.svc.cluster.local/$EVENTS_PROBE_NS/default")
+  [[ $code == 202 ]]
+}
+event_received() { [[ -f $1 ]] && [[ $(jq -r '.headers["ce-id"]' "$1") == "$2" ]]; }
+run_eventing_probe() {
+  local got=$STATE/probe-event.json id
+  rm -f "$got" "$got.port"
+  start probe-event-sink python3 -c "$EVENT_SINK_PY" "$got"
+  wait_for "the probe's event sink" 10 probe-event-sink test -s "$got.port"
+  kubectl get ns "$EVENTS_PROBE_NS" >/dev/null 2>&1 || kubectl create ns "$EVENTS_PROBE_NS" >/dev/null
+  cat >"$STATE/probe-events.yaml" <<X
+apiVersion: eventing.knative.dev/v1
+kind: Broker
+metadata: {name: default, namespace: $EVENTS_PROBE_NS}
+---
+apiVersion: eventing.knative.dev/v1
+kind: Trigger
+metadata: {name: probe, namespace: $EVENTS_PROBE_NS}
+spec:
+  broker: default
+  filter: {attributes: {type: dev.fn.testenv.probe}}
+  subscriber: {uri: "http://127.0.0.1:$(cat "$got.port")/"}
+X
+  wait_for "the Eventing webhook to admit a Broker and a Trigger" 60 eventing-webhook kubectl apply -f "$STATE/probe-events.yaml"
+  WAIT_EXPLAIN="show_conditions broker default" wait_for "Broker $EVENTS_PROBE_NS/default to become Ready" 120 mt-broker-controller ready_condition broker default
+  WAIT_EXPLAIN="show_conditions trigger probe" wait_for "Trigger $EVENTS_PROBE_NS/probe to become Ready" 60 mt-broker-controller ready_condition trigger probe
+  # The filter and dispatcher learn of the Trigger from their own informers: resend until one arrives.
+  local deadline=$((SECONDS + 60)) n=0
+  until [[ -n ${id:-} ]] && event_received "$got" "$id"; do
+    if ((SECONDS >= deadline)); then
+      log "timed out waiting for an event sent to Broker $EVENTS_PROBE_NS/default to reach its Trigger's subscriber"
+      tail -n 20 "$LOGS/data-plane.log" >&2 || true
+      exit 1
+    fi
+    if ((n % 10 == 0)); then
+      id=fn-testenv-probe-$n
+      send_probe_event "$id" || id=
+    fi
+    n=$((n + 1))
+    sleep 0.5
+  done
+  log "event $id went broker -> channel -> trigger -> subscriber"
+  kill -TERM -- "-$(cat "$PIDS/probe-event-sink.pid")" 2>/dev/null || true
+  rm -f "$PIDS/probe-event-sink.pid" "$got.port"
+  kubectl delete ns "$EVENTS_PROBE_NS" --wait=false >/dev/null
+}
+
 # ---------------------------------------------------------------- main
 main() {
   local t0=$SECONDS
@@ -440,8 +739,10 @@ main() {
     "$HERE/down.sh" >&2
   fi
   local p
+  local c eventing_ports=("$EVENTING_WEBHOOK_PORT" "$IMC_WEBHOOK_PORT")
+  for c in "${EVENTING_PROCS[@]}"; do eventing_ports+=("$(eventing_health_port "$c")" "$(eventing_profiling_port "$c")"); done
   for p in "$ETCD_PORT" "$ETCD_PEER_PORT" "$APISERVER_PORT" "$WEBHOOK_PORT" "$WEBHOOK_PROFILING_PORT" \
-    "$CONTROLLER_PROFILING_PORT" "$CONTROLLER_HEALTH_PORT" ${KUBELET_PORT:+"$KUBELET_PORT"}; do
+    "$CONTROLLER_PROFILING_PORT" "$CONTROLLER_HEALTH_PORT" "${eventing_ports[@]}" ${KUBELET_PORT:+"$KUBELET_PORT"}; do
     port_free "$p" || die "port $p is in use: $(ss -Hltnp "sport = :$p" | head -1)"
   done
   if [[ -z $KUBELET_PORT ]]; then KUBELET_PORT=10250; port_free $KUBELET_PORT || KUBELET_PORT=$(some_free_port); fi
@@ -451,6 +752,8 @@ main() {
   mkdir -p "$LOGS" "$PIDS"
   make_pki
   write_kubeconfig
+  local sa
+  for sa in "${EVENTING_SERVICE_ACCOUNTS[@]}"; do write_kubeconfig "$STATE/kubeconfig-$sa" "sa-$sa"; done
   echo "$ETCD_DATA" >"$STATE/etcd-data-dir"
 
   log "starting etcd (data: $ETCD_DATA)"
@@ -480,11 +783,14 @@ main() {
   # The data plane first: Node takes a few seconds to load it, which overlaps the applies below
   # (until the CRDs exist its watches just retry).
   log "starting the data plane (data-plane/: node, ingress, autoscaler stub)"
-  (cd "$REPO" && start data-plane env FN_TESTENV_DIR="$STATE" FN_TESTENV_API="https://127.0.0.1:$APISERVER_PORT" FN_TESTENV_PKI="$PKI" \
+  write_host_images
+  (cd "$REPO" && start data-plane env FN_TESTENV_DIR="$STATE" FN_TESTENV_HOST_IMAGES="$HOST_IMAGES" FN_TESTENV_API="https://127.0.0.1:$APISERVER_PORT" FN_TESTENV_PKI="$PKI" \
     FN_TESTENV_KUBELET_PORT="$KUBELET_PORT" FN_TESTENV_INGRESS="$INGRESS_IP:$INGRESS_PORT" \
     node --import tsx "$HERE/data-plane/main.ts")
   log "applying Knative Serving $SERVING_VERSION CRDs, ConfigMaps and webhook configurations"
   apply_knative
+  log "applying Knative Eventing $EVENTING_VERSION CRDs, ConfigMaps, webhook configurations and data-plane Deployments"
+  apply_eventing
 
   # After the CRDs: the garbage collector then knows Knative's kinds from its first discovery
   # (otherwise cascading deletes of Revision-owned objects wait for its 30s rediscovery).
@@ -498,12 +804,24 @@ main() {
     PROFILING_PORT="$WEBHOOK_PROFILING_PORT" "$BIN/webhook" --kubeconfig "$KUBECONFIG_FILE"
   log "starting Knative controller (health on :$CONTROLLER_HEALTH_PORT)"
   start knative-controller env "${KNATIVE_ENV[@]}" POD_NAME=fn-testenv-controller PROFILING_PORT="$CONTROLLER_PROFILING_PORT" \
-    "$BIN/controller" --kubeconfig "$KUBECONFIG_FILE"
+    FN_TESTENV_HEALTH_PORT="$CONTROLLER_HEALTH_PORT" "$BIN/controller" --kubeconfig "$KUBECONFIG_FILE"
+  log "starting Knative Eventing webhook (:$EVENTING_WEBHOOK_PORT), in-memory channel controller + webhook (:$IMC_WEBHOOK_PORT), controller and mt-channel-broker controller"
+  start_eventing eventing-webhook webhook WEBHOOK_NAME=eventing-webhook WEBHOOK_PORT="$EVENTING_WEBHOOK_PORT" \
+    SINK_BINDING_SELECTION_MODE=inclusion
+  start_eventing imc-controller channel_controller WEBHOOK_NAME=inmemorychannel-webhook WEBHOOK_PORT="$IMC_WEBHOOK_PORT" \
+    DISPATCHER_IMAGE=fn-testenv.host/eventing/channel_dispatcher
+  start_eventing eventing-controller controller APISERVER_RA_IMAGE=fn-testenv.invalid/eventing/apiserver-receive-adapter:not-built
+  start_eventing mt-broker-controller mtchannel_broker
 
   wait_for "webhook configurations to carry a caBundle" 60 knative-webhook webhooks_have_cabundle
   wait_for "Knative controller health" 60 knative-controller \
     curl -sf --max-time 2 "http://127.0.0.1:$CONTROLLER_HEALTH_PORT/health"
   run_probe
+  wait_for "Eventing webhook configurations to carry a caBundle" 60 eventing-webhook eventing_webhooks_have_cabundle
+  for c in "${EVENTING_PROCS[@]}"; do
+    wait_for "$c health" 60 "$c" curl -sf --max-time 2 "http://127.0.0.1:$(eventing_health_port "$c")/health"
+  done
+  run_eventing_probe
   wait_for "the ingress on $INGRESS_IP:$INGRESS_PORT" 30 data-plane ingress_answers "$INGRESS_IP:$INGRESS_PORT"
 
   cat >"$STATE/env" <<X
@@ -518,7 +836,10 @@ X
 
 case ${1:-} in
 --build-only) ensure_packages; ensure_binaries ;;
---build-steps) rm -rf "$CACHE/bin.tmp"; build_knative; build_k8s ;; # internal, see ensure_binaries
+--build-steps) # internal, see ensure_binaries
+  rm -rf "$CACHE/bin.tmp"
+  t=$SECONDS; build_knative; log "built Knative Serving + Eventing in $((SECONDS - t))s"
+  t=$SECONDS; build_k8s; log "built Kubernetes in $((SECONDS - t))s" ;;
 "") main ;;
 *) echo "usage: $0 [--build-only]" >&2; exit 2 ;;
 esac

@@ -4,10 +4,13 @@
 // weights and appendHeaders. A KIngress is marked Ready only once the proxy serves its generation.
 // Its address is published the way a real cluster publishes one: KIngress status names the ingress
 // Service (domainInternal), whose status.loadBalancer carries the IP.
-// Requests in absolute form (`GET http://host/path`, as HTTP_PROXY clients send) are routed too.
+// Requests in absolute form (`GET http://host/path`, as HTTP_PROXY clients send) are routed too,
+// and hosts no KIngress names route to Kubernetes Services (`<svc>.<ns>.svc.cluster.local`,
+// services.ts): the proxy is how cluster-local traffic (Knative Eventing's) finds its pods.
 import http from 'node:http';
 import {informer, KeyedQueue, log, mergePatch, nowTime, request, getOrUndefined, KubeError, type KubeObject} from './kube.js';
 import {HOST_PORT_ANNOTATION} from './node.js';
+import {serviceBackend} from './services.js';
 
 const C = 'ingress';
 const SERVICE_NAME = 'fn-testenv-ingress';
@@ -178,13 +181,22 @@ async function proxy(req: http.IncomingMessage, res: http.ServerResponse): Promi
   }
   const host = hostHeader.toLowerCase().replace(/:\d+$/, '');
   const route = match(host, path, req.headers);
-  if (!route) return reply(res, 404, `no KIngress rule for host "${host}"`);
+  if (!route) {
+    const backend = serviceBackend(host, Number(hostHeader.match(/:(\d+)$/)?.[1] ?? 80));
+    if (!backend) return reply(res, 404, `no KIngress rule and no Service for host "${host}"`);
+    if ('error' in backend) return reply(res, 503, backend.error);
+    return forward(req, res, backend.port, path, {...req.headers, host: hostHeader}, host);
+  }
   const split = pick(route.splits);
   if (!split) return reply(res, 503, `no split for host "${host}"`);
   const port = await endpointFor(split.serviceNamespace, split.serviceName);
   if (!port) return reply(res, 503, `revision ${split.serviceNamespace}/${split.serviceName} has no ready pod`);
   const headers: http.OutgoingHttpHeaders = {...req.headers, ...route.appendHeaders, ...split.appendHeaders};
   headers.host = route.rewriteHost ?? hostHeader;
+  forward(req, res, port, path, headers, `revision ${split.serviceName}`);
+}
+
+function forward(req: http.IncomingMessage, res: http.ServerResponse, port: number, path: string, headers: http.OutgoingHttpHeaders, what: string): void {
   headers['x-forwarded-for'] = [req.headers['x-forwarded-for'], req.socket.remoteAddress].filter(Boolean).join(', ');
   headers['x-forwarded-proto'] = 'http';
   delete headers['proxy-connection'];
@@ -193,7 +205,7 @@ async function proxy(req: http.IncomingMessage, res: http.ServerResponse): Promi
     up.pipe(res);
   });
   upstream.on('error', (e) => {
-    if (!res.headersSent) reply(res, 502, `revision ${split.serviceName}: ${e.message}`);
+    if (!res.headersSent) reply(res, 502, `${what}: ${e.message}`);
     else res.destroy();
   });
   req.pipe(upstream);

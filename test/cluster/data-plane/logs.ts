@@ -1,10 +1,12 @@
 // The kubelet's log endpoint, for the API server's `pods/log` (kubectl logs, fn logs):
 // GET /containerLogs/{namespace}/{pod}/{container}?follow&tailLines&sinceSeconds&sinceTime&timestamps&previous&limitBytes
-// over HTTPS with a certificate from the test CA, answered from `docker logs`.
+// over HTTPS with a certificate from the test CA, answered from `docker logs` (or a host process's
+// log file, host.ts).
 import https from 'node:https';
 import {readFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {followLogs, logLines, type LogLine} from './docker.js';
+import {followHostLogs, hostLogLines, isHostId} from './host.js';
 import {log} from './kube.js';
 import {containerFor} from './node.js';
 
@@ -57,8 +59,18 @@ async function serve(url: string, res: import('node:http').ServerResponse, req: 
   };
   res.writeHead(200, {'content-type': 'text/plain'});
   if (q.get('follow') !== 'true') {
-    for (const l of await logLines(id, {tail, since})) if (!write(l)) break;
+    for (const l of isHostId(id) ? hostLogLines(id, {tail, since}) : await logLines(id, {tail, since})) if (!write(l)) break;
     res.end();
+    return;
+  }
+  if (isHostId(id)) {
+    const f = followHostLogs(id, {tail, since}, (l) => {
+      if (!write(l)) {
+        f.stop();
+        res.end();
+      }
+    });
+    req.on('close', () => f.stop());
     return;
   }
   const child = followLogs(id, {tail, since}, (l) => {

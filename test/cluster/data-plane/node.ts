@@ -6,18 +6,26 @@
 // the probe answers. Events are recorded as a kubelet records them, and the API server's log
 // requests (`kubectl logs`) reach a small HTTPS endpoint here (logs.ts).
 //
+// Containers whose image is `fn-testenv.host/…` (Knative Eventing's data plane) run the binary
+// up.sh built as a process on this machine instead (host.ts), each declared port on a free
+// loopback port of its own.
+//
 // Knative's queue-proxy sidecar is not run (its image exists nowhere, and its ports are fixed):
 // its status mirrors the user container, and the readiness probe it would run
 // (SERVING_READINESS_PROBE) is run here against the user container.
 import net from 'node:net';
+import {join} from 'node:path';
 import {docker, engineMessage, imagePresent, logLines, waitExit} from './docker.js';
 import {forgetEvents, recordEvent} from './events.js';
+import {freePortEnv, hostBinary, hostLogLines, isHostId, isHostImage, portEnv, startHostProcess, type HostProcess} from './host.js';
 import {getOrUndefined, informer, KeyedQueue, KubeError, log, mergePatch, nowTime, request, sleep, type KubeObject} from './kube.js';
-import {probeOnce, type Probe} from './probe.js';
+import {probeOnce, type Probe, type ProbeTarget} from './probe.js';
 
 export const NODE_NAME = process.env.FN_TESTENV_NODE_NAME ?? 'fn-testenv-node';
 /** Where the ingress finds a pod's user container: the host port it listens on. */
 export const HOST_PORT_ANNOTATION = 'fn-testenv.dev/host-port';
+/** Every declared container port's host port, as JSON {"8080": 41234, …}: how Services reach pods. */
+export const HOST_PORTS_ANNOTATION = 'fn-testenv.dev/host-ports';
 const HOST_IP = '127.0.0.1';
 /**
  * Every container this node starts carries the instance's state directory, and the node (on start)
@@ -44,8 +52,9 @@ class ContainerRun {
   started = false;
   imageID = '';
   containerID?: string;
-  /** Containers kept for `previous` logs: the current and the one before. */
-  dockerIds: string[] = [];
+  /** Containers kept for `previous` logs: the current and the one before (Docker ids, or host:… for host processes). */
+  ids: string[] = [];
+  process?: HostProcess;
 
   constructor(readonly spec: any) {}
 
@@ -75,6 +84,8 @@ class Sandbox {
   constructor(
     public pod: KubeObject,
     readonly hostPort: number,
+    /** containerPort → host port, for every declared port (a Docker container's all map to hostPort, its PORT). */
+    readonly hostPorts: Record<string, number>,
     private readonly writeStatus: (s: Sandbox) => void,
   ) {
     for (const c of pod.spec.containers) if (c.name !== QUEUE_PROXY) this.runs.set(c.name, new ContainerRun(c));
@@ -206,7 +217,7 @@ async function resolveEnv(pod: KubeObject, c: any, hostPort: number): Promise<Re
   }
   // The one difference from a real pod: every pod shares the host's network, so each gets its own
   // port, and PORT (which Knative sets to the container port) says which.
-  if (c.ports?.length || env.PORT !== undefined) env.PORT = String(hostPort);
+  if (!isHostImage(c.image) && (c.ports?.length || env.PORT !== undefined)) env.PORT = String(hostPort);
   return env;
 }
 
@@ -255,21 +266,31 @@ async function pull(s: Sandbox, run: ContainerRun): Promise<boolean> {
   const fieldPath = `spec.containers{${name}}`;
   let backoff = BACKOFF_START_MS;
   while (!s.stopped) {
-    const present = await imagePresent(image);
-    if (present) {
-      run.imageID = present;
+    let message: string;
+    const host = isHostImage(image) ? hostBinary(image) : undefined;
+    if (host && 'image' in host) {
+      run.imageID = image;
       await recordEvent(s.pod, 'Normal', 'Pulled', `Container image "${image}" already present on machine`, fieldPath);
       return true;
+    } else if (host) {
+      message = host.error;
+    } else {
+      const present = await imagePresent(image);
+      if (present) {
+        run.imageID = present;
+        await recordEvent(s.pod, 'Normal', 'Pulled', `Container image "${image}" already present on machine`, fieldPath);
+        return true;
+      }
+      await recordEvent(s.pod, 'Normal', 'Pulling', `Pulling image "${image}"`, fieldPath);
+      const t0 = Date.now();
+      const r = await docker(['pull', '-q', image], 300_000);
+      if (r.code === 0) {
+        run.imageID = (await imagePresent(image)) ?? '';
+        await recordEvent(s.pod, 'Normal', 'Pulled', `Successfully pulled image "${image}" in ${Date.now() - t0}ms`, fieldPath);
+        return true;
+      }
+      message = engineMessage(r);
     }
-    await recordEvent(s.pod, 'Normal', 'Pulling', `Pulling image "${image}"`, fieldPath);
-    const t0 = Date.now();
-    const r = await docker(['pull', '-q', image], 300_000);
-    if (r.code === 0) {
-      run.imageID = (await imagePresent(image)) ?? '';
-      await recordEvent(s.pod, 'Normal', 'Pulled', `Successfully pulled image "${image}" in ${Date.now() - t0}ms`, fieldPath);
-      return true;
-    }
-    const message = engineMessage(r);
     run.state = {waiting: {reason: 'ErrImagePull', message}};
     s.changed();
     await recordEvent(s.pod, 'Warning', 'Failed', `Failed to pull image "${image}": ${message}`, fieldPath);
@@ -303,9 +324,40 @@ function dockerRunArgs(s: Sandbox, run: ContainerRun, env: Record<string, string
 
 /** The kubelet's FallbackToLogsOnError: the last 80 lines, at most 2048 bytes. */
 async function terminationMessage(id: string): Promise<string> {
-  const lines = await logLines(id, {tail: 80});
+  const lines = isHostId(id) ? hostLogLines(id, {tail: 80}) : await logLines(id, {tail: 80});
   const text = lines.map((l) => l.text).join('\n');
   return text.length > 2048 ? text.slice(-2048) : text;
+}
+
+type Started = {id: string; exited: Promise<number>} | {error: string};
+
+async function startDocker(s: Sandbox, run: ContainerRun, env: Record<string, string>): Promise<Started> {
+  const r = await docker(dockerRunArgs(s, run, env));
+  if (r.code !== 0) {
+    // A created-but-not-started container keeps its name: remove it.
+    await docker(['rm', '-f', `fn-pod-${s.uid.slice(0, 8)}-${run.spec.name}-${run.restartCount}`]);
+    return {error: engineMessage(r)};
+  }
+  const id = r.stdout.trim();
+  return {id, exited: waitExit(id).then((code) => code ?? 137)};
+}
+
+const POD_LOGS = join(process.env.FN_TESTENV_DIR ?? '/tmp/fn-testenv', 'logs', 'pods');
+
+async function startHost(s: Sandbox, run: ContainerRun, env: Record<string, string>): Promise<Started> {
+  const binary = hostBinary(run.spec.image);
+  if ('error' in binary) return binary;
+  // Declared ports keep the host ports the pod was given (Services route to them); the servers
+  // nobody routes to (profiling, health) get fresh ones.
+  const ports: Record<string, number> = {};
+  for (const [containerPort, name] of Object.entries(portEnv(run.spec.image))) {
+    if (s.hostPorts[containerPort]) ports[name] = s.hostPorts[containerPort];
+  }
+  for (const name of freePortEnv()) if (!(name in ports)) ports[name] = await freePort();
+  const logFile = join(POD_LOGS, `${s.ns}_${s.name}_${run.spec.name}-${run.restartCount}.log`);
+  const p = startHostProcess(binary.image, env, ports, logFile);
+  run.process = p;
+  return {id: p.id, exited: p.exited};
 }
 
 async function runContainer(s: Sandbox, run: ContainerRun): Promise<void> {
@@ -323,36 +375,37 @@ async function runContainer(s: Sandbox, run: ContainerRun): Promise<void> {
       continue;
     }
     const startedAt = nowTime();
-    const r = await docker(dockerRunArgs(s, run, env));
+    const started = isHostImage(c.image) ? await startHost(s, run, env) : await startDocker(s, run, env);
     let exitCode: number;
     let reason: string;
     let message: string | undefined;
-    if (r.code !== 0) {
+    if ('error' in started) {
       // The engine could not start it (no such executable, bad user …): the kubelet's StartError.
       exitCode = 128;
       reason = 'StartError';
-      message = engineMessage(r);
+      message = started.error;
       await recordEvent(s.pod, 'Warning', 'Failed', `Error: failed to start container "${c.name}": ${message}`, fieldPath);
-      // A created-but-not-started container keeps its name: remove it.
-      await docker(['rm', '-f', `fn-pod-${s.uid.slice(0, 8)}-${c.name}-${run.restartCount}`]);
     } else {
-      const id = r.stdout.trim();
+      const {id} = started;
       run.containerID = id;
-      run.dockerIds.push(id);
-      while (run.dockerIds.length > 2) await docker(['rm', '-f', run.dockerIds.shift()!]);
+      run.ids.push(id);
+      while (run.ids.length > 2) {
+        const old = run.ids.shift()!;
+        if (!isHostId(old)) await docker(['rm', '-f', old]);
+      }
       run.state = {running: {startedAt}};
       run.started = true;
       s.changed();
       await recordEvent(s.pod, 'Normal', 'Created', `Created container ${c.name}`, fieldPath);
       await recordEvent(s.pod, 'Normal', 'Started', `Started container ${c.name}`, fieldPath);
       const prober = c.name === QUEUE_PROXY ? undefined : watchReadiness(s, run, id);
-      exitCode = (await waitExit(id)) ?? 137;
+      exitCode = await started.exited;
       await prober?.stop();
       if (s.stopped) return;
       reason = exitCode === 0 ? 'Completed' : exitCode === 137 ? 'OOMKilled' : 'Error';
       if (exitCode === 137) {
-        const oom = await docker(['inspect', '--format', '{{.State.OOMKilled}}', id]);
-        if (oom.stdout.trim() !== 'true') reason = 'Error';
+        const oom = isHostId(id) ? undefined : await docker(['inspect', '--format', '{{.State.OOMKilled}}', id]);
+        if (oom?.stdout.trim() !== 'true') reason = 'Error';
       }
       message = c.terminationMessagePolicy === 'FallbackToLogsOnError' && exitCode !== 0 ? await terminationMessage(id) : undefined;
     }
@@ -376,6 +429,16 @@ async function runContainer(s: Sandbox, run: ContainerRun): Promise<void> {
   }
 }
 
+/** Where a probe of this container dials: its declared ports' host ports. */
+function probeTarget(s: Sandbox, run: ContainerRun, id: string): ProbeTarget {
+  const declared: any[] = run.spec.ports ?? [];
+  const names = Object.fromEntries(declared.filter((p) => p.name).map((p) => [p.name, p.containerPort]));
+  if (!isHostImage(run.spec.image)) return {hostPort: s.hostPort, containerPort: declared[0]?.containerPort, containerId: id, names};
+  const portMap = Object.fromEntries(declared.filter((p) => s.hostPorts[p.containerPort]).map((p) => [p.containerPort, s.hostPorts[p.containerPort]]));
+  const first = declared.find((p) => s.hostPorts[p.containerPort])?.containerPort;
+  return {hostPort: first ? s.hostPorts[first] : s.hostPort, containerPort: first, containerId: id, names, portMap};
+}
+
 /** Probes until the container stops: ready after successThreshold passes, unready after failureThreshold misses. */
 function watchReadiness(s: Sandbox, run: ContainerRun, id: string): {stop(): Promise<void>} {
   const probe = readinessProbe(s.pod, run.spec);
@@ -393,7 +456,7 @@ function watchReadiness(s: Sandbox, run: ContainerRun, id: string): {stop(): Pro
     let misses = 0;
     let lastEvent = 0;
     while (!stopped && !s.stopped) {
-      const result = await probeOnce(probe, {hostPort: s.hostPort, containerPort, containerId: id});
+      const result = await probeOnce(probe, probeTarget(s, run, id));
       if (stopped || s.stopped) break;
       if (result.ok) {
         misses = 0;
@@ -431,10 +494,22 @@ function watchReadiness(s: Sandbox, run: ContainerRun, id: string): {stop(): Pro
 
 async function startPod(pod: KubeObject): Promise<void> {
   const hostPort = await freePort();
-  const s = new Sandbox(pod, hostPort, writeStatus);
+  // A Docker container gets one port (its PORT); a host process one per port its binary reads.
+  const hostPorts: Record<string, number> = {};
+  for (const c of pod.spec.containers) {
+    if (c.name === QUEUE_PROXY) continue;
+    const mapped = isHostImage(c.image) ? portEnv(c.image) : undefined;
+    for (const p of c.ports ?? []) {
+      if (!mapped) hostPorts[p.containerPort] ??= hostPort;
+      else if (mapped[p.containerPort]) hostPorts[p.containerPort] = await freePort();
+    }
+  }
+  const s = new Sandbox(pod, hostPort, hostPorts, writeStatus);
   sandboxes.set(pod.metadata.uid!, s);
-  log(C, `pod ${s.ns}/${s.name}: starting on port ${hostPort}`);
-  await mergePatch(`/api/v1/namespaces/${s.ns}/pods/${s.name}`, {metadata: {annotations: {[HOST_PORT_ANNOTATION]: String(hostPort)}}}).catch(() => undefined);
+  log(C, `pod ${s.ns}/${s.name}: starting on port ${hostPort}${Object.keys(hostPorts).length ? ` (container ports → host ports ${JSON.stringify(hostPorts)})` : ''}`);
+  await mergePatch(`/api/v1/namespaces/${s.ns}/pods/${s.name}`, {
+    metadata: {annotations: {[HOST_PORT_ANNOTATION]: String(hostPort), [HOST_PORTS_ANNOTATION]: JSON.stringify(hostPorts)}},
+  }).catch(() => undefined);
   s.changed();
   await Promise.all([...s.runs.values()].map((run) => runContainer(s, run)));
 }
@@ -443,9 +518,11 @@ async function stopPod(uid: string, graceSeconds: number): Promise<void> {
   const s = sandboxes.get(uid);
   if (!s) return;
   s.stop();
-  const ids = [...s.runs.values()].flatMap((r) => r.dockerIds);
+  const grace = Math.min(graceSeconds, 10);
+  const ids = [...s.runs.values()].flatMap((r) => r.ids).filter((id) => !isHostId(id));
+  await Promise.all([...s.runs.values()].map((r) => r.process?.stop(grace)));
   if (ids.length) {
-    await docker(['stop', '-t', String(Math.min(graceSeconds, 10)), ...ids], 60_000);
+    await docker(['stop', '-t', String(grace), ...ids], 60_000);
     await docker(['rm', '-f', ...ids], 60_000);
   }
   sandboxes.delete(uid);
@@ -552,7 +629,7 @@ async function removeLeftovers(): Promise<void> {
 export function containerFor(namespace: string, pod: string, container: string, previous: boolean): string | undefined {
   for (const s of sandboxes.values()) {
     if (s.ns !== namespace || s.name !== pod) continue;
-    const ids = s.runs.get(container)?.dockerIds ?? [];
+    const ids = s.runs.get(container)?.ids ?? [];
     return previous ? ids.at(-2) : ids.at(-1);
   }
   return undefined;

@@ -1,9 +1,12 @@
 // Running a Kubernetes probe (httpGet, tcpSocket, exec) against a container that listens on the
 // host network: the probe's port, when it is the container's port (or unset), means the host port
-// the container was given. Messages read like the kubelet's, with the port the pod spec names.
+// the container was given (a host process has one per declared port). Messages read like the
+// kubelet's, with the port the pod spec names.
+import {execFile} from 'node:child_process';
 import http from 'node:http';
 import net from 'node:net';
 import {docker} from './docker.js';
+import {isHostId} from './host.js';
 
 export interface Probe {
   httpGet?: {path?: string; port?: number | string; host?: string; scheme?: string; httpHeaders?: {name: string; value: string}[]};
@@ -20,6 +23,10 @@ export interface ProbeTarget {
   hostPort: number;
   containerPort?: number;
   containerId: string;
+  /** Named container ports → their numbers. */
+  names?: Record<string, number>;
+  /** Other declared container ports → their host ports (host processes). */
+  portMap?: Record<string, number>;
 }
 
 export interface ProbeResult {
@@ -28,9 +35,20 @@ export interface ProbeResult {
 }
 
 function ports(port: number | string | undefined, target: ProbeTarget): {dial: number; shown: number} {
-  const n = Number(port);
+  const n = Number(port) || (typeof port === 'string' ? target.names?.[port] : undefined);
   if (!n || n === target.containerPort) return {dial: target.hostPort, shown: target.containerPort ?? target.hostPort};
+  if (target.portMap?.[n]) return {dial: target.portMap[n], shown: n};
   return {dial: n, shown: n};
+}
+
+/** An exec probe of a host process runs the command on this machine. */
+function execOnHost(command: string[], timeoutMs: number): Promise<{code: number; output: string}> {
+  return new Promise((resolve) => {
+    execFile(command[0], command.slice(1), {timeout: timeoutMs}, (error, stdout, stderr) => {
+      const code = error ? (typeof (error as any).code === 'number' ? (error as any).code : 1) : 0;
+      resolve({code, output: `${stdout}${stderr}`});
+    });
+  });
 }
 
 export async function probeOnce(probe: Probe, target: ProbeTarget): Promise<ProbeResult> {
@@ -67,8 +85,10 @@ export async function probeOnce(probe: Probe, target: ProbeTarget): Promise<Prob
     });
   }
   if (probe.exec) {
-    const r = await docker(['exec', target.containerId, ...probe.exec.command], timeoutMs + 5000);
-    return r.code === 0 ? {ok: true, message: ''} : {ok: false, message: `command ${JSON.stringify(probe.exec.command.join(' '))} exited with ${r.code}: ${(r.stdout + r.stderr).trim()}`};
+    const r = isHostId(target.containerId)
+      ? await execOnHost(probe.exec.command, timeoutMs)
+      : await docker(['exec', target.containerId, ...probe.exec.command], timeoutMs + 5000).then((d) => ({code: d.code, output: d.stdout + d.stderr}));
+    return r.code === 0 ? {ok: true, message: ''} : {ok: false, message: `command ${JSON.stringify(probe.exec.command.join(' '))} exited with ${r.code}: ${r.output.trim()}`};
   }
   return {ok: true, message: ''};
 }
