@@ -43,15 +43,26 @@ export function digest(seed: string, behaviour?: ImageBehaviour): string {
   const have = built.get(key);
   if (have) return have;
   const env = dockerTestEnv();
-  const dir = mkdtempSync(join(tmpdir(), 'fn-test-image-'));
-  writeFileSync(join(dir, 'server.mjs'), SERVER);
   const lines = [`FROM ${env.FN_TEST_BASE_NODE}`, `ENV FN_TEST_SEED=${seed}`];
   if (behaviour && 'exitCode' in behaviour) lines.push(`ENV FN_TEST_EXIT=${behaviour.exitCode} FN_TEST_EXIT_MESSAGE=${JSON.stringify(behaviour.message)}`);
   if (behaviour && 'listenOn' in behaviour) lines.push(`ENV FN_TEST_LISTEN_ON=${behaviour.listenOn}`);
   if (behaviour && 'status' in behaviour) lines.push(`ENV FN_TEST_STATUS=${behaviour.status}`);
   lines.push('COPY server.mjs /srv/server.mjs', 'USER 65532', 'CMD ["node", "/srv/server.mjs"]');
-  writeFileSync(join(dir, 'Dockerfile'), `${lines.join('\n')}\n`);
   const tag = `${env.FN_TEST_REGISTRY}/fn-e2e/hello:${seed}${behaviour ? `-${Buffer.from(JSON.stringify(behaviour)).toString('hex').slice(0, 12)}` : ''}`;
+  const ref = buildTestImage(tag, lines, {'server.mjs': SERVER});
+  built.set(key, ref);
+  return ref;
+}
+
+/**
+ * Builds `dockerfile` (its lines) with `files` as the context, pushes it as `tag` to the test
+ * registry and returns its digest reference (registry/repo@sha256:…).
+ */
+export function buildTestImage(tag: string, dockerfile: string[], files: Record<string, string>): string {
+  const env = dockerTestEnv();
+  const dir = mkdtempSync(join(tmpdir(), 'fn-test-image-'));
+  for (const [name, content] of Object.entries(files)) writeFileSync(join(dir, name), content);
+  writeFileSync(join(dir, 'Dockerfile'), `${dockerfile.join('\n')}\n`);
   const dockerEnv = {...process.env, DOCKER_HOST: env.DOCKER_HOST};
   const run = (args: string[]) => execFileSync('docker', args, {env: dockerEnv, stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8'});
   run(['build', '-q', '--network', env.FN_TEST_NETWORK || 'host', '-t', tag, dir]);
@@ -60,7 +71,6 @@ export function digest(seed: string, behaviour?: ImageBehaviour): string {
   const repo = tag.slice(0, tag.lastIndexOf(':'));
   const ref = repoDigests.find((d) => d.startsWith(`${repo}@`));
   if (!ref) throw new Error(`pushed ${tag} but found no digest for it: ${repoDigests.join(', ')}`);
-  built.set(key, ref);
   return ref;
 }
 
