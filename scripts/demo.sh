@@ -19,7 +19,7 @@ say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 
 work=$(mktemp -d)
 started_cluster=0 started_docker=0 ns= demo_ns=0
-kubectl() { "$HOME/.cache/fn-testenv/k8s-v1.32.2-serving-v0.45.1/bin/kubectl" "$@"; }
+kubectl() { "$HOME/.cache/fn-testenv/k8s-v1.32.2-serving-v0.45.1-eventing-v0.45.1/bin/kubectl" "$@"; }
 cleanup() {
   set +e
   [[ -n $ns ]] && fn delete "$name" -n "$ns" --yes >/dev/null 2>&1

@@ -14,7 +14,7 @@ export FN_TESTENV_DIR=${FN_TESTENV_DIR:-/tmp/fn-testenv}
 [[ -f $FN_TESTENV_DIR/env && -f $FN_TESTENV_DIR/docker.env ]] || { echo "start test/env/docker-up.sh and test/cluster/up.sh first" >&2; exit 1; }
 set -a; . "$FN_TESTENV_DIR/env"; . "$FN_TESTENV_DIR/docker.env"; set +a
 rounds=${FN_BENCH_ROUNDS:-5}
-kubectl() { "$HOME/.cache/fn-testenv/k8s-v1.32.2-serving-v0.45.1/bin/kubectl" "$@"; }
+kubectl() { "$HOME/.cache/fn-testenv/k8s-v1.32.2-serving-v0.45.1-eventing-v0.45.1/bin/kubectl" "$@"; }
 fn() { node "$repo/bin/run.js" "$@"; }
 now() { date +%s%N; }
 work=$(mktemp -d)

@@ -47,12 +47,20 @@ stop() {
     ((left)) || break
     sleep 0.1
   done
+  # What is left gets SIGKILL all at once, then we wait for all of it (not one group after another).
+  local killed=()
   for pid in "${pids[@]}"; do
     if group_alive "$pid"; then
       log "process group $pid still running after ${grace}s; killing"
       kill -KILL -- "-$pid" 2>/dev/null || true
-      for ((i = 0; i < 50; i++)); do group_alive "$pid" || break; sleep 0.1; done
+      killed+=("$pid")
     fi
+  done
+  for ((i = 0; i < 50; i++)); do
+    left=0
+    for pid in "${killed[@]}"; do group_alive "$pid" && left=1; done
+    ((left)) || break
+    sleep 0.1
   done
   for name in "$@"; do rm -f "$PIDS/$name.pid"; done
 }

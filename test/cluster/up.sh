@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
-# Starts a local Kubernetes + Knative Serving control plane for fn's e2e tests (see README.md).
+# Starts a local Kubernetes + Knative Serving and Eventing cluster for fn's e2e tests (see README.md).
 # Idempotent: when it is already running and healthy it only prints the env (about 1s).
 # stdout: `export KUBECONFIG=...` lines (also in $FN_TESTENV_DIR/env); progress on stderr.
 # Stop with test/cluster/down.sh.
 #
 # Real: etcd, kube-apiserver, kube-controller-manager (garbagecollector, namespace, deployment,
-# replicaset), Knative Serving CRDs/ConfigMaps, webhook and controller, and a data plane
-# (data-plane/): a Docker-backed node that runs every pod's containers through the real Docker
-# engine, and an ingress that follows KIngress objects. Stubbed (data-plane/stubs.ts): the
-# autoscaler (PodAutoscaler status and revision scale).
+# replicaset), Knative Serving CRDs/ConfigMaps, webhook and controller, Knative Eventing
+# CRDs/ConfigMaps, webhooks, controller, mt-channel-broker and in-memory channel controllers, and a
+# data plane (data-plane/): a Docker-backed node that runs every pod's containers through the real
+# Docker engine (Eventing's data-plane pods as host processes from the build cache), Endpoints for
+# Services, and an ingress that follows KIngress objects and routes to Services (Eventing's
+# HTTP_PROXY). Stubbed (data-plane/stubs.ts): the autoscaler (PodAutoscaler status and revision scale).
 #
 # What we found while building it (differences from shared/docs/local-control-plane.md):
 # - Versions: Kubernetes v1.32.2, Knative Serving v0.45.1 (Knative 1.18). The module proxy here
@@ -26,8 +28,18 @@
 #   uses 127.0.0.1:12379/12380 with data on /dev/shm.
 # - The webhook configurations need `port:` set explicitly (the kube-apiserver dials the
 #   ExternalName target on the Service port of the webhook clientConfig, default 443); we use
-#   18443 instead of 8443. The controller's health server port 8080 is hard-coded in
-#   knative.dev/pkg, so only one instance can run per machine.
+#   18443 instead of 8443. The health server port 8080 is hard-coded in knative.dev/pkg (every
+#   sharedmain process: Serving's controller, all of Eventing's): build_knative patches it to
+#   come from FN_TESTENV_HEALTH_PORT, so several instances fit on one machine.
+# - Eventing (v0.45.1; v0.45.2-4 are on the proxy but not in its checksum database): the IMC
+#   validation webhook refuses subscriber changes by anyone but
+#   system:serviceaccount:knative-eventing:eventing-controller, so Eventing's controllers
+#   authenticate as their service accounts (client certificates, group system:masters). A Trigger
+#   on a broker that does not exist gets no status at all (the mt-channel-broker reconciler skips
+#   Triggers whose broker it does not know); BrokerDoesNotExist appears when the broker is deleted.
+#   SinkBindings select namespaces by inclusion (label bindings.knative.dev/include=true), so
+#   Serving's Deployments do not pass through the Eventing webhook.
+#   The data-plane pods' Endpoints carry 192.0.2.x placeholders (127.x is refused).
 # - `--disable-ha` does not exist in these binaries; leader election stays on (one replica, so
 #   it is immediate) with short leases in config-leader-election.
 # - Service ClusterIPs come from 127.96.0.0/16 (loopback: nothing can leak off the machine).
