@@ -6,7 +6,8 @@
 // it, for what fn depends on: otherTool() writes as another field manager would (kn, kubectl), taking
 // spec.traffic or template fields; fn's apply then conflicts on a field it would change (FIELD_CONFLICT,
 // unless forced), keeps template fields it does not send, and leaves spec.traffic alone with
-// keepTraffic. Watches see every change as it is made (and any made since the state they start from),
+// keepTraffic; an annotation fn applied before and leaves out of an apply is removed, and leaving out
+// all of them drops the map (Knative's webhook then refuses the write). Watches see every change as it is made (and any made since the state they start from),
 // bounded by real time. Service routing only.
 import {FnError, functionNotFound, STALE_OBJECT} from '../../src/core/errors.js';
 import type {Condition, RevisionTemplate, TrafficTarget} from '../../src/core/knative.js';
@@ -24,6 +25,8 @@ interface StoredService {
   template: RevisionTemplate;
   traffic: TrafficTarget[];
   annotations: Record<string, string>;
+  /** The annotations fn's writes set (server-side apply: fn's managed fields). */
+  fnAnnotations: string[];
   labels: Record<string, string>;
   /** Field managers owning spec.traffic. */
   trafficOwners: string[];
@@ -84,6 +87,7 @@ export class MemoryKnative implements Knative {
       template: templateFor(image, options.revisionName),
       traffic: options.traffic ?? [],
       annotations: {},
+      fnAnnotations: [],
       labels: {'app.kubernetes.io/managed-by': 'fn'},
       trafficOwners: ['fn'],
       templateByOthers: [],
@@ -249,14 +253,16 @@ export class MemoryKnative implements Knative {
     if (change.kind === 'traffic' && !svc) throw functionNotFound(ref);
     const next: StoredService = svc
       ? structuredClone(svc)
-      : {name: ref.name, namespace: ref.namespace, rv: 0, generation: 0, observedGeneration: 0, template: templateFor(''), traffic: [], annotations: {}, labels: {}, trafficOwners: [], templateByOthers: []};
+      : {name: ref.name, namespace: ref.namespace, rv: 0, generation: 0, observedGeneration: 0, template: templateFor(''), traffic: [], annotations: {}, fnAnnotations: [], labels: {}, trafficOwners: [], templateByOthers: []};
     if (change.kind === 'traffic') {
       // fn's traffic writes are forced: they take spec.traffic.
       next.traffic = structuredClone(change.traffic);
       next.trafficOwners = ['fn'];
+      // The adapter re-sends the annotations fn applied, with these changes.
       for (const [k, v] of Object.entries(change.annotations ?? {})) {
         if (v === null) delete next.annotations[k];
         else next.annotations[k] = v;
+        next.fnAnnotations = v === null ? next.fnAnnotations.filter((a) => a !== k) : [...new Set([...next.fnAnnotations, k])];
       }
     } else {
       if (change.manifests.routing !== 'service') throw new Error('test: MemoryKnative serves service routing only');
@@ -279,6 +285,14 @@ export class MemoryKnative implements Knative {
       });
       if (conflicts.length) throw new FnError('FIELD_CONFLICT', 'conflict', `fields fn would set are owned by others: ${conflicts.join(', ')}`, {details: {conflicts}});
       next.template = next.templateByOthers.reduce((t, o) => merge(t, o.fields) as RevisionTemplate, template);
+      // Server-side apply removes what fn applied before and leaves out; leaving out every one drops
+      // the whole map, Knative's serving.knative.dev/creator with it, which Knative's webhook refuses.
+      const sent = Object.keys(service.metadata.annotations ?? {});
+      if (next.fnAnnotations.length && !sent.length) {
+        throw new FnError('ADMISSION_REJECTED', 'rejected', `test: the apply leaves out every annotation fn set (${next.fnAnnotations.join(', ')}): server-side apply would drop the map, serving.knative.dev/creator with it, which Knative's webhook refuses`);
+      }
+      for (const k of next.fnAnnotations) if (!sent.includes(k)) delete next.annotations[k];
+      next.fnAnnotations = sent;
       next.annotations = {...next.annotations, ...service.metadata.annotations};
       next.labels = {...service.metadata.labels};
     }
