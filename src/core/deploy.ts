@@ -5,7 +5,7 @@
 import {FnError, functionNotFound} from './errors.js';
 import {FIELD_MANAGER} from './knative.js';
 import type {FunctionConfig, RoutingMode} from './function.js';
-import {buildManifests, MAX_NAMED_REVISION_FUNCTION_LENGTH, withAnnotations, withLiveTemplate, withTraffic} from './manifests.js';
+import {manifestsOnto, MAX_NAMED_REVISION_FUNCTION_LENGTH, withAnnotations, withLiveTemplate, withTraffic} from './manifests.js';
 import type {DeployedFunction, FunctionRef, Knative, Progress, RevisionInfo} from './ports.js';
 import {deployOutcome, newConditionLines, notReadyError} from './readiness.js';
 import {deployTraffic, describeTraffic, pinLatestEntries, sameTraffic, type TrafficTarget} from './traffic.js';
@@ -64,7 +64,7 @@ function ownsTraffic(fn: DeployedFunction): boolean {
 export async function deploy(knative: Knative, request: DeployRequest, progress: Progress): Promise<DeployResult> {
   const {config, namespace, routing} = request;
   const ref = {name: config.name, namespace};
-  const plain = buildManifests(config, {image: request.image, namespace, routing});
+  const plain = manifestsOnto(undefined, config, {image: request.image, namespace, routing});
   if ((request.tag || request.noTraffic) && !plain.revisionName) {
     throw new FnError('NAME_TOO_LONG_FOR_TAG', 'usage', `--tag and --no-traffic need fn to name the revision, which needs a function name of at most ${MAX_NAMED_REVISION_FUNCTION_LENGTH} characters ("${config.name}" has ${config.name.length})`, {
       suggestion: 'use a shorter name in fn.yaml',
@@ -97,7 +97,7 @@ export async function deploy(knative: Knative, request: DeployRequest, progress:
         });
       }
       // The revision's name covers the template fields other managers set (they stay in the template).
-      manifests = current?.templateSetByOthers ? buildManifests(config, {image: request.image, namespace, routing, setByOthers: current.templateSetByOthers}) : plain;
+      manifests = current?.templateSetByOthers ? manifestsOnto(current, config, {image: request.image, namespace, routing}) : plain;
       existing = manifests.revisionName === plain.revisionName ? await plainExisting : await knative.revision(namespace, manifests.revisionName!);
       const unchanged = Boolean(manifests.revisionName) && current?.template?.metadata.name === manifests.revisionName;
       const template = unchanged ? withLiveTemplate(manifests, current!.template!, current!.templateSetByOthers) : manifests;

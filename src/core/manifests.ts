@@ -263,6 +263,15 @@ export function buildManifests(config: FunctionConfig, options: ManifestOptions)
 }
 
 /**
+ * The manifests for deploying onto the function as it is live (undefined: not deployed yet): the
+ * template fields other managers set there (DeployedFunction.templateSetByOthers) stay in the
+ * template, so the revision's name covers them. fn deploy and fn rollout name revisions so.
+ */
+export function manifestsOnto(live: {templateSetByOthers?: TemplateFields} | undefined, config: FunctionConfig, options: Omit<ManifestOptions, 'setByOthers'>): FunctionManifests {
+  return buildManifests(config, {...options, ...(live?.templateSetByOthers ? {setByOthers: live.templateSetByOthers} : {})});
+}
+
+/**
  * The same manifests carrying the live template instead of the generated one. For a deploy whose
  * revision name (a hash of the generated template) is the live one: the inputs are unchanged, and
  * the live copy holds the defaults Knative added when it was created. Knative does not default an

@@ -5,8 +5,10 @@
 //
 // Each entry holds what served before a change and what the change routed, both with @latest pinned
 // to the revision it meant. A rollback restores the newest entry's `before` only while the live split
-// still is its `after`: another tool (kn, kubectl) or fn rollout may have moved traffic since, and
-// then the record says nothing about what served last. Shares only: tags are not part of what serves.
+// still is its `after`: another tool (kn, kubectl) or a running fn rollout may have moved traffic since,
+// and then the record says nothing about what served last. Shares only: tags are not part of what serves.
+// A rollout is one change, recorded when it ends: from the split before its first step to where it ends
+// (rollout/state.ts endingHistory); its steps in between are not changes to undo one by one.
 import {FnError} from './errors.js';
 import type {TrafficTarget} from './knative.js';
 import {pinnedLatest, type TrafficState} from './traffic.js';
@@ -22,7 +24,8 @@ export interface Share {
   percent: number;
 }
 
-export type ChangeKind = 'deploy' | 'traffic' | 'rollback';
+export type ChangeKind = 'deploy' | 'traffic' | 'rollback' | 'rollout';
+const changeKinds: readonly ChangeKind[] = ['deploy', 'traffic', 'rollback', 'rollout'];
 
 export interface HistoryEntry {
   /** What served before the change, every @latest pinned. */
@@ -89,7 +92,7 @@ export function historyProblem(v: unknown): string | undefined {
     if (!isObject(e)) return `entries[${i}] is not an object`;
     const problem = sharesProblem(e.before, `entries[${i}].before`) ?? sharesProblem(e.after, `entries[${i}].after`);
     if (problem) return problem;
-    if (!['deploy', 'traffic', 'rollback'].includes(e.by)) return `entries[${i}].by ${JSON.stringify(e.by)} is unknown`;
+    if (!changeKinds.includes(e.by)) return `entries[${i}].by ${JSON.stringify(e.by)} is unknown`;
     if (typeof e.at !== 'string') return `entries[${i}].at is missing`;
   }
   return undefined;
@@ -127,6 +130,8 @@ export interface HistoryChange {
   at: string;
   /** The revision the next block's @latest entries mean (deploy: the revision it creates). */
   latest?: string;
+  /** What served before the change, when that is not the live split (a rollout: the split before its first step). */
+  from?: TrafficTarget[];
 }
 
 /**
@@ -135,7 +140,7 @@ export interface HistoryChange {
  */
 export function recordChange(current: LiveSplit & {annotations?: Record<string, string>}, next: TrafficTarget[], change: HistoryChange): Record<string, string | null> {
   const {entries} = readHistory(current.annotations);
-  const before = sharesOf(current);
+  const before = sharesOf(change.from ? {...current, traffic: change.from} : current);
   const after = sharesOf({...current, traffic: next}, change.latest);
   // Nothing served yet (first deploy), or the change routes what served already (tags, pinning).
   if (!before?.length || !after || sameShares(before, after)) return keptHistory(current.annotations);
@@ -160,11 +165,11 @@ export function lastChange(state: LiveSplit & {name: string; annotations?: Recor
   const {entries, problem} = readHistory(state.annotations);
   if (problem) return {why: `the ${historyAnnotation} annotation on ${state.name} is not one fn understands (${problem})`};
   const entry = entries.at(-1);
-  if (!entry) return {why: `fn has no record of what served ${state.name} before its current split (fn deploy, fn traffic and fn rollback keep one; another tool, or an older fn, made this one)`};
+  if (!entry) return {why: `fn has no record of what served ${state.name} before its current split (fn deploy, fn traffic, fn rollback and a finished fn rollout keep one; another tool, or an older fn, made this one)`};
   const now = sharesOf(state);
   if (!now || !sameShares(now, entry.after)) {
     return {
-      why: `the split changed after fn's last change to ${state.name} (fn ${entry.by} at ${entry.at} routed ${describeShares(entry.after)}; now ${now ? describeShares(now) : 'an @latest share with no ready revision'}): another tool or fn rollout moved it, and fn does not know what served before that`,
+      why: `the split changed after fn's last change to ${state.name} (fn ${entry.by} at ${entry.at} routed ${describeShares(entry.after)}; now ${now ? describeShares(now) : 'an @latest share with no ready revision'}): another tool or a running fn rollout moved it, and fn does not know what served before that`,
     };
   }
   return {entry, rest: {[historyAnnotation]: serializeHistory(entries.slice(0, -1))}};

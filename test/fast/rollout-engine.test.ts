@@ -9,6 +9,7 @@
 // or --timeout (20 s) that must NOT be reached (the test asserts it ended early; a watch that does not
 // end on its stop condition would fail it). `now` is fake, for the timestamps in the state and events.
 import {afterEach, beforeEach, describe, expect, test} from '@jest/globals';
+import {deploy} from '../../src/core/deploy.js';
 import {FnError} from '../../src/core/errors.js';
 import type {FunctionConfig} from '../../src/core/function.js';
 import {buildManifests} from '../../src/core/manifests.js';
@@ -18,6 +19,10 @@ import {resumeRollout, startRollout, type RolloutDeps} from '../../src/core/roll
 import type {RolloutEvent} from '../../src/core/rollout/events.js';
 import type {CheckTarget, GateResult} from '../../src/core/rollout/gate.js';
 import type {RevisionDiagnosis} from '../../src/core/pod-failure.js';
+import type {Progress} from '../../src/core/ports.js';
+import {changeTraffic} from '../../src/core/traffic-change.js';
+import {historyAnnotation} from '../../src/core/traffic-history.js';
+import {computeTraffic, parseTrafficRequest, rollbackTraffic} from '../../src/core/traffic.js';
 import {readState, rolloutAnnotation, serializeState, type RolloutSettings} from '../../src/core/rollout/state.js';
 import {MemoryKnative} from './memory-knative.js';
 
@@ -509,5 +514,95 @@ describe('refusals before anything is written', () => {
   test('a revision that does not exist', async () => {
     const error = await rejection(startRollout(deps(), {revision: 'hello-00042', tag: 'canary', steps: [100], settings}, never));
     expect(error).toMatchObject({code: 'ROLLOUT_REVISION_NOT_FOUND', exitCode: 8});
+  });
+});
+
+describe('fn rollback after a rollout (the traffic history, fn.dev/traffic-history)', () => {
+  const quiet: Progress = {step: () => undefined, info: () => undefined, warn: () => undefined, detail: () => undefined};
+  const request = {image: img('3'), tag: 'canary', steps: [50, 100], settings};
+  const rollback = () => changeTraffic(svc, ref, (s) => rollbackTraffic(s), {wait: true, timeoutSeconds: 5, by: 'rollback'}, quiet);
+  const shares = () => stored().traffic.filter((t) => (t.percent ?? 0) > 0).map((t) => [t.latestRevision ? `@latest=${stored().latestReady}` : t.revisionName, t.percent]);
+  const history = () => stored().annotations[historyAnnotation];
+  const entries = () => JSON.parse(history()).entries;
+
+  // What served before the rollout came from a recorded change: fn traffic moved hello-00001's 100% to hello-00002.
+  beforeEach(async () => {
+    stored().traffic = [{revisionName: 'hello-00001', percent: 100}];
+    svc.addRevision('hello', 'hello-00002');
+    await changeTraffic(svc, ref, (s) => computeTraffic(s, parseTrafficRequest({split: ['hello-00002=100']})), {wait: true, timeoutSeconds: 5}, quiet);
+    expect(entries()).toHaveLength(1);
+  });
+
+  test('a rollout that reaches 100% is one recorded change: fn rollback puts back the split from before it, a second one the change before that', async () => {
+    const outcome = await startRollout(deps(), request, never);
+    expect(outcome.status).toBe('succeeded');
+    expect(entries().at(-1)).toEqual({before: [{revisionName: 'hello-00002', percent: 100}], after: [{revisionName: outcome.canary, percent: 100}], by: 'rollout', at: expect.any(String)});
+    expect(entries()).toHaveLength(2);
+    await rollback();
+    expect(shares()).toEqual([['hello-00002', 100]]);
+    await rollback();
+    expect(shares()).toEqual([['hello-00001', 100]]);
+  });
+
+  test('promoted from another process: the same one record, in the promote\'s write', async () => {
+    onEvent = (e) => e.event === 'waiting' && meanwhile(() => promoteRollout(svc, ref, {pid: 200, host: 'ci'}, () => now));
+    const outcome = await startRollout(deps(), {...request, settings: {...settings, intervalMs: LONG}}, never);
+    await Promise.all(sideEffects);
+    expect(outcome.status).toBe('promoted');
+    expect(entries().at(-1)).toMatchObject({before: [{revisionName: 'hello-00002', percent: 100}], after: [{revisionName: outcome.canary, percent: 100}], by: 'rollout'});
+    await rollback();
+    expect(shares()).toEqual([['hello-00002', 100]]);
+  });
+
+  test.each<[string, () => void]>([
+    ['a failed gate', () => (gateFor = (t) => (t.step === 2 ? failing : healthy))],
+    ['an abort from another process', () => (onEvent = (e) => e.event === 'waiting' && meanwhile(() => abortRollout(svc, ref, {pid: 200, host: 'ci'}, () => now)))],
+  ])('rolled back after %s: the history is as it was before the rollout, so fn rollback undoes the change before it', async (_title, arrange) => {
+    const before = history();
+    arrange();
+    const error = await rejection(startRollout(deps(), {...request, settings: {...settings, intervalMs: 50}}, never));
+    await Promise.all(sideEffects);
+    expect(error.exitCode).toBe(13);
+    expect(shares()).toEqual([['hello-00002', 100]]);
+    expect(history()).toBe(before);
+    await rollback();
+    expect(shares()).toEqual([['hello-00001', 100]]);
+  });
+});
+
+describe('a Service another tool touched (kn --concurrency-limit --scale-min)', () => {
+  const quiet: Progress = {step: () => undefined, info: () => undefined, warn: () => undefined, detail: () => undefined};
+  const deployed = (image: string, extra: object = {}) => deploy(svc, {config, image, namespace: 'default', routing: 'service', wait: true, timeoutSeconds: 5, ...extra}, quiet);
+  const kn = {metadata: {name: 'hello-kn-00004', annotations: {'autoscaling.knative.dev/min-scale': '1'}}, spec: {containerConcurrency: 10}};
+
+  test('the canary is named as fn deploy names it, for the template it really gets: not the name an earlier revision of fn\'s fields alone took', async () => {
+    await deployed(img('a'));
+    // img('b') once deployed without kn's fields: its plain name is taken by that revision.
+    const plain = (await deployed(img('b'), {noTraffic: true})).revision!;
+    svc.otherTool('kn', {template: kn});
+    await deployed(img('a'), {force: true});
+    const live = (await svc.get(ref))!;
+    expect(live.templateSetByOthers).toEqual({metadata: {annotations: kn.metadata.annotations}, spec: kn.spec});
+    const expected = buildManifests(config, {image: img('b'), namespace: 'default', setByOthers: live.templateSetByOthers}).revisionName!;
+    expect(expected).not.toBe(plain);
+
+    const outcome = await startRollout(deps(), {image: img('b'), tag: 'canary', steps: [100], settings}, never);
+    expect(outcome).toMatchObject({status: 'succeeded', canary: expected});
+    expect(stored().template).toMatchObject({metadata: {name: expected, annotations: kn.metadata.annotations}, spec: {containerConcurrency: 10}});
+  });
+
+  test('kn changes the template between the claim (which named the canary) and its apply: nothing of the canary is applied, the split is put back', async () => {
+    let first = true;
+    svc.afterWrite = () => {
+      if (!first) return;
+      first = false;
+      svc.otherTool('kn', {template: {spec: {containerConcurrency: 3}}});
+    };
+    const error = await rejection(startRollout(deps(), {image: img('b'), tag: 'canary', steps: [100], settings}, never));
+    expect(error).toMatchObject({code: 'ROLLOUT_ROLLED_BACK', exitCode: 13});
+    expect(error.message).toContain('the template of hello changed while the rollout started');
+    expect(writes().filter((w) => w.kind === 'apply')).toEqual([]);
+    expect(stored().traffic).toEqual([{revisionName: 'hello-00001', percent: 100}]);
+    expect(state()).toMatchObject({status: 'rolledBack'});
   });
 });

@@ -54,6 +54,13 @@ describe('recordChange', () => {
     expect(entries(annotations)[0]).toMatchObject({before: [{revisionName: 'hello-00001', percent: 100}], after: [{revisionName: 'hello-00002', percent: 100}], by: 'deploy'});
   });
 
+  test('a change that did not start from the live split (a rollout ending at its last step): recorded from where it started', () => {
+    const annotations = recordChange(live([pinned('hello-00003', 50, 'canary'), pinned('hello-00001', 50)]), [latest(100)], {by: 'rollout', at, latest: 'hello-00003', from: [pinned('hello-00001', 100)]});
+    expect(entries(annotations)).toEqual([{before: [{revisionName: 'hello-00001', percent: 100}], after: [{revisionName: 'hello-00003', percent: 100}], by: 'rollout', at}]);
+    // One that ends where it started (rolled back) pushes nothing.
+    expect(recordChange(live([pinned('hello-00003', 50), pinned('hello-00001', 50)]), [pinned('hello-00001', 100)], {by: 'rollout', at, from: [pinned('hello-00001', 100)]})).toEqual({});
+  });
+
   test('nothing served yet: nothing to go back to, nothing pushed', () => {
     expect(recordChange({...live([latest(100)]), latestReadyRevisionName: undefined}, [latest(100)], {by: 'deploy', at, latest: 'hello-00001'})).toEqual({});
   });
@@ -86,7 +93,7 @@ describe('lastChange and the annotation', () => {
 
   test('stale once the live split differs', () => {
     expect(lastChange(live([pinned('hello-00003', 100)], history))).toEqual({
-      why: 'the split changed after fn\'s last change to hello (fn traffic at 2025-01-01T00:00:00.000Z routed hello-00002 100%; now hello-00003 100%): another tool or fn rollout moved it, and fn does not know what served before that',
+      why: 'the split changed after fn\'s last change to hello (fn traffic at 2025-01-01T00:00:00.000Z routed hello-00002 100%; now hello-00003 100%): another tool or a running fn rollout moved it, and fn does not know what served before that',
     });
   });
 

@@ -5,7 +5,7 @@ import {FnError, functionNotFound} from '../errors.js';
 import type {DeployedFunction, FunctionRef, Knative} from '../ports.js';
 import type {TrafficTarget} from '../traffic.js';
 import {blockAt, restoreBlock} from './split.js';
-import {isFinal, noRollout, ownerLabel, readState, rolloutAnnotation, serializeState, type Owner, type RolloutState} from './state.js';
+import {endingHistory, isFinal, noRollout, ownerLabel, readState, rolloutAnnotation, serializeState, type Owner, type RolloutState} from './state.js';
 
 export interface RolloutStatusView {
   service: string;
@@ -74,9 +74,10 @@ async function endRollout(
       });
     }
     const traffic = trafficFor(state, fn);
-    const ended: RolloutState = {...state, status, reason: `${status} by ${ownerLabel(by)}`, updatedAt: new Date(now()).toISOString()};
+    const at = new Date(now()).toISOString();
+    const ended: RolloutState = {...state, status, reason: `${status} by ${ownerLabel(by)}`, updatedAt: at};
     result = {service: ref.name, status, ...(state.canary.revisionName ? {canary: state.canary.revisionName} : {}), traffic, rollout: ended};
-    return {kind: 'traffic', traffic, annotations: {[rolloutAnnotation]: serializeState(ended)}};
+    return {kind: 'traffic', traffic, annotations: {...endingHistory(fn, state, traffic, at), [rolloutAnnotation]: serializeState(ended)}};
   });
   return result!;
 }

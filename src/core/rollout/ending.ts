@@ -7,7 +7,7 @@ import {describeTraffic} from '../traffic.js';
 import type {RolloutEventBody} from './events.js';
 import type {GateResult} from './gate.js';
 import {restoreBlock} from './split.js';
-import {readState, rolloutAnnotation, serializeState, type RolloutState} from './state.js';
+import {endingHistory, readState, rolloutAnnotation, serializeState, type RolloutState} from './state.js';
 import {ownershipLost, readFunction, Stop, waitTrafficSettled, type WaitDeps} from './waits.js';
 import type {RolloutOutcome} from './engine.js';
 
@@ -65,8 +65,9 @@ async function writeBack(deps: EndingDeps, state: RolloutState, reason: string):
       if (!current) throw functionNotFound(deps.ref);
       const lost = ownershipLost(current, state, deps.owner);
       if (lost) throw lost;
-      ended = {...readState(current)!, status: 'rolledBack', reason, updatedAt: new Date(deps.now()).toISOString()};
-      return {kind: 'traffic', traffic, annotations: {[rolloutAnnotation]: serializeState(ended)}};
+      const at = new Date(deps.now()).toISOString();
+      ended = {...readState(current)!, status: 'rolledBack', reason, updatedAt: at};
+      return {kind: 'traffic', traffic, annotations: {...endingHistory(current, state, traffic, at), [rolloutAnnotation]: serializeState(ended)}};
     });
     // Best effort: report, but do not hang on a route that no longer settles.
     await waitTrafficSettled(deps, fn!, ended!, traffic, new AbortController().signal).catch(() => undefined);

@@ -3,15 +3,16 @@
 // together, through the Knative port's guarded update; how a stopped rollout ends is ending.ts's.
 import {FnError, functionNotFound} from '../errors.js';
 import type {FunctionConfig} from '../function.js';
-import {buildManifests, withTraffic, type FunctionManifests} from '../manifests.js';
+import {manifestsOnto, withAnnotations, withTraffic} from '../manifests.js';
 import type {DeployedFunction, FunctionChange, FunctionRef, Knative} from '../ports.js';
 import type {TrafficTarget} from '../traffic.js';
+import {historyAsBefore} from '../traffic-history.js';
 import {endStoppedRollout, gateSummary} from './ending.js';
 import type {RolloutEvent, RolloutEventBody} from './events.js';
 import type {HealthCheck} from './gate.js';
 import type {RevisionDiagnosis} from '../pod-failure.js';
 import {blockAt, pinTraffic, withoutTag} from './split.js';
-import {describeState, isFinal, noRollout, ownerLabel, readState, rolloutAnnotation, serializeState, stateVersion, type GateRecord, type Owner, type RolloutSettings, type RolloutState} from './state.js';
+import {describeState, endingHistory, isFinal, noRollout, ownerLabel, readState, rolloutAnnotation, serializeState, stateVersion, type GateRecord, type Owner, type RolloutSettings, type RolloutState} from './state.js';
 import {interrupted, ownershipLost, readFunction, Stop, waitCheckUrl, waitNewRevision, waitRevisionReady, waitTrafficSettled, watchfulSleep} from './waits.js';
 
 export interface RolloutDeps {
@@ -93,20 +94,31 @@ export async function startRollout(deps: RolloutDeps, request: StartRequest, sig
         suggestion: 'pass the new image with --image, or an existing revision with --revision',
       });
     }
-    // The revision name fn's template gives this image (undefined when the server names it).
-    const revisionName = buildManifests(config, {image, namespace: deps.ref.namespace}).revisionName;
+    // The canary's template as fn deploy makes it (one rule, manifests.ts manifestsOnto): fn's fields
+    // for this image plus those other managers set on the live template, which stay and so are part
+    // of the revision's name (undefined when the server names it).
+    const canaryManifests = (current: DeployedFunction) => manifestsOnto(current, config, {image, namespace: deps.ref.namespace, routing: current.routing});
     // First claim the function: the rollout state, with every share pinned where it is so the new
     // revision cannot take the @latest share. Then the new template, guarded the same way, with the
     // new revision at 0% under the tag (latestRevision until its name is known).
     let {state} = await claim(deps, (current) => {
       const prior = pinTraffic(current);
+      const revisionName = canaryManifests(current).revisionName;
       return {state: {...fresh, canary: {...fresh.canary, ...(revisionName ? {revisionName} : {})}, prior, followLatest: followsLatest(current)}, traffic: prior};
     });
     emit(deps, {event: 'started', rolloutId: state.id, canary: state.canary, steps: state.steps, prior: state.prior});
     let current: DeployedFunction;
     try {
       const traffic = state.canary.revisionName ? blockAt(state, 0) : [{latestRevision: true, percent: 0, ...(tag ? {tag} : {})}, ...withoutTag(state.prior, tag)];
-      current = await writeOurs(deps, state, (fn) => ({kind: 'apply', manifests: withAnnotation(withTraffic(buildManifests(config, {image, namespace: deps.ref.namespace, routing: fn.routing}), traffic), rolloutAnnotation, serializeState(state))}));
+      const claimed = state;
+      current = await writeOurs(deps, claimed, (fn) => {
+        const manifests = canaryManifests(fn);
+        if (manifests.revisionName !== claimed.canary.revisionName) throw templateChanged(service, claimed.canary.revisionName, manifests.revisionName);
+        // The apply re-sends fn's annotations: server-side apply removes one fn applied before and
+        // leaves out. The history is written even when empty, so no later apply of fn's leaves out
+        // every annotation fn set (that would drop the map, Knative's own annotations with it).
+        return {kind: 'apply', manifests: withAnnotations(withTraffic(manifests, traffic), {...historyAsBefore(fn.annotations), [rolloutAnnotation]: serializeState(claimed)})};
+      });
       if (!state.canary.revisionName) ({fn: current, state} = await pinCanary(deps, current, state, signal));
     } catch (e) {
       return endStoppedRollout(endingDeps(deps), state, e);
@@ -209,8 +221,11 @@ async function drive(deps: RolloutDeps, fn: DeployedFunction, state: RolloutStat
         fn = await watchfulSleep(deps, fn, state, signal);
       }
     }
-    const done: RolloutState = {...state, status: 'succeeded', updatedAt: new Date(deps.now()).toISOString()};
-    fn = await writeOurs(deps, state, (current) => ({kind: 'traffic', traffic: current.traffic, annotations: {[rolloutAnnotation]: serializeState(done)}}));
+    const at = new Date(deps.now()).toISOString();
+    const done: RolloutState = {...state, status: 'succeeded', updatedAt: at};
+    // The rollout's one entry in the traffic history goes with the write that ends it (resumed or not).
+    const last = state;
+    fn = await writeOurs(deps, last, (current) => ({kind: 'traffic', traffic: current.traffic, annotations: {...endingHistory(current, last, current.traffic, at), [rolloutAnnotation]: serializeState(done)}}));
     return {event: 'done', service: fn.name, status: 'succeeded', canary, steps, traffic: fn.traffic, ...(state.lastGate ? {lastGate: state.lastGate} : {})};
   } catch (e) {
     return endStoppedRollout(endingDeps(deps), state, e);
@@ -255,10 +270,11 @@ function followsLatest(fn: DeployedFunction): boolean {
   return fn.traffic.length === 0 || fn.traffic.some((t) => t.latestRevision && (t.percent ?? 0) > 0);
 }
 
-/** The apply keeps the rollout state: server-side apply would remove an annotation fn applied before and left out. */
-function withAnnotation(manifests: FunctionManifests, key: string, value: string): FunctionManifests {
-  const annotate = <T extends {metadata: {annotations?: Record<string, string>}}>(o: T): T => ({...o, metadata: {...o.metadata, annotations: {...o.metadata.annotations, [key]: value}}});
-  return manifests.routing === 'service' ? {...manifests, service: annotate(manifests.service)} : {...manifests, route: annotate(manifests.route)};
+/** Another tool changed the template between the claim, which named the canary, and its apply. */
+function templateChanged(service: string, claimed: string | undefined, now: string | undefined): FnError {
+  return new FnError('ROLLOUT_TEMPLATE_CHANGED', 'conflict', `the template of ${service} changed while the rollout started: the canary was to be ${claimed ?? 'named by the server'}, and with the fields set now it would be ${now ?? 'named by the server'}`, {
+    suggestion: 'another tool wrote the template in between: run fn rollout again',
+  });
 }
 
 function inProgress(service: string, existing: RolloutState): FnError {

@@ -3,6 +3,8 @@
 // the API server guards with resourceVersion (two processes can never both move traffic).
 import {FnError} from '../errors.js';
 import type {DeployedFunction} from '../ports.js';
+import type {TrafficTarget} from '../traffic.js';
+import {recordChange} from '../traffic-history.js';
 import type {GateResult} from './gate.js';
 import type {PinnedTarget} from './split.js';
 
@@ -79,6 +81,19 @@ export function noRollout(service: string): FnError {
   return new FnError('ROLLOUT_NOT_FOUND', 'notFound', `${service} has no rollout (no ${rolloutAnnotation} annotation)`, {
     suggestion: `start one with fn rollout ${service} --image NEW_IMAGE`,
   });
+}
+
+/**
+ * The traffic history (fn.dev/traffic-history, what fn rollback undoes) to write with the write that
+ * ends a rollout at `traffic`. The rollout is one change, from the split before it (`prior`) to where
+ * it ends: promoted to 100%, one entry, so a plain fn rollback puts the pre-rollout split back. Rolled
+ * back or aborted, it ends where it began and changed nothing that serves: nothing is pushed, and the
+ * history stays as before the rollout (fn rollback then undoes the change before it, as if the
+ * rollout had not been).
+ */
+export function endingHistory(current: DeployedFunction, state: RolloutState, traffic: TrafficTarget[], at: string): Record<string, string | null> {
+  // @latest in a final block is the canary (split.ts finalBlock); the prior split is pinned.
+  return recordChange(current, traffic, {by: 'rollout', at, from: state.prior, ...(state.canary.revisionName ? {latest: state.canary.revisionName} : {})});
 }
 
 /** The annotation's value; a state that would not parse back is a bug, caught before it is written. */
