@@ -205,6 +205,28 @@ describe('fn rollout on the local control plane', () => {
     expect(status.stdout).toContain(`Rollout of ${canary} on healthy: succeeded`);
   }, 120_000);
 
+  test('after a rollout reached 100%, fn rollback puts back the split from before it (fn.dev/traffic-history)', async () => {
+    const v1 = await deploy('undone', 'a7');
+    const v2 = await deploy('undone', 'b7', [{revisionName: v1, percent: 70, tag: 'stable'}, {latestRevision: true, percent: 30}]);
+    const before = routed(await settled('undone'));
+    expect(before).toEqual([`${v1} 70% stable`, `${v2} 30%`].sort());
+    const server = await checkServer();
+    const dir = await functionDir('undone');
+    const result = await runFn(rolloutArgs('undone', server, ['--path', dir, '--image', image('c7')]), {env});
+    expectExit(result, 0);
+    const canary = lines(result.stdout).at(-1).canary as string;
+    expect(routed(await settled('undone'))).toEqual([`${canary} 100%`, `${v1} 0% stable`].sort());
+
+    const rollback = await runFn(['rollback', '--name', 'undone', '-n', ns, '--json'], {env});
+    expectExit(rollback, 0);
+    expect(JSON.parse(rollback.stdout)).toMatchObject({changed: true, restored: [{revisionName: v1, percent: 70}, {revisionName: v2, percent: 30}]});
+    expect(routed(await settled('undone'))).toEqual(before);
+    // The deploys before the rollout (applied here without fn deploy's record) left nothing further back.
+    const again = await runFn(['rollback', '--name', 'undone', '-n', ns], {env});
+    expectExit(again, 8);
+    expect(again.stderr).toContain('fn has no record');
+  }, 120_000);
+
   test('a failing gate rolls back to exactly the split from before, and says what failed', async () => {
     const v1 = await deploy('failing', 'c3');
     const v2 = await deploy('failing', 'd4', [{revisionName: v1, percent: 70, tag: 'stable'}, {latestRevision: true, percent: 30}]);
