@@ -17,14 +17,18 @@ function failed(conditions: Condition[], types?: string[]): boolean {
   return conditions.some((c) => c.status === 'False' && c.reason !== 'RevisionMissing' && (!types || types.includes(c.type)));
 }
 
-/** Deploy: the controllers saw our spec, and the function (with `revisionName` latest) is Ready. */
+/**
+ * Deploy: the controllers saw our spec, the function (with `revisionName` latest) is Ready, and the route
+ * serves what spec.traffic says (Ready and latestReady can be seen a moment before status.traffic, e.g.
+ * when a deploy goes back to an existing revision).
+ */
 export function deployOutcome(fn: DeployedFunction, revisionName?: string): Outcome {
   if (!fn.observed) return 'pending';
   const ready = condition(fn.conditions, 'Ready');
   if (failed(fn.conditions)) return 'failed';
   if (revisionName && fn.latestCreatedRevisionName && fn.latestCreatedRevisionName !== revisionName) return 'pending';
   if (ready?.status === 'True') {
-    return !revisionName || fn.latestReadyRevisionName === revisionName ? 'ready' : 'pending';
+    return (!revisionName || fn.latestReadyRevisionName === revisionName) && trafficSettled(fn) ? 'ready' : 'pending';
   }
   return 'pending';
 }

@@ -94,6 +94,8 @@ describe('readiness', () => {
     expect(deployOutcome(deployed(), 'hello-00002')).toBe('ready');
     expect(deployOutcome(deployed({observed: false}), 'hello-00002')).toBe('pending');
     expect(deployOutcome(deployed({latestCreatedRevisionName: 'hello-00001'}), 'hello-00002')).toBe('pending');
+    // Ready, and the revision is the latest ready, but the route still serves the one before: not yet.
+    expect(deployOutcome(deployed({statusTraffic: [{revisionName: 'hello-00001', percent: 100}]}), 'hello-00002')).toBe('pending');
     const failed = deployed({conditions: [{type: 'Ready', status: 'False', reason: 'RevisionFailed', message: 'Revision "hello-00002" failed'}]});
     expect(deployOutcome(failed, 'hello-00002')).toBe('failed');
     // A route naming a revision not created yet says RevisionMissing (False) for a moment: not a failure.
