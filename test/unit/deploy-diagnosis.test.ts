@@ -30,7 +30,7 @@ function fakeDeployer(revision?: RevisionInfo, readyAfterMs?: number): Knative {
     },
     watchUntil: (from: DeployedFunction, _done: unknown, options: WatchOptions) =>
       new Promise((resolve, reject) => {
-        if (readyAfterMs !== undefined) setTimeout(() => resolve({fn: {...from, latestCreatedRevisionName: applied, latestReadyRevisionName: applied, conditions: [{type: 'Ready', status: 'True'}]}, timedOut: false}), readyAfterMs);
+        if (readyAfterMs !== undefined) setTimeout(() => resolve({fn: {...from, latestCreatedRevisionName: applied, latestReadyRevisionName: applied, statusTraffic: [{revisionName: applied, latestRevision: true, percent: 100}], conditions: [{type: 'Ready', status: 'True'}]}, timedOut: false}), readyAfterMs);
         options.signal?.addEventListener('abort', () => reject(new FnError('INTERRUPTED', 'interrupted', 'interrupted while waiting')), {once: true});
       }),
   } as unknown as Knative;
