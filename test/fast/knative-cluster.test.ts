@@ -7,7 +7,7 @@ import {KubeHttp} from '../../src/adapters/knative/kube-http.js';
 import {KnativePods} from '../../src/adapters/knative/pods.js';
 import {FnError} from '../../src/core/errors.js';
 import type {DeployedFunction} from '../../src/core/ports.js';
-import {fakeKubeApi, list, until, type FakeApi} from '../unit/fake-kube-api.js';
+import {fakeKubeApi, list, savedEnv, until, type FakeApi} from '../unit/fake-kube-api.js';
 
 const SERVICES = '/apis/serving.knative.dev/v1/namespaces/team/services';
 const SVC = `${SERVICES}/hello`;
@@ -16,7 +16,7 @@ const ref = {name: 'hello', namespace: 'team', routing: 'service' as const};
 const TIMEOUT_MS = 500;
 let api: FakeApi;
 let knative: KnativeCluster;
-const saved = {KUBECONFIG: process.env.KUBECONFIG, FN_API_TIMEOUT_MS: process.env.FN_API_TIMEOUT_MS};
+const restoreEnv = savedEnv('KUBECONFIG', 'FN_API_TIMEOUT_MS');
 
 async function connect(timeoutMs: number): Promise<KubeHttp> {
   process.env.FN_API_TIMEOUT_MS = String(timeoutMs);
@@ -30,10 +30,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await api.close();
-  for (const [k, v] of Object.entries(saved)) {
-    if (v === undefined) delete process.env[k];
-    else process.env[k] = v;
-  }
+  restoreEnv();
 });
 afterEach(() => api.reset());
 

@@ -5,14 +5,14 @@ import {afterAll, afterEach, beforeAll, describe, expect, test} from '@jest/glob
 import {apiErrorToFnError} from '../../src/adapters/knative/api-errors.js';
 import {KubeApiError, KubeHttp} from '../../src/adapters/knative/kube-http.js';
 import {FnError} from '../../src/core/errors.js';
-import {fakeKubeApi, list, until, type Action, type FakeApi, type Received} from '../unit/fake-kube-api.js';
+import {fakeKubeApi, list, savedEnv, until, type Action, type FakeApi, type Received} from '../unit/fake-kube-api.js';
 
 const PATH = '/apis/serving.knative.dev/v1/namespaces/team/services';
 const SERVICE = `${PATH}/hello`;
 const TIMEOUT_MS = 400;
 let api: FakeApi;
 let kube: KubeHttp;
-const saved = {KUBECONFIG: process.env.KUBECONFIG, FN_API_TIMEOUT_MS: process.env.FN_API_TIMEOUT_MS};
+const restoreEnv = savedEnv('KUBECONFIG', 'FN_API_TIMEOUT_MS');
 
 beforeAll(async () => {
   api = await fakeKubeApi();
@@ -22,10 +22,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await api.close();
-  for (const [k, v] of Object.entries(saved)) {
-    if (v === undefined) delete process.env[k];
-    else process.env[k] = v;
-  }
+  restoreEnv();
 });
 afterEach(() => api.reset());
 

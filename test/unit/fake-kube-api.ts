@@ -278,3 +278,14 @@ export async function until(check: () => boolean, timeoutMs = 3000): Promise<voi
     await new Promise((r) => setTimeout(r, 10));
   }
 }
+
+/** Remembers these environment variables now; the returned function puts them back as they were. */
+export function savedEnv(...names: string[]): () => void {
+  const saved = Object.fromEntries(names.map((n) => [n, process.env[n]]));
+  return () => {
+    for (const [k, v] of Object.entries(saved)) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+  };
+}
