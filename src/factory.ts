@@ -1,7 +1,7 @@
 // The one place commands get adapters from. Each adapter is imported lazily so that `fn --help`,
 // `fn --version` and `fn init` never load Docker or Kubernetes SDKs.
 import type {BuildAdapters} from './core/build.js';
-import type {ClusterSelection, Knative, Runner, Scaffolder} from './core/ports.js';
+import type {ClusterSelection, Eventing, Knative, Runner, Scaffolder} from './core/ports.js';
 
 export async function scaffolder(): Promise<Scaffolder> {
   const {TemplateScaffolder} = await import('./adapters/scaffold/scaffolder.js');
@@ -33,6 +33,12 @@ export async function containerRunner(): Promise<Runner> {
 export async function knative(selection: ClusterSelection): Promise<{knative: Knative; defaultNamespace: string; context: string}> {
   const [kube, {KnativeCluster}] = await Promise.all([kubeFor(selection), import('./adapters/knative/knative-cluster.js')]);
   return {knative: new KnativeCluster(kube), defaultNamespace: kube.defaultNamespace, context: kube.contextName};
+}
+
+/** Knative Eventing (Triggers, PingSources, Brokers) in the same cluster, on the same connection. */
+export async function eventing(selection: ClusterSelection): Promise<Eventing> {
+  const [kube, {KnativeEventing}] = await Promise.all([kubeFor(selection), import('./adapters/knative/knative-eventing.js')]);
+  return new KnativeEventing(kube);
 }
 
 // One connection per cluster selection in a process: the Knative adapter, pods and ingress discovery

@@ -7,10 +7,11 @@ import {loadFunction, type FunctionConfig, type RoutingMode} from '../core/funct
 import {assertDigestReference, buildManifests, routingOf} from '../core/manifests.js';
 import {validateTag} from '../core/names.js';
 import {describeTraffic} from '../core/traffic.js';
-import {buildAdapters, knative, podDiagnosis} from '../factory.js';
+import {buildAdapters, eventing, knative, podDiagnosis} from '../factory.js';
 import {FnCommand} from '../ui/base-command.js';
 import {clusterFlags, waitSeconds, routingFlag, waitFlags} from '../ui/cluster-flags.js';
 import {pathFlag} from '../ui/flags.js';
+import {readinessText} from '../ui/events-view.js';
 import {interruptible} from '../ui/interrupt.js';
 
 export default class Deploy extends FnCommand {
@@ -51,13 +52,13 @@ Exit codes: 2 bad flag or fn.yaml value, 3 fields owned by another manager (see 
     const namespace = flags.namespace ?? config.namespace ?? defaultNamespace;
 
     const image = flags.image ?? (await this.buildImage(dir, config, flags.registry));
-    const diagnose = await podDiagnosis({context: flags.context}, (m) => this.progress.detail(m));
+    const [diagnose, events] = await Promise.all([podDiagnosis({context: flags.context}, (m) => this.progress.detail(m)), eventing({context: flags.context})]);
     const interrupt = interruptible();
     let result: DeployResult;
     try {
       result = await deploy(
         functions,
-        {config, image, namespace, routing, tag: flags.tag, noTraffic: flags['no-traffic'], force: flags.force, wait: !flags['no-wait'], timeoutSeconds, signal: interrupt.signal, diagnose},
+        {config, image, namespace, routing, tag: flags.tag, noTraffic: flags['no-traffic'], force: flags.force, wait: !flags['no-wait'], timeoutSeconds, signal: interrupt.signal, diagnose, eventing: events},
         this.progress,
       );
     } finally {
@@ -69,6 +70,8 @@ Exit codes: 2 bad flag or fn.yaml value, 3 fields owned by another manager (see 
       if (result.url) this.log(`URL:     ${result.url}`);
       for (const t of result.tags) this.log(`Tag ${t.tag}: ${t.url ?? '(URL once routed)'}${t.revision ? `  → ${t.revision}` : ''}`);
       this.log(`Traffic: ${describeTraffic(result.traffic)}`);
+      for (const t of result.subscriptions ?? []) this.log(`Trigger ${t.name}: broker ${t.broker}, ${t.filters} (${readinessText(t)})`);
+      for (const p of result.schedules ?? []) this.log(`Schedule ${p.name}: ${p.cron}${p.timezone ? ` ${p.timezone}` : ''} (${readinessText(p)})`);
     }
     return result;
   }

@@ -6,12 +6,13 @@ import {FnError, functionNotFound} from './errors.js';
 import {FIELD_MANAGER} from './knative.js';
 import type {FunctionConfig, RoutingMode} from './function.js';
 import {manifestsOnto, MAX_NAMED_REVISION_FUNCTION_LENGTH, withAnnotations, withLiveTemplate, withTraffic} from './manifests.js';
-import type {DeployedFunction, FunctionRef, Knative, Progress, RevisionInfo} from './ports.js';
+import type {DeployedFunction, Eventing, FunctionRef, Knative, Progress, RevisionInfo} from './ports.js';
 import {deployOutcome, newConditionLines, notReadyError} from './readiness.js';
 import {deployTraffic, describeTraffic, pinLatestEntries, sameTraffic, type TrafficTarget} from './traffic.js';
 import {keptHistory, recordChange} from './traffic-history.js';
 import {revisionFailedError, type RevisionDiagnosis} from './pod-failure.js';
 import {DiagnosedFailure, waitWatchingPods} from './pod-watched-wait.js';
+import {applyEvents, eventStatus, ownerOf, planEvents, waitEvents, type EventStatus} from './event-sync.js';
 
 export interface DeployRequest {
   config: FunctionConfig;
@@ -27,6 +28,8 @@ export interface DeployRequest {
   signal?: AbortSignal;
   /** Looks at the new revision's pods while waiting, so a revision that cannot start fails in seconds. */
   diagnose?: RevisionDiagnosis;
+  /** Knative Eventing: fn.yaml's subscriptions and schedules are made to match (none: not touched). */
+  eventing?: Eventing;
 }
 
 export interface TagUrl {
@@ -49,6 +52,9 @@ export interface DeployResult {
   newRevision: boolean;
   ready: boolean;
   notes: string[];
+  /** The function's Triggers (fn.yaml subscriptions) and PingSources (schedules), when it has or had any. */
+  subscriptions?: EventStatus['subscriptions'];
+  schedules?: EventStatus['schedules'];
 }
 
 export function tagUrls(fn: DeployedFunction): TagUrl[] {
@@ -80,6 +86,8 @@ export async function deploy(knative: Knative, request: DeployRequest, progress:
   // template is applied without traffic. Entries following @latest would move to the new revision,
   // so they are pinned first (a traffic write: what serves does not change), and a --tag is set once
   // the revision exists. When fn owns spec.traffic all of it is one apply, as without --no-traffic.
+  // Triggers and PingSources: checked (brokers, the cluster's dry run) before the function changes.
+  const eventPlan = request.eventing ? await planEvents(request.eventing, config, {namespace, routing, missingBrokerIsError: request.wait}, progress) : undefined;
   if (request.noTraffic) await pinForeignLatest(knative, ref, progress);
   let manifests = plain;
   let existing: RevisionInfo | undefined;
@@ -117,6 +125,7 @@ export async function deploy(knative: Knative, request: DeployRequest, progress:
   if (!applied) throw new FnError('UNEXPECTED', 'unexpected', `the apply of ${config.name} returned nothing`);
   let latest = applied;
   if (keptTraffic && request.tag) latest = await tagNewRevision(knative, ref, manifests.revisionName!, request.tag, progress);
+  let events: EventStatus | undefined = eventPlan && eventStatus(await applyEvents(request.eventing!, eventPlan, ownerOf(applied), progress));
   for (const note of notes) progress.info(note);
 
   const templateChanged = !before || !manifests.revisionName || before.template?.metadata.name !== manifests.revisionName;
@@ -160,6 +169,7 @@ export async function deploy(knative: Knative, request: DeployRequest, progress:
       throw notReadyError(fn, revisionInfo, timedOut, request.timeoutSeconds);
     }
     ready = true;
+    if (eventPlan) events = await waitEvents(request.eventing!, eventPlan, {timeoutSeconds: request.timeoutSeconds, signal: request.signal}, progress);
   }
   return {
     service: config.name,
@@ -173,6 +183,7 @@ export async function deploy(knative: Knative, request: DeployRequest, progress:
     newRevision,
     ready,
     notes,
+    ...(events ? events : {}),
   };
 }
 

@@ -6,6 +6,7 @@
 import {FnError} from './errors.js';
 import type {FunctionConfig} from './function.js';
 import {labelValueProblem, qualifiedNameProblem, validateFunctionName, validateNamespace} from './names.js';
+import {scheduleProblems, subscriptionProblems} from './event-checks.js';
 import {compareQuantities, parseQuantity, QUANTITY_FORMAT} from './quantity.js';
 
 /** Env names Knative sets itself and refuses in a template. */
@@ -143,6 +144,7 @@ export function functionProblems(config: FunctionConfig): ConfigProblem[] {
     ...scaleProblems(config),
     ...resourceProblems(config),
     ...metadataProblems(config),
+    ...[...subscriptionProblems(config.name, config.subscriptions), ...scheduleProblems(config.name, config.schedules)].map((p) => ({...p, field: fieldOf(p.path)})),
   ];
 }
 

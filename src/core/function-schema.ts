@@ -90,5 +90,35 @@ export const functionSchema = {
       additionalProperties: false,
       properties: {routing: {type: 'string', enum: [...ROUTING_MODES]}},
     },
+    // Events (event-checks.ts checks names, filters, cron and time zones).
+    subscriptions: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['broker'],
+        additionalProperties: false,
+        properties: {
+          broker: {type: 'string', minLength: 1},
+          name: {type: 'string', minLength: 1},
+          // A map of exact attribute matches, or a list in the newer filter dialect.
+          filters: {type: ['object', 'array']},
+        },
+      },
+    },
+    schedules: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['cron'],
+        additionalProperties: false,
+        properties: {
+          cron: {type: 'string', minLength: 1},
+          timezone: {type: 'string', minLength: 1},
+          data: {},
+          contentType: {type: 'string', minLength: 1},
+          name: {type: 'string', minLength: 1},
+        },
+      },
+    },
   },
 } as const;

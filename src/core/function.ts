@@ -5,6 +5,7 @@ import {Ajv, type ErrorObject} from 'ajv';
 import {closest} from 'fastest-levenshtein';
 import {stringify} from 'yaml';
 import {FnError} from './errors.js';
+import type {Schedule, Subscription} from './eventing.js';
 import {functionSchema, type RUNTIMES, type TEMPLATES, type ROUTING_MODES, type SCALE_METRICS} from './function-schema.js';
 import {functionProblems, problemError} from './function-checks.js';
 import {parseFnYaml, positionOf, readFnYaml} from './fn-yaml.js';
@@ -66,6 +67,8 @@ export interface FunctionConfig {
   labels?: Record<string, string>;
   annotations?: Record<string, string>;
   deploy?: {routing?: RoutingMode};
+  subscriptions?: Subscription[];
+  schedules?: Schedule[];
 }
 
 let compiled: ReturnType<Ajv['compile']> | undefined;

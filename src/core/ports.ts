@@ -4,6 +4,7 @@ import type {FunctionConfig, RoutingMode} from './function.js';
 import type {Condition, ConditionStatus, RevisionTemplate, TrafficTarget} from './knative.js';
 import type {FunctionManifests, TemplateFields} from './manifests.js';
 import type {BuildContext} from './build-context.js';
+import type {Broker, EventObjects} from './eventing.js';
 
 /** Progress and warnings for humans: written to stderr, silenced by --json. */
 export interface Progress {
@@ -122,6 +123,8 @@ export interface DeployedFunction {
   name: string;
   namespace: string;
   routing: RoutingMode;
+  /** uid of the object holding spec.traffic (Service or Route): the owner of the function's Triggers and PingSources. */
+  uid?: string;
   /** resourceVersion of the object holding spec.traffic (Service or Route): writes are guarded by it. */
   resourceVersion: string;
   /** True when every controller has seen the latest spec (observedGeneration == generation). */
@@ -236,4 +239,39 @@ export interface Knative {
    */
   delete(ref: FunctionRef, options?: {wait?: boolean; timeoutSeconds?: number}): Promise<void>;
   deleteRevision(namespace: string, name: string): Promise<void>;
+}
+
+// ---- Knative Eventing: the Triggers and PingSources that wire a function to events ------------------
+
+/** The function's Service (or Route) as the owner of its Triggers and PingSources: they go with it. */
+export interface OwnerReference {
+  apiVersion: string;
+  kind: string;
+  name: string;
+  uid: string;
+}
+
+export interface EventWatchResult {
+  objects: EventObjects;
+  timedOut: boolean;
+}
+
+export interface Eventing {
+  /** One function's Triggers and PingSources (by fn's labels); none when Eventing is not installed. */
+  objectsOf(namespace: string, functionName: string): Promise<EventObjects>;
+  /** Brokers in a namespace, or in all namespaces when namespace is undefined. */
+  brokers(namespace: string | undefined): Promise<Broker[]>;
+  /** undefined when there is no such broker. */
+  broker(namespace: string, name: string): Promise<Broker | undefined>;
+  createBroker(broker: Broker): Promise<Broker>;
+  /**
+   * Server-side apply (field manager "fn") of each object, owned by `owner` when given. dryRun: the
+   * cluster validates them (webhooks included) and nothing changes.
+   */
+  apply(objects: EventObjects, options: {owner?: OwnerReference; dryRun?: boolean}): Promise<EventObjects>;
+  delete(objects: EventObjects): Promise<void>;
+  /** Watches (no polling) one function's Triggers and PingSources until `done` holds or the timeout passes. */
+  watchUntil(namespace: string, functionName: string, done: (objects: EventObjects) => boolean, options: Pick<WatchOptions, 'timeoutSeconds' | 'signal'>): Promise<EventWatchResult>;
+  /** Watches one broker until `done` holds or the timeout passes. */
+  watchBrokerUntil(namespace: string, name: string, done: (broker: Broker | undefined) => boolean, options: Pick<WatchOptions, 'timeoutSeconds' | 'signal'>): Promise<{broker?: Broker; timedOut: boolean}>;
 }

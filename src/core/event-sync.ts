@@ -1,0 +1,141 @@
+// fn deploy makes the cluster's Triggers and PingSources match fn.yaml: creates the new ones, updates
+// the changed ones and deletes those no longer listed (func leaves them behind: func#3799), owned by
+// the function's Service or Route so they go with it. In three steps around the function's own apply:
+// plan (before anything changes: brokers checked, every object validated by the cluster in a dry run),
+// apply (after the function is applied, so its uid can own them), wait (after it is Ready, since a
+// Trigger resolves its subscriber from the function's address).
+import {FnError} from './errors.js';
+import {eventManifests} from './event-manifests.js';
+import {scheduleInfo, triggerInfo, type EventObjects, type PingSource, type Readiness, type ScheduleInfo, type Trigger, type TriggerInfo} from './eventing.js';
+import type {FunctionConfig, RoutingMode} from './function.js';
+import type {DeployedFunction, Eventing, OwnerReference, Progress} from './ports.js';
+import {SERVING_API_VERSION} from './knative.js';
+
+export interface EventPlan {
+  namespace: string;
+  functionName: string;
+  desired: EventObjects;
+  /** fn's objects for this function that fn.yaml no longer lists. */
+  stale: EventObjects;
+  /** Names of the live objects before the apply (to say created or updated). */
+  existing: Set<string>;
+}
+
+export interface EventStatus {
+  subscriptions: TriggerInfo[];
+  schedules: ScheduleInfo[];
+}
+
+const count = (o: EventObjects) => o.triggers.length + o.pingSources.length;
+
+/** How to create a broker, for messages. */
+export function brokerCreateHint(name: string, namespace: string): string {
+  return `create it with: fn broker create ${name} -n ${namespace} (or kn broker create ${name} -n ${namespace})`;
+}
+
+export function brokerNotFound(name: string, namespace: string, field?: string): FnError {
+  return new FnError('BROKER_NOT_FOUND', 'notFound', `${field ? `${field}: ` : ''}broker "${name}" does not exist in namespace "${namespace}"`, {
+    suggestion: brokerCreateHint(name, namespace),
+    details: {broker: name, namespace, ...(field ? {field} : {})},
+  });
+}
+
+/**
+ * Everything checked before the function changes. A subscription to a broker that does not exist is
+ * an error (nothing is applied) when deploy waits, and a warning with --no-wait (the Trigger becomes
+ * Ready once someone creates the broker). undefined: the function has no event wiring, and had none.
+ */
+export async function planEvents(
+  eventing: Eventing,
+  config: Pick<FunctionConfig, 'name' | 'subscriptions' | 'schedules'>,
+  options: {namespace: string; routing: RoutingMode; missingBrokerIsError: boolean},
+  progress: Progress,
+): Promise<EventPlan | undefined> {
+  const {namespace} = options;
+  const desired = eventManifests(config, {namespace, routing: options.routing});
+  const live = await eventing.objectsOf(namespace, config.name);
+  if (count(desired) === 0 && count(live) === 0) return undefined;
+  const brokers = [...new Set(desired.triggers.map((t) => t.spec.broker))];
+  const found = await Promise.all(brokers.map((b) => eventing.broker(namespace, b)));
+  brokers.forEach((b, i) => {
+    if (found[i]) return;
+    const index = (config.subscriptions ?? []).findIndex((s) => s.broker === b);
+    if (options.missingBrokerIsError) throw brokerNotFound(b, namespace, `subscriptions[${index}].broker`);
+    progress.warn(`subscriptions[${index}]: broker "${b}" does not exist in namespace "${namespace}"; its Trigger becomes Ready once it does (${brokerCreateHint(b, namespace)})`);
+  });
+  // The cluster's own validation (webhooks: cron, time zone, filters) before the function is touched.
+  if (count(desired)) await eventing.apply(desired, {dryRun: true});
+  const names = (objects: Array<Trigger | PingSource>) => new Set(objects.map((o) => o.metadata.name));
+  const [triggers, pingSources] = [names(desired.triggers), names(desired.pingSources)];
+  return {
+    namespace,
+    functionName: config.name,
+    desired,
+    stale: {triggers: live.triggers.filter((t) => !triggers.has(t.metadata.name)), pingSources: live.pingSources.filter((p) => !pingSources.has(p.metadata.name))},
+    existing: new Set([...live.triggers.map((t) => `Trigger/${t.metadata.name}`), ...live.pingSources.map((p) => `PingSource/${p.metadata.name}`)]),
+  };
+}
+
+export function ownerOf(fn: Pick<DeployedFunction, 'name' | 'routing' | 'uid'>): OwnerReference | undefined {
+  return fn.uid ? {apiVersion: SERVING_API_VERSION, kind: fn.routing === 'service' ? 'Service' : 'Route', name: fn.name, uid: fn.uid} : undefined;
+}
+
+/** Applies the plan, owned by the function as just applied, and deletes what fn.yaml no longer lists. */
+export async function applyEvents(eventing: Eventing, plan: EventPlan, owner: OwnerReference | undefined, progress: Progress): Promise<EventObjects> {
+  const applied = count(plan.desired) ? await eventing.apply(plan.desired, {owner}) : {triggers: [], pingSources: []};
+  if (count(plan.stale)) await eventing.delete(plan.stale);
+  const verb = (kind: string, name: string) => (plan.existing.has(`${kind}/${name}`) ? 'applied' : 'created');
+  for (const t of applied.triggers) progress.step(`Trigger ${t.metadata.name} ${verb('Trigger', t.metadata.name)}: broker ${t.spec.broker}, ${triggerInfo(t).filters}`);
+  for (const p of applied.pingSources) progress.step(`PingSource ${p.metadata.name} ${verb('PingSource', p.metadata.name)}: ${p.spec.schedule}${p.spec.timezone ? ` (${p.spec.timezone})` : ''}`);
+  for (const t of plan.stale.triggers) progress.step(`Trigger ${t.metadata.name} deleted: no longer in fn.yaml`);
+  for (const p of plan.stale.pingSources) progress.step(`PingSource ${p.metadata.name} deleted: no longer in fn.yaml`);
+  return applied;
+}
+
+export function eventStatus(objects: EventObjects): EventStatus {
+  return {subscriptions: objects.triggers.map(triggerInfo), schedules: objects.pingSources.map(scheduleInfo)};
+}
+
+/** One next step for an object that is not Ready, from what Knative says. */
+export function eventNextStep(kind: 'Trigger' | 'PingSource', r: Readiness & {name: string; broker?: string}, namespace: string, functionName: string): string {
+  const text = `${r.reason ?? ''} ${r.message ?? ''}`;
+  if (/BrokerDoesNotExist/.test(text) && r.broker) return brokerCreateHint(r.broker, namespace);
+  if (/broker-filter|broker-ingress|imc-dispatcher|Endpoints/i.test(text)) return 'the broker\'s data plane has no ready pods: check kubectl get pods -n knative-eventing';
+  if (/Subscriber|URI|resolve|address/i.test(text)) return `the function has no address yet: check fn describe ${functionName} -n ${namespace}`;
+  if (/Deployment|adapter|Deployed/i.test(text)) return 'the PingSource adapter is not running: check kubectl get deploy -n knative-eventing';
+  return `kubectl describe ${kind.toLowerCase()} ${r.name} -n ${namespace}`;
+}
+
+const readyNow = (o: Trigger | PingSource) => {
+  const info = 'broker' in o.spec ? triggerInfo(o as Trigger) : scheduleInfo(o as PingSource);
+  return info.ready === 'True';
+};
+
+/** Watches the function's Triggers and PingSources until each one fn.yaml lists is Ready; the reasons when not. */
+export async function waitEvents(eventing: Eventing, plan: EventPlan, options: {timeoutSeconds: number; signal?: AbortSignal}, progress: Progress): Promise<EventStatus> {
+  const total = count(plan.desired);
+  if (total === 0) return {subscriptions: [], schedules: []};
+  const [triggerNames, scheduleNames] = [new Set(plan.desired.triggers.map((t) => t.metadata.name)), new Set(plan.desired.pingSources.map((p) => p.metadata.name))];
+  const wanted = (objects: EventObjects): EventObjects => ({
+    triggers: objects.triggers.filter((t) => triggerNames.has(t.metadata.name)),
+    pingSources: objects.pingSources.filter((p) => scheduleNames.has(p.metadata.name)),
+  });
+  const allReady = (objects: EventObjects) => {
+    const w = wanted(objects);
+    return count(w) === total && [...w.triggers, ...w.pingSources].every(readyNow);
+  };
+  progress.step(`Waiting for ${total === 1 ? (plan.desired.triggers.length ? 'its Trigger' : 'its PingSource') : `its ${total} Triggers and PingSources`} to become Ready`);
+  const {objects, timedOut} = await eventing.watchUntil(plan.namespace, plan.functionName, allReady, options);
+  const status = eventStatus(wanted(objects));
+  if (!timedOut) return status;
+  const notReady = [
+    ...status.subscriptions.filter((t) => t.ready !== 'True').map((t) => ({kind: 'Trigger' as const, info: t})),
+    ...status.schedules.filter((s) => s.ready !== 'True').map((s) => ({kind: 'PingSource' as const, info: s})),
+  ];
+  const [first] = notReady;
+  const lines = notReady.map(({kind, info}) => `${kind} ${info.name}: Ready ${info.ready}${info.reason ? ` (${info.reason})` : ''}${info.message ? `: ${info.message}` : ''}`);
+  throw new FnError('EVENTS_NOT_READY', 'timeout', `not Ready within ${options.timeoutSeconds}s: ${lines.join('; ')}`, {
+    suggestion: first ? eventNextStep(first.kind, first.info, plan.namespace, plan.functionName) : `kubectl get triggers,pingsources -n ${plan.namespace}`,
+    details: {...status},
+  });
+}

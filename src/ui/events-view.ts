@@ -1,0 +1,32 @@
+// How Triggers, schedules and Brokers read in a terminal: one table shape for fn deploy, fn describe,
+// fn subscriptions, fn schedules and fn brokers.
+import type {BrokerInfo, Readiness, ScheduleInfo, TriggerInfo} from '../core/eventing.js';
+import {table} from './table.js';
+
+/** "ready", or "not ready: Reason — message". */
+export function readinessText(r: Readiness): string {
+  if (r.ready === 'True') return 'ready';
+  const why = [r.reason, r.message].filter(Boolean).join(': ');
+  return `${r.ready === 'False' ? 'not ready' : 'pending'}${why ? ` (${why})` : ''}`;
+}
+
+const reasonOf = (r: Readiness) => (r.ready === 'True' ? '' : [r.reason, r.message].filter(Boolean).join(': '));
+
+export function triggersTable(triggers: TriggerInfo[]): string {
+  return table(
+    triggers.map((t) => ({name: t.name, broker: t.broker, filters: t.filters, ready: t.ready, reason: reasonOf(t)})),
+    ['name', 'broker', 'filters', 'ready', 'reason'],
+  );
+}
+
+export function schedulesTable(schedules: ScheduleInfo[]): string {
+  return table(
+    schedules.map((s) => ({name: s.name, schedule: s.cron, timezone: s.timezone ?? 'UTC', data: s.data ?? '', ready: s.ready, reason: reasonOf(s)})),
+    ['name', 'schedule', 'timezone', 'data', 'ready', 'reason'],
+  );
+}
+
+export function brokersTable(brokers: BrokerInfo[], withNamespace: boolean): string {
+  const rows = brokers.map((b) => ({namespace: b.namespace, name: b.name, url: b.url ?? '', ready: b.ready, reason: reasonOf(b)}));
+  return withNamespace ? table(rows, ['namespace', 'name', 'url', 'ready', 'reason']) : table(rows, ['name', 'url', 'ready', 'reason']);
+}
