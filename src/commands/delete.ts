@@ -2,11 +2,12 @@ import {Args, Flags} from '@oclif/core';
 import {functionNotFound} from '../core/errors.js';
 import {FnCommand} from '../ui/base-command.js';
 import {clusterFlags, connectToFunction} from '../ui/cluster-flags.js';
+import {eventing} from '../factory.js';
 import {pathFlag} from '../ui/flags.js';
 
 export default class Delete extends FnCommand {
-  static summary = 'Delete a deployed function and all its revisions.';
-  static description = `Deletes the Knative Service (or the Configuration and Route); Kubernetes removes its revisions. Asks first on a terminal; elsewhere (CI, pipes) needs --yes. The function's folder is left alone.
+  static summary = 'Delete a deployed function, all its revisions, and its subscriptions and schedules.';
+  static description = `Deletes the function's Triggers and PingSources (fn.yaml subscriptions and schedules), then the Knative Service (or the Configuration and Route); Kubernetes removes its revisions. Asks first on a terminal; elsewhere (CI, pipes) needs --yes. The function's folder is left alone.
 Waits until Knative has removed the objects unless --no-wait.
 Exit codes: 2 --yes missing when not interactive, 7 cluster unreachable, 8 function not found, 9 RBAC denied, 12 still being deleted after 2 minutes.`;
   static examples = ['<%= config.bin %> delete', '<%= config.bin %> delete hello -n staging --yes'];
@@ -19,7 +20,7 @@ Exit codes: 2 --yes missing when not interactive, 7 cluster unreachable, 8 funct
     ...clusterFlags,
   };
 
-  async run(): Promise<{name: string; namespace: string; deleted: boolean}> {
+  async run(): Promise<{name: string; namespace: string; deleted: boolean; triggers?: string[]; schedules?: string[]}> {
     const {args, flags} = await this.parse(Delete);
     const {knative, ref} = await connectToFunction(flags, args.name);
     const question = {
@@ -30,14 +31,23 @@ Exit codes: 2 --yes missing when not interactive, 7 cluster unreachable, 8 funct
     };
     // Not asked in CI even when the function is missing: the answer (exit 2) does not depend on the cluster.
     if (!flags.yes && !this.interactive) await this.confirmed(question);
-    const fn = await knative.get(ref);
+    const events = await eventing({context: flags.context});
+    const [fn, objects] = await Promise.all([knative.get(ref), events.objectsOf(ref.namespace, ref.name)]);
     if (!fn) throw functionNotFound(ref);
     if (!(await this.confirmed(question))) {
       this.log('Nothing deleted');
       return {name: ref.name, namespace: ref.namespace, deleted: false};
     }
+    // Its event wiring first: a Trigger left pointing at a deleted function only fails (they are owned
+    // by it too, but the garbage collector takes its time).
+    await events.delete(objects);
     await knative.delete({...ref, routing: fn.routing}, {wait: !flags['no-wait'], timeoutSeconds: 120});
-    if (!this.jsonEnabled()) this.log(`Deleted ${ref.name} from namespace ${ref.namespace}`);
-    return {name: ref.name, namespace: ref.namespace, deleted: true};
+    const triggers = objects.triggers.map((t) => t.metadata.name);
+    const schedules = objects.pingSources.map((p) => p.metadata.name);
+    if (!this.jsonEnabled()) {
+      const wiring = [...(triggers.length ? [`Triggers ${triggers.join(', ')}`] : []), ...(schedules.length ? [`PingSources ${schedules.join(', ')}`] : [])];
+      this.log(`Deleted ${ref.name} from namespace ${ref.namespace}${wiring.length ? ` with its ${wiring.join(' and ')}` : ''}`);
+    }
+    return {name: ref.name, namespace: ref.namespace, deleted: true, triggers, schedules};
   }
 }

@@ -2,6 +2,7 @@ import {Flags} from '@oclif/core';
 import {resolve} from 'node:path';
 import {buildAndPush} from '../core/build.js';
 import {deploy, type DeployResult} from '../core/deploy.js';
+import {planEvents} from '../core/event-sync.js';
 import {FnError} from '../core/errors.js';
 import {loadFunction, type FunctionConfig, type RoutingMode} from '../core/function.js';
 import {assertDigestReference, buildManifests, routingOf} from '../core/manifests.js';
@@ -18,8 +19,9 @@ export default class Deploy extends FnCommand {
   static summary = 'Deploy the function to Knative and wait until it is Ready.';
   static description = `Builds and pushes the image (skipped when nothing changed; --image deploys a pushed image instead), then applies the Knative Service (or, with routing "route", a Configuration and a Route) with server-side apply as field manager "fn". Deploying unchanged inputs again creates no new revision.
 Traffic: the new revision takes 100% (tags stay, at 0%); --no-traffic keeps the current split (the new revision gets 0%) and, where another tool owns spec.traffic, leaves it theirs; --tag gives the new revision its own URL. Revision names hash the template the revision gets, template fields another tool set included.
+Subscriptions and schedules (fn.yaml): Triggers and PingSources owned by the function are created, updated, and deleted when no longer listed; a subscription to a broker that does not exist fails before anything is built or applied (with --no-wait: a warning). They are waited for until Ready after the function.
 Waits by watching the Service and prints each new condition, and watches the new revision's pods: an image that cannot be pulled, a container that exits (code and last log lines), a readiness probe that keeps failing (wrong port) or pods that cannot be created fail the deploy within seconds with exit 11, the reason and one next step.
-Exit codes: 2 bad flag or fn.yaml value, 3 fields owned by another manager (see --force), 4-6 build/push, 7 cluster unreachable, 8 namespace not found, 9 RBAC denied, 10 rejected by Knative's webhook, 11 revision failed, 12 not ready within --timeout.`;
+Exit codes: 2 bad flag or fn.yaml value, 3 fields owned by another manager (see --force), 4-6 build/push, 7 cluster unreachable, 8 namespace or broker not found, 9 RBAC denied, 10 rejected by Knative's webhook, 11 revision failed, 12 not ready within --timeout (the function, or its Triggers and PingSources).`;
   static examples = [
     '<%= config.bin %> deploy',
     '<%= config.bin %> deploy --tag v2 --no-traffic',
@@ -51,14 +53,17 @@ Exit codes: 2 bad flag or fn.yaml value, 3 fields owned by another manager (see 
     const {knative: functions, defaultNamespace} = await knative({context: flags.context});
     const namespace = flags.namespace ?? config.namespace ?? defaultNamespace;
 
+    // Subscriptions and schedules: brokers checked and the cluster's dry run, before building anything.
+    const events = await eventing({context: flags.context});
+    const eventPlan = await planEvents(events, config, {namespace, routing, missingBrokerIsError: !flags['no-wait']}, this.progress);
     const image = flags.image ?? (await this.buildImage(dir, config, flags.registry));
-    const [diagnose, events] = await Promise.all([podDiagnosis({context: flags.context}, (m) => this.progress.detail(m)), eventing({context: flags.context})]);
+    const diagnose = await podDiagnosis({context: flags.context}, (m) => this.progress.detail(m));
     const interrupt = interruptible();
     let result: DeployResult;
     try {
       result = await deploy(
         functions,
-        {config, image, namespace, routing, tag: flags.tag, noTraffic: flags['no-traffic'], force: flags.force, wait: !flags['no-wait'], timeoutSeconds, signal: interrupt.signal, diagnose, eventing: events},
+        {config, image, namespace, routing, tag: flags.tag, noTraffic: flags['no-traffic'], force: flags.force, wait: !flags['no-wait'], timeoutSeconds, signal: interrupt.signal, diagnose, ...(eventPlan ? {events: {eventing: events, plan: eventPlan}} : {})},
         this.progress,
       );
     } finally {

@@ -7,6 +7,9 @@ import {FnCommand} from '../ui/base-command.js';
 import {age, clusterFlags, connectToFunction} from '../ui/cluster-flags.js';
 import {pathFlag} from '../ui/flags.js';
 import {table} from '../ui/table.js';
+import {eventStatus, type EventStatus} from '../core/event-sync.js';
+import {eventing} from '../factory.js';
+import {schedulesTable, triggersTable} from '../ui/events-view.js';
 
 export interface Description {
   name: string;
@@ -20,10 +23,13 @@ export interface Description {
   traffic: TrafficTarget[];
   conditions: Condition[];
   createdAt?: string;
+  /** Its Triggers (fn.yaml subscriptions) and PingSources (schedules). */
+  subscriptions: EventStatus['subscriptions'];
+  schedules: EventStatus['schedules'];
 }
 
 export default class Describe extends FnCommand {
-  static summary = 'Show a deployed function: URL, tag URLs, revisions, traffic and conditions.';
+  static summary = 'Show a deployed function: URL, tag URLs, revisions, traffic, conditions, subscriptions and schedules.';
   static description = 'Exit codes: 7 cluster unreachable, 8 function not found, 9 RBAC denied.';
   static examples = ['<%= config.bin %> describe', '<%= config.bin %> describe hello -n staging --json'];
 
@@ -33,7 +39,8 @@ export default class Describe extends FnCommand {
   async run(): Promise<Description> {
     const {args, flags} = await this.parse(Describe);
     const {knative, ref} = await connectToFunction(flags, args.name);
-    const fn = await knative.get(ref);
+    const events = await eventing({context: flags.context});
+    const [fn, objects] = await Promise.all([knative.get(ref), events.objectsOf(ref.namespace, ref.name)]);
     if (!fn) throw functionNotFound(ref);
     const result: Description = {
       name: fn.name,
@@ -47,6 +54,7 @@ export default class Describe extends FnCommand {
       traffic: fn.statusTraffic.length ? fn.statusTraffic : fn.traffic,
       conditions: fn.conditions,
       ...(fn.createdAt ? {createdAt: fn.createdAt} : {}),
+      ...eventStatus(objects),
     };
     if (!this.jsonEnabled()) {
       const lines = [
@@ -65,6 +73,8 @@ export default class Describe extends FnCommand {
           ['type', 'status', 'reason', 'message'],
           ['CONDITION', 'STATUS', 'REASON', 'MESSAGE'],
         ),
+        ...(result.subscriptions.length ? ['', triggersTable(result.subscriptions)] : []),
+        ...(result.schedules.length ? ['', schedulesTable(result.schedules)] : []),
       ];
       this.log(lines.join('\n'));
     }

@@ -12,7 +12,7 @@ import {deployTraffic, describeTraffic, pinLatestEntries, sameTraffic, type Traf
 import {keptHistory, recordChange} from './traffic-history.js';
 import {revisionFailedError, type RevisionDiagnosis} from './pod-failure.js';
 import {DiagnosedFailure, waitWatchingPods} from './pod-watched-wait.js';
-import {applyEvents, eventStatus, ownerOf, planEvents, waitEvents, type EventStatus} from './event-sync.js';
+import {applyEvents, eventStatus, ownerOf, waitEvents, type EventPlan, type EventStatus} from './event-sync.js';
 
 export interface DeployRequest {
   config: FunctionConfig;
@@ -28,8 +28,8 @@ export interface DeployRequest {
   signal?: AbortSignal;
   /** Looks at the new revision's pods while waiting, so a revision that cannot start fails in seconds. */
   diagnose?: RevisionDiagnosis;
-  /** Knative Eventing: fn.yaml's subscriptions and schedules are made to match (none: not touched). */
-  eventing?: Eventing;
+  /** fn.yaml's subscriptions and schedules, planned (planEvents) before the build: made to match. */
+  events?: {eventing: Eventing; plan: EventPlan};
 }
 
 export interface TagUrl {
@@ -86,8 +86,6 @@ export async function deploy(knative: Knative, request: DeployRequest, progress:
   // template is applied without traffic. Entries following @latest would move to the new revision,
   // so they are pinned first (a traffic write: what serves does not change), and a --tag is set once
   // the revision exists. When fn owns spec.traffic all of it is one apply, as without --no-traffic.
-  // Triggers and PingSources: checked (brokers, the cluster's dry run) before the function changes.
-  const eventPlan = request.eventing ? await planEvents(request.eventing, config, {namespace, routing, missingBrokerIsError: request.wait}, progress) : undefined;
   if (request.noTraffic) await pinForeignLatest(knative, ref, progress);
   let manifests = plain;
   let existing: RevisionInfo | undefined;
@@ -125,7 +123,7 @@ export async function deploy(knative: Knative, request: DeployRequest, progress:
   if (!applied) throw new FnError('UNEXPECTED', 'unexpected', `the apply of ${config.name} returned nothing`);
   let latest = applied;
   if (keptTraffic && request.tag) latest = await tagNewRevision(knative, ref, manifests.revisionName!, request.tag, progress);
-  let events: EventStatus | undefined = eventPlan && eventStatus(await applyEvents(request.eventing!, eventPlan, ownerOf(applied), progress));
+  let events: EventStatus | undefined = request.events && eventStatus(await applyEvents(request.events.eventing, request.events.plan, ownerOf(applied), progress));
   for (const note of notes) progress.info(note);
 
   const templateChanged = !before || !manifests.revisionName || before.template?.metadata.name !== manifests.revisionName;
@@ -169,7 +167,7 @@ export async function deploy(knative: Knative, request: DeployRequest, progress:
       throw notReadyError(fn, revisionInfo, timedOut, request.timeoutSeconds);
     }
     ready = true;
-    if (eventPlan) events = await waitEvents(request.eventing!, eventPlan, {timeoutSeconds: request.timeoutSeconds, signal: request.signal}, progress);
+    if (request.events) events = await waitEvents(request.events.eventing, request.events.plan, {timeoutSeconds: request.timeoutSeconds, signal: request.signal}, progress);
   }
   return {
     service: config.name,

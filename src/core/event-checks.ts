@@ -5,6 +5,7 @@
 // expressions as Knative's PingSource parses them (robfig/cron's standard parser) and IANA time zones.
 import {createRequire} from 'node:module';
 import {closest} from 'fastest-levenshtein';
+import {FnError} from './errors.js';
 import type {ConfigProblem} from './function-checks.js';
 import {FILTER_DIALECT_KEYS, type FilterExpression, type Schedule, type Subscription} from './eventing.js';
 import {eventObjectNames} from './event-manifests.js';
@@ -19,6 +20,13 @@ const GO_DURATION = /^(\d+(\.\d+)?(ns|us|µs|ms|s|m|h))+$/;
 
 type Problem = Omit<ConfigProblem, 'field'> & {field?: string};
 type Emit = (p: Omit<Problem, 'field'>) => void;
+
+/** A broker name from a flag: refused before the cluster is contacted (func#3228 accepts any). */
+export function validateBrokerName(name: string, field = '--broker'): string {
+  const problem = nameProblem(name);
+  if (!problem) return name;
+  throw new FnError('INVALID_BROKER', 'usage', `${field} "${name}" is not a broker name: it ${problem}`, {suggestion: 'e.g. default', details: {field, value: name}});
+}
 
 function nameProblem(value: string): string | undefined {
   if (value.length > 63) return `is ${value.length} characters long; at most 63 are allowed`;

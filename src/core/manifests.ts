@@ -323,9 +323,9 @@ export function manifestObjects(manifests: FunctionManifests): Array<KnativeServ
   return manifests.routing === 'service' ? [manifests.service] : [manifests.configuration, manifests.route];
 }
 
-/** Multi-document YAML, one object per document. */
-export function renderManifests(manifests: FunctionManifests): string {
-  return manifestObjects(manifests)
+/** Multi-document YAML, one object per document: the function's, then `more` (its Triggers and PingSources). */
+export function renderManifests(manifests: FunctionManifests, more: object[] = []): string {
+  return [...manifestObjects(manifests), ...more]
     .map((o) => stringify(o, {lineWidth: 0}))
     .join('---\n');
 }

@@ -1,4 +1,4 @@
-// Golden files: test/unit/golden/<case>/fn.yaml (and set-by-others.yaml: the live template's fields
+// Golden files: test/unit/golden/<case>/fn.yaml (with its subscriptions and schedules: Triggers, PingSources) (and set-by-others.yaml: the live template's fields
 // another field manager set) → manifests.yaml. Regenerate with UPDATE_GOLDEN=1 after an intended
 // change, and review the diff.
 import {describe, expect, test} from '@jest/globals';
@@ -6,7 +6,8 @@ import {existsSync, readdirSync, readFileSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {parse, parseAllDocuments} from 'yaml';
 import {parseFunction, type FunctionConfig} from '../../src/core/function.js';
-import {buildManifests, keptFields, renderManifests, revisionTemplate, withLiveTemplate, withTraffic, MAX_NAMED_REVISION_FUNCTION_LENGTH, type TemplateFields} from '../../src/core/manifests.js';
+import {eventManifests} from '../../src/core/event-manifests.js';
+import {buildManifests, keptFields, renderManifests, routingOf, revisionTemplate, withLiveTemplate, withTraffic, MAX_NAMED_REVISION_FUNCTION_LENGTH, type TemplateFields} from '../../src/core/manifests.js';
 import {fnError} from '../support/fn-error.js';
 
 const GOLDEN = join(process.cwd(), 'test/unit/golden');
@@ -22,7 +23,8 @@ describe('golden manifests', () => {
       const config = load(name);
       const others = join(GOLDEN, name, 'set-by-others.yaml');
       const setByOthers = existsSync(others) ? (parse(readFileSync(others, 'utf8')) as TemplateFields) : undefined;
-      const out = renderManifests(buildManifests(config, {image: IMAGE, namespace: config.namespace, setByOthers}));
+      const events = eventManifests(config, {namespace: config.namespace, routing: routingOf(config)});
+      const out = renderManifests(buildManifests(config, {image: IMAGE, namespace: config.namespace, setByOthers}), [...events.triggers, ...events.pingSources]);
       const file = join(GOLDEN, name, 'manifests.yaml');
       if (process.env.UPDATE_GOLDEN || !existsSync(file)) writeFileSync(file, out);
       expect(out).toBe(readFileSync(file, 'utf8'));
