@@ -5,44 +5,18 @@
 // rejects; a PingSource's adapter (the real mtping, scaled up by the real controller) sends on its
 // schedule; a Trigger whose broker goes away says so.
 import {afterAll, beforeAll, describe, expect, test} from '@jest/globals';
-import http from 'node:http';
-import {eventSinkImage, type ReceivedEvent} from '../support/event-sink.js';
-import {DOMAIN, TestCluster, type KObject} from '../support/knative-env.js';
+import {eventSinkImage} from '../support/event-sink.js';
+import {BROKER_HOST, sendToBroker, sinkEvents, sleep, waitFor} from '../support/broker-events.js';
+import {TestCluster, type KObject} from '../support/knative-env.js';
 
 const EVENTING = {group: 'eventing.knative.dev', version: 'v1'} as const;
 const SOURCES = {group: 'sources.knative.dev', version: 'v1'} as const;
 const SERVING = {group: 'serving.knative.dev', version: 'v1'} as const;
-const BROKER_HOST = 'broker-ingress.knative-eventing.svc.cluster.local';
 
 const cluster = new TestCluster();
 let ns: string;
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const conditions = (o: KObject | undefined) => Object.fromEntries(((o?.status?.conditions ?? []) as {type: string; status: string; reason?: string}[]).map((c) => [c.type, c]));
-
-function ingress(): {host: string; port: number} {
-  const address = process.env.FN_TESTENV_INGRESS;
-  if (!address) throw new Error('FN_TESTENV_INGRESS is not set: source $FN_TESTENV_DIR/env (test/cluster/up.sh writes it)');
-  const [host, port] = address.split(':');
-  return {host, port: Number(port || 80)};
-}
-
-/** One request through the ingress: absolute-form (`POST http://host/path`, as HTTP_PROXY clients send) or by Host header. */
-function viaIngress(method: string, url: string, headers: Record<string, string> = {}, body?: string): Promise<{status: number; body: string}> {
-  const u = new URL(url);
-  const {host, port} = ingress();
-  return new Promise((resolve, reject) => {
-    const req = http.request({host, port, method, path: u.href, headers: {host: u.host, ...headers}, timeout: 10_000}, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (c) => (text += c));
-      res.on('end', () => resolve({status: res.statusCode ?? 0, body: text}));
-    });
-    req.on('timeout', () => req.destroy(new Error(`${method} ${url}: timed out`)));
-    req.on('error', reject);
-    req.end(body);
-  });
-}
 
 async function get(api: {group: string; version: string}, plural: string, name: string): Promise<KObject | undefined> {
   try {
@@ -55,16 +29,6 @@ async function get(api: {group: string; version: string}, plural: string, name: 
 
 const create = (api: {group: string; version: string}, plural: string, body: object) => cluster.custom.createNamespacedCustomObject({...api, namespace: ns, plural, body});
 
-async function waitFor<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs: number, explain?: () => Promise<string>): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs / 1000}s waiting for ${what}${explain ? `: ${await explain()}` : ''}`);
-    await sleep(500);
-  }
-}
-
 const waitReady = (api: {group: string; version: string}, plural: string, name: string, timeoutMs = 90_000) =>
   waitFor(
     `${plural}/${name} to become Ready`,
@@ -76,19 +40,8 @@ const waitReady = (api: {group: string; version: string}, plural: string, name: 
     async () => JSON.stringify((await get(api, plural, name))?.status?.conditions ?? 'no status'),
   );
 
-async function received(): Promise<ReceivedEvent[]> {
-  const r = await viaIngress('GET', `http://sink.${ns}.${DOMAIN}/events`);
-  return r.status === 200 ? (JSON.parse(r.body) as ReceivedEvent[]) : [];
-}
-
-function sendEvent(id: string, type: string, data: object) {
-  return viaIngress(
-    'POST',
-    `http://${BROKER_HOST}/${ns}/default`,
-    {'ce-specversion': '1.0', 'ce-id': id, 'ce-type': type, 'ce-source': '/fn/e2e/eventing', 'content-type': 'application/json'},
-    JSON.stringify(data),
-  );
-}
+const received = () => sinkEvents(ns);
+const sendEvent = (id: string, type: string, data: object) => sendToBroker(ns, 'default', {id, type, source: '/fn/e2e/eventing', data});
 
 beforeAll(async () => {
   ns = await cluster.namespace('fn-events');
