@@ -32,7 +32,7 @@ export const exitCodeMeanings: Record<ExitCodeName, string> = {
   buildFailed: 'image build failed',
   registry: 'registry unreachable, credentials refused, or push failed',
   clusterUnreachable: 'Kubernetes cluster unreachable or kubeconfig invalid',
-  notFound: 'function, service, revision, tag or namespace not found',
+  notFound: 'function, service, revision, tag, namespace or broker not found (or Knative Eventing not installed)',
   forbidden: 'the cluster refused the request (RBAC)',
   rejected: 'the cluster rejected the object (admission webhook / validation)',
   notReady: 'the revision or route failed to become ready',
