@@ -13,6 +13,7 @@ import {FnCommand} from '../ui/base-command.js';
 import {clusterFlags, waitSeconds, routingFlag, waitFlags} from '../ui/cluster-flags.js';
 import {pathFlag} from '../ui/flags.js';
 import {readinessText} from '../ui/events-view.js';
+import {writeGithubOutputs} from '../ui/github-outputs.js';
 import {interruptible} from '../ui/interrupt.js';
 
 export default class Deploy extends FnCommand {
@@ -69,6 +70,7 @@ Exit codes: 2 bad flag or fn.yaml value, 3 fields owned by another manager (see 
     } finally {
       interrupt.dispose();
     }
+    writeGithubOutputs({...result, service: result.service}, 'deploy');
     if (!this.jsonEnabled()) {
       const state = result.ready ? 'ready' : 'applied (not waiting)';
       this.log(`${result.routing === 'service' ? 'Service' : 'Configuration and Route'} ${result.service} in ${result.namespace}: revision ${result.revision ?? '?'} ${result.newRevision ? '' : '(no new revision) '}${state}`);

@@ -1,8 +1,7 @@
 import {Args} from '@oclif/core';
-import {tagUrls, type TagUrl} from '../core/deploy.js';
 import type {Condition, TrafficTarget} from '../core/knative.js';
 import {functionNotFound} from '../core/errors.js';
-import {describeTraffic} from '../core/traffic.js';
+import {describeTraffic, tagUrls, type TagUrl} from '../core/traffic.js';
 import {FnCommand} from '../ui/base-command.js';
 import {age, clusterFlags, connectToFunction} from '../ui/cluster-flags.js';
 import {pathFlag} from '../ui/flags.js';

@@ -1,8 +1,7 @@
 import {Args, Flags} from '@oclif/core';
-import {tagUrls, type TagUrl} from '../core/deploy.js';
 import {functionNotFound} from '../core/errors.js';
 import {changeTraffic, type TrafficResult} from '../core/traffic-change.js';
-import {computeTraffic, describeTraffic, isEmptyRequest, parseTrafficRequest, trafficSettled, type TrafficTarget} from '../core/traffic.js';
+import {computeTraffic, describeTraffic, isEmptyRequest, parseTrafficRequest, tagUrls, trafficSettled, type TagUrl, type TrafficTarget} from '../core/traffic.js';
 import {FnCommand} from '../ui/base-command.js';
 import {clusterFlags, connectToFunction, waitSeconds, waitFlags} from '../ui/cluster-flags.js';
 import {podDiagnosis} from '../factory.js';

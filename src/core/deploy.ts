@@ -8,7 +8,7 @@ import type {FunctionConfig, RoutingMode} from './function.js';
 import {manifestsOnto, MAX_NAMED_REVISION_FUNCTION_LENGTH, withAnnotations, withLiveTemplate, withTraffic} from './manifests.js';
 import type {DeployedFunction, Eventing, FunctionRef, Knative, Progress, RevisionInfo} from './ports.js';
 import {deployOutcome, newConditionLines, notReadyError} from './readiness.js';
-import {deployTraffic, describeTraffic, pinLatestEntries, sameTraffic, type TrafficTarget} from './traffic.js';
+import {deployTraffic, describeTraffic, pinLatestEntries, sameTraffic, tagUrls, type TagUrl, type TrafficTarget} from './traffic.js';
 import {keptHistory, recordChange} from './traffic-history.js';
 import {revisionFailedError, type RevisionDiagnosis} from './pod-failure.js';
 import {DiagnosedFailure, waitWatchingPods} from './pod-watched-wait.js';
@@ -32,12 +32,6 @@ export interface DeployRequest {
   events?: {eventing: Eventing; plan: EventPlan};
 }
 
-export interface TagUrl {
-  tag: string;
-  revision?: string;
-  url?: string;
-}
-
 export interface DeployResult {
   service: string;
   namespace: string;
@@ -55,11 +49,6 @@ export interface DeployResult {
   /** The function's Triggers (fn.yaml subscriptions) and PingSources (schedules), when it has or had any. */
   subscriptions?: EventStatus['subscriptions'];
   schedules?: EventStatus['schedules'];
-}
-
-export function tagUrls(fn: DeployedFunction): TagUrl[] {
-  const source = fn.statusTraffic.length ? fn.statusTraffic : fn.traffic;
-  return source.filter((t) => t.tag).map((t) => ({tag: t.tag as string, ...(t.revisionName ? {revision: t.revisionName} : {}), ...(t.url ? {url: t.url} : {})}));
 }
 
 /** Whether fn may change spec.traffic in its apply without a field conflict: no other manager owns it. */

@@ -9,8 +9,7 @@
 import {FnError, functionNotFound} from './errors.js';
 import type {DeployedFunction, FunctionRef, Knative, Progress, RevisionInfo} from './ports.js';
 import {newConditionLines, notReadyError, trafficOutcome} from './readiness.js';
-import {tagUrls, type TagUrl} from './deploy.js';
-import {describeTraffic, sameTraffic, type TrafficChange, type TrafficState, type TrafficTarget} from './traffic.js';
+import {describeTraffic, sameTraffic, tagUrls, type TagUrl, type TrafficChange, type TrafficState, type TrafficTarget} from './traffic.js';
 import {historyAsBefore, recordChange, type ChangeKind} from './traffic-history.js';
 import {sideBySide} from './side-by-side.js';
 import {revisionFailedError, type RevisionDiagnosis} from './pod-failure.js';

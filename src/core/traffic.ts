@@ -6,7 +6,7 @@ import {closest} from 'fastest-levenshtein';
 import {FnError} from './errors.js';
 import type {TrafficTarget} from './knative.js';
 import {validateTag} from './names.js';
-import type {RevisionInfo} from './ports.js';
+import type {DeployedFunction, RevisionInfo} from './ports.js';
 import {lastChange, type HistoryEntry, type Share} from './traffic-history.js';
 
 export type {TrafficTarget};
@@ -549,4 +549,17 @@ export function describeTraffic(traffic: TrafficTarget[]): string {
   return toTargets(toSlots(traffic))
     .map((t) => `${t.latestRevision ? LATEST_KEY : t.revisionName} ${t.percent ?? 0}%${t.tag ? ` (${t.tag})` : ''}`)
     .join(', ');
+}
+
+/** A tag, the revision it names and its own URL. */
+export interface TagUrl {
+  tag: string;
+  revision?: string;
+  url?: string;
+}
+
+/** The function's tags with their URLs: from what Knative routes, else from what was written. */
+export function tagUrls(fn: DeployedFunction): TagUrl[] {
+  const source = fn.statusTraffic.length ? fn.statusTraffic : fn.traffic;
+  return source.filter((t) => t.tag).map((t) => ({tag: t.tag as string, ...(t.revisionName ? {revision: t.revisionName} : {}), ...(t.url ? {url: t.url} : {})}));
 }

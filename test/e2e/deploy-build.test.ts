@@ -1,7 +1,8 @@
 // The full path with the real Docker engine and registry (test/env/docker-up.sh) and the real
 // control plane (test/cluster/up.sh): init → fn deploy builds, pushes and deploys the digest.
 import {afterAll, beforeAll, expect, test} from '@jest/globals';
-import {readFile} from 'node:fs/promises';
+import {mkdtemp, readFile} from 'node:fs/promises';
+import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {runFnJson} from '../support/cli.js';
 import {dockerTestEnv} from '../support/docker-env.js';
@@ -22,8 +23,16 @@ test('init → build → push → deploy: the revision runs the pushed digest', 
   const dir = await initFunction('shipit', 'node');
   const env = clusterEnv({DOCKER_HOST: docker.DOCKER_HOST, NODE_EXTRA_CA_CERTS: docker.NODE_EXTRA_CA_CERTS});
 
-  const r = await runFnJson(['deploy', '--path', dir, '-n', ns], {env});
+  // As a GitHub Actions step: the results go to the step outputs and the job summary too.
+  const github = await mkdtemp(join(tmpdir(), 'fn-gh-'));
+  const outputs = join(github, 'output');
+  const summary = join(github, 'summary');
+  const r = await runFnJson(['deploy', '--path', dir, '-n', ns], {env: {...env, GITHUB_OUTPUT: outputs, GITHUB_STEP_SUMMARY: summary}});
   expect(r.exitCode).toBe(0);
+  expect(await readFile(outputs, 'utf8')).toBe(
+    [`service=shipit`, `namespace=${ns}`, `url=${r.json.url}`, `revision=${r.json.revision}`, `image=${r.json.image}`, `traffic=@latest 100%`, ''].join('\n'),
+  );
+  expect(await readFile(summary, 'utf8')).toContain(`| \`shipit\` | ${ns} | [${r.json.url}](${r.json.url}) | ${r.json.revision} |`);
   const record = JSON.parse(await readFile(join(dir, '.fn', 'build.json'), 'utf8'));
   expect(record.reference).toMatch(new RegExp(`^${docker.FN_TEST_REGISTRY.replace('.', '\\.')}/e2e/shipit@sha256:[0-9a-f]{64}$`));
   expect(r.json).toMatchObject({service: 'shipit', image: record.reference, ready: true, newRevision: true});

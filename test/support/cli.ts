@@ -1,6 +1,7 @@
 // Run the built CLI (bin/run.js → dist/) as a user would: a real process, real folders.
 import {execa, type Options} from 'execa';
 import {fileURLToPath} from 'node:url';
+import {checkDocumentedResult} from './result-schemas.js';
 
 export const fnBin = fileURLToPath(new URL('../../bin/run.js', import.meta.url));
 
@@ -10,10 +11,13 @@ export interface FnResult {
   stderr: string;
 }
 
-/** Runs `fn ARGS` non-interactively (CI=true, no stdin) and never throws on a non-zero exit. */
+/** Runs `fn ARGS` non-interactively (CI=true, no stdin); never throws on a non-zero exit, only on a --json result that breaks its schema. */
 export async function runFn(args: string[], options: Options = {}): Promise<FnResult> {
   const result = await execa('node', [fnBin, ...args], {reject: false, stdin: 'ignore', ...options, env: {CI: 'true', ...options.env}});
-  return {exitCode: result.exitCode ?? -1, stdout: String(result.stdout), stderr: String(result.stderr)};
+  const out = {exitCode: result.exitCode ?? -1, stdout: String(result.stdout), stderr: String(result.stderr)};
+  // Every --json deploy, rollout and error the suites see is checked against its documented schema.
+  checkDocumentedResult(args, out.exitCode, out.stdout);
+  return out;
 }
 
 /** Runs `fn ARGS --json` and parses stdout. */

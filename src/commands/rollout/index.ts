@@ -7,6 +7,7 @@ import {validateTag} from '../../core/names.js';
 import {healthGates} from '../../factory.js';
 import {countFlag, durationFlag, percentageFlag, stepsFlag} from '../../ui/flags.js';
 import {ownerAlive} from '../../ui/rollout-health.js';
+import {writeGithubOutputs} from '../../ui/github-outputs.js';
 import {ingressFlag, paragraphs, RolloutCommand, rolloutArgs, rolloutExitCodes, rolloutTargetFlags} from '../../ui/rollout-command.js';
 
 export default class Rollout extends RolloutCommand {
@@ -83,6 +84,7 @@ export default class Rollout extends RolloutCommand {
         {image: flags.image, revision: flags.revision, tag, steps, settings},
         interrupt.signal,
       ).then((outcome) => {
+        writeGithubOutputs({...outcome, revision: outcome.canary}, 'rollout');
         if (!this.jsonEnabled()) this.log(outcome.status === 'promoted' ? `${outcome.canary} was promoted to 100% of ${name} (${outcome.by})` : `${outcome.canary} takes 100% of ${name}`);
         return outcome;
       });

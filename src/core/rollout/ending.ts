@@ -3,13 +3,14 @@
 // caused by another process (abort, promote, take-over) reports what that process did. A rollback
 // that finds the rollout no longer ours becomes the second kind.
 import {ExitCode, FnError, functionNotFound, isFnError, STALE_OBJECT, type ExitCodeName} from '../errors.js';
-import {describeTraffic} from '../traffic.js';
+import {describeTraffic, tagUrls} from '../traffic.js';
 import type {RolloutEventBody} from './events.js';
 import type {GateResult} from './gate.js';
 import {restoreBlock} from './split.js';
 import {endingHistory, readState, rolloutAnnotation, serializeState, type RolloutState} from './state.js';
 import {ownershipLost, readFunction, Stop, waitTrafficSettled, type WaitDeps} from './waits.js';
 import type {RolloutOutcome} from './engine.js';
+import type {DeployedFunction} from '../ports.js';
 
 export interface EndingDeps extends WaitDeps {
   now(): number;
@@ -90,13 +91,21 @@ function rolledBack(deps: EndingDeps, state: RolloutState, ending: Extract<Endin
   });
 }
 
+/** What a finished rollout's result says of the function: where it answers, and what was rolled out. */
+export function outcomeOf(fn: DeployedFunction, state: RolloutState): Pick<RolloutOutcome, 'service' | 'namespace' | 'canary' | 'image' | 'url' | 'tags'> {
+  const canary = state.canary.revisionName ?? '';
+  const template = fn.template?.metadata.name === canary || fn.latestCreatedRevisionName === canary ? fn.template?.spec.containers[0]?.image : undefined;
+  const image = state.canary.image ?? template;
+  return {service: fn.name, namespace: fn.namespace, canary, ...(image ? {image} : {}), ...(fn.url ? {url: fn.url} : {}), tags: tagUrls(fn)};
+}
+
 /** Another process ended or took the rollout: a promote is a success, an abort or take-over is not. */
 async function reportExternal(deps: EndingDeps, state: RolloutState, message: string): Promise<RolloutOutcome> {
   const service = deps.ref.name;
   const fresh = await readFunction(deps);
   const now = readState(fresh);
   if (now?.id === state.id && now.status === 'promoted') {
-    return {event: 'done', service, status: 'promoted', canary: state.canary.revisionName ?? '', steps: state.steps, traffic: fresh.traffic, by: now.reason};
+    return {event: 'done', ...outcomeOf(fresh, state), status: 'promoted', steps: state.steps, traffic: fresh.traffic, by: now.reason};
   }
   const aborted = now?.id === state.id && now.status === 'aborted';
   throw new FnError(aborted ? 'ROLLOUT_ABORTED' : 'ROLLOUT_TAKEN_OVER', aborted ? 'rolledBack' : 'conflict', message, {

@@ -5,9 +5,9 @@ import {FnError, functionNotFound} from '../errors.js';
 import type {FunctionConfig} from '../function.js';
 import {manifestsOnto, withAnnotations, withTraffic} from '../manifests.js';
 import type {DeployedFunction, FunctionChange, FunctionRef, Knative} from '../ports.js';
-import type {TrafficTarget} from '../traffic.js';
+import type {TagUrl, TrafficTarget} from '../traffic.js';
 import {historyAsBefore} from '../traffic-history.js';
-import {endStoppedRollout, gateSummary} from './ending.js';
+import {endStoppedRollout, gateSummary, outcomeOf} from './ending.js';
 import type {RolloutEvent, RolloutEventBody} from './events.js';
 import type {HealthCheck} from './gate.js';
 import type {RevisionDiagnosis} from '../pod-failure.js';
@@ -47,8 +47,14 @@ export interface StartRequest {
 export interface RolloutOutcome {
   event: 'done';
   service: string;
+  namespace: string;
   status: 'succeeded' | 'promoted';
+  /** The revision rolled out. */
   canary: string;
+  /** Its image (registry/name@sha256:…), when known: --image, or the function's template. */
+  image?: string;
+  url?: string;
+  tags: TagUrl[];
   steps: number[];
   traffic: TrafficTarget[];
   /** Who promoted it, when another process did. */
@@ -226,7 +232,7 @@ async function drive(deps: RolloutDeps, fn: DeployedFunction, state: RolloutStat
     // The rollout's one entry in the traffic history goes with the write that ends it (resumed or not).
     const last = state;
     fn = await writeOurs(deps, last, (current) => ({kind: 'traffic', traffic: current.traffic, annotations: {...endingHistory(current, last, current.traffic, at), [rolloutAnnotation]: serializeState(done)}}));
-    return {event: 'done', service: fn.name, status: 'succeeded', canary, steps, traffic: fn.traffic, ...(state.lastGate ? {lastGate: state.lastGate} : {})};
+    return {event: 'done', ...outcomeOf(fn, state), status: 'succeeded', steps, traffic: fn.traffic, ...(state.lastGate ? {lastGate: state.lastGate} : {})};
   } catch (e) {
     return endStoppedRollout(endingDeps(deps), state, e);
   }
