@@ -20,6 +20,8 @@ export interface Description {
   latestCreatedRevision?: string;
   latestReadyRevision?: string;
   traffic: TrafficTarget[];
+  /** Each revision in the split (or tagged), with the image it runs. */
+  serving: Array<{revision: string; percent: number; tags: string[]; image?: string}>;
   conditions: Condition[];
   createdAt?: string;
   /** Its Triggers (fn.yaml subscriptions) and PingSources (schedules). */
@@ -29,7 +31,8 @@ export interface Description {
 
 export default class Describe extends FnCommand {
   static summary = 'Show a deployed function: URL, tag URLs, revisions, traffic, conditions, subscriptions and schedules.';
-  static description = 'Exit codes: 7 cluster unreachable, 8 function not found, 9 RBAC denied.';
+  static description = `Shows the image each revision in the split (or tagged) runs, and the function's Triggers and PingSources.
+Exit codes: 7 cluster unreachable, 8 function not found, 9 RBAC denied.`;
   static examples = ['<%= config.bin %> describe', '<%= config.bin %> describe hello -n staging --json'];
 
   static args = {name: Args.string({description: 'function name (default: fn.yaml\'s)'})};
@@ -41,6 +44,14 @@ export default class Describe extends FnCommand {
     const events = await eventing({context: flags.context});
     const [fn, objects] = await Promise.all([knative.get(ref), events.objectsOf(ref.namespace, ref.name)]);
     if (!fn) throw functionNotFound(ref);
+    const traffic = fn.statusTraffic.length ? fn.statusTraffic : fn.traffic;
+    const names = [...new Set(traffic.map((t) => t.revisionName ?? (t.latestRevision ? fn.latestReadyRevisionName : undefined)).filter((n): n is string => Boolean(n)))];
+    const infos = await Promise.all(names.map((n) => knative.revision(ref.namespace, n)));
+    const serving = names.map((revision, i) => {
+      const entries = traffic.filter((t) => (t.revisionName ?? fn.latestReadyRevisionName) === revision);
+      const image = infos[i]?.image;
+      return {revision, percent: entries.reduce((sum, t) => sum + (t.percent ?? 0), 0), tags: entries.flatMap((t) => (t.tag ? [t.tag] : [])), ...(image ? {image} : {})};
+    });
     const result: Description = {
       name: fn.name,
       namespace: fn.namespace,
@@ -50,7 +61,8 @@ export default class Describe extends FnCommand {
       ...(fn.template?.spec.containers[0]?.image ? {image: fn.template.spec.containers[0].image} : {}),
       ...(fn.latestCreatedRevisionName ? {latestCreatedRevision: fn.latestCreatedRevisionName} : {}),
       ...(fn.latestReadyRevisionName ? {latestReadyRevision: fn.latestReadyRevisionName} : {}),
-      traffic: fn.statusTraffic.length ? fn.statusTraffic : fn.traffic,
+      traffic,
+      serving,
       conditions: fn.conditions,
       ...(fn.createdAt ? {createdAt: fn.createdAt} : {}),
       ...eventStatus(objects),
@@ -65,6 +77,7 @@ export default class Describe extends FnCommand {
         `Image:      ${result.image ?? ''}`,
         `Latest:     created ${result.latestCreatedRevision ?? '-'}, ready ${result.latestReadyRevision ?? '-'}`,
         `Traffic:    ${describeTraffic(result.traffic)}`,
+        ...result.serving.map((r) => `  ${r.revision} ${r.percent}%${r.tags.length ? ` (${r.tags.join(', ')})` : ''}: ${r.image ?? '(image unknown)'}`),
         `Age:        ${age(result.createdAt)}`,
         '',
         table(

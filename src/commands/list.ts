@@ -1,5 +1,6 @@
 import {Flags} from '@oclif/core';
 import {condition} from '../core/knative.js';
+import {namespaceNotFound} from '../core/errors.js';
 import {FnCommand} from '../ui/base-command.js';
 import {age, clusterFlags} from '../ui/cluster-flags.js';
 import {knative} from '../factory.js';
@@ -19,7 +20,7 @@ export interface Listed {
 
 export default class List extends FnCommand {
   static summary = 'List the functions (Knative Services and standalone Routes) in a namespace, or all of them.';
-  static description = 'Exit codes: 7 cluster unreachable, 9 RBAC denied.';
+  static description = 'Exit codes: 7 cluster unreachable, 8 namespace not found, 9 RBAC denied.';
   static examples = ['<%= config.bin %> list', '<%= config.bin %> list -A', '<%= config.bin %> list -n staging --json'];
 
   static flags = {
@@ -32,6 +33,8 @@ export default class List extends FnCommand {
     const {knative: functions, defaultNamespace} = await knative({context: flags.context});
     const namespace = flags['all-namespaces'] ? undefined : (flags.namespace ?? defaultNamespace);
     const fns = await functions.list(namespace);
+    // A list in a namespace that does not exist is empty, as in one with nothing: say which (exit 8, as every command does).
+    if (namespace && fns.length === 0 && (await functions.namespaceExists(namespace)) === false) throw namespaceNotFound(namespace);
     const rows: Listed[] = fns.map((fn) => {
       const ready = condition(fn.conditions, 'Ready');
       return {

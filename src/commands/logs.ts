@@ -3,7 +3,7 @@ import {FnError, functionNotFound} from '../core/errors.js';
 import {formatLogLine, streamLogs, type LogsResult} from '../core/logs.js';
 import {FnCommand} from '../ui/base-command.js';
 import {clusterFlags, connectToFunction} from '../ui/cluster-flags.js';
-import {optionalDurationFlag, pathFlag} from '../ui/flags.js';
+import {optionalDurationFlag, pathFlag, optionalCountFlag} from '../ui/flags.js';
 import {interruptible} from '../ui/interrupt.js';
 
 export default class Logs extends FnCommand {
@@ -20,7 +20,7 @@ Exit codes: 2 bad flag, 7 cluster unreachable, 8 no such function, revision or t
     revision: Flags.string({char: 'r', description: 'only this revision (a name, or its generation number)', exclusive: ['tag']}),
     tag: Flags.string({char: 't', description: 'only the revision this tag points to', exclusive: ['revision']}),
     since: optionalDurationFlag({description: 'only lines newer than this, e.g. 30s, 10m, 1h'}),
-    tail: Flags.integer({description: 'only the last N lines of each pod', min: 0}),
+    tail: optionalCountFlag({description: 'only the last N lines of each pod', min: 0, max: 1_000_000}),
     follow: Flags.boolean({char: 'f', description: 'keep printing new lines, across pods as they come and go (Ctrl-C stops)'}),
   };
 

@@ -5,7 +5,7 @@ import {FnError} from '../core/errors.js';
 import {parseKeyValues} from '../core/key-values.js';
 import {buildAdapters, containerRunner, hostRunner} from '../factory.js';
 import {FnCommand} from '../ui/base-command.js';
-import {pathFlag} from '../ui/flags.js';
+import {countFlag, pathFlag} from '../ui/flags.js';
 import {interruptible} from '../ui/interrupt.js';
 
 export default class Run extends FnCommand {
@@ -15,7 +15,7 @@ export default class Run extends FnCommand {
 
   static flags = {
     path: pathFlag,
-    port: Flags.integer({description: 'port to listen on', default: 8080, min: 1, max: 65535}),
+    port: countFlag({description: 'port to listen on', default: 8080, min: 1, max: 65535}),
     env: Flags.string({char: 'e', description: 'environment variable NAME=VALUE (repeatable)', multiple: true}),
     container: Flags.boolean({description: 'build the image (skipped when unchanged) and run it in a container through the Docker engine'}),
     network: Flags.string({description: 'container network (default: the engine\'s; host on an engine without a bridge)', dependsOn: ['container']}),

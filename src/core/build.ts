@@ -4,7 +4,7 @@
 // result in .fn/build.json: a failed build or push leaves the previous record as it was.
 import {readFile} from 'node:fs/promises';
 import {FnError} from './errors.js';
-import type {FunctionConfig} from './function.js';
+import {FUNCTION_FILE, type FunctionConfig} from './function.js';
 import {hashBuildInputs, listContext, type BuildContext} from './build-context.js';
 import {readBuildRecord, writeBuildRecord, type BuildRecord} from './build-record.js';
 import {BUILD_OUTPUTS, INVOKER_DIR, planDockerfile, type DockerfilePlan} from './dockerfile.js';
@@ -89,7 +89,10 @@ export async function prepareBuild(dir: string, config: FunctionConfig, options:
   let reincluded: string[];
   if (plan.kind === 'generated') {
     // fn owns .fn-invoker/ in a generated build: the user's copy (from `fn dockerfile`) is replaced.
-    const listing = await listContext(dir, [`/${INVOKER_DIR}/`, '/Dockerfile', ...(BUILD_OUTPUTS[config.runtime] ?? [])]);
+    // fn.yaml is fn's, not the function's (no invoker reads it), and what of it decides the image (base
+    // images, template, build args) is in the Dockerfile and the inputs hash: left out, an edit of
+    // subscriptions, scale or env does not rebuild the image, nor make a revision of a new digest.
+    const listing = await listContext(dir, [`/${INVOKER_DIR}/`, '/Dockerfile', `/${FUNCTION_FILE}`, ...(BUILD_OUTPUTS[config.runtime] ?? [])]);
     const {files} = listing;
     reincluded = listing.reincluded;
     context = {

@@ -96,3 +96,12 @@ export function functionNotFound(ref: {name: string; namespace: string}): FnErro
     details: {name: ref.name, namespace: ref.namespace},
   });
 }
+
+/** The one "no such namespace" error (the API's 404 for a namespace, or a check of an empty list). */
+export function namespaceNotFound(namespace: string, options: {cause?: unknown; details?: Record<string, unknown>} = {}): FnError {
+  return new FnError('NAMESPACE_NOT_FOUND', 'notFound', `namespace "${namespace}" does not exist`, {
+    ...(options.cause === undefined ? {} : {cause: options.cause}),
+    suggestion: `create it (kubectl create namespace ${namespace}) or pick another with --namespace`,
+    details: {namespace, ...options.details},
+  });
+}

@@ -239,6 +239,8 @@ export interface Knative {
    */
   delete(ref: FunctionRef, options?: {wait?: boolean; timeoutSeconds?: number}): Promise<void>;
   deleteRevision(namespace: string, name: string): Promise<void>;
+  /** Whether the namespace exists; undefined when the user may not read namespaces (then nobody can tell). */
+  namespaceExists(namespace: string): Promise<boolean | undefined>;
 }
 
 // ---- Knative Eventing: the Triggers and PingSources that wire a function to events ------------------

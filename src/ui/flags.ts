@@ -45,6 +45,12 @@ export function countFlag(options: {description: string; default: number; min: n
   })();
 }
 
+/** A whole number within [min, max] (undefined when not given). */
+export function optionalCountFlag(options: {description: string; min: number; max: number}) {
+  const {min, max, ...rest} = options;
+  return Flags.custom<number>({...rest, parse: async (input, _context, flag) => parseCount(flag.name, input, min, max)})();
+}
+
 /** Increasing whole percentages ending at 100 (5,25,50,100); readonly, which oclif types as one value. */
 export function stepsFlag(options: {description: string; default: readonly number[]}) {
   const {default: steps, ...rest} = options;

@@ -129,6 +129,10 @@ describe.each(['service', 'route'] as const)('routing "%s": deploy, canary, roll
     expect(l.json).toEqual([expect.objectContaining({name: 'hello', namespace: ns, routing, ready: 'True', managedByFn: true})]);
     const all = await runFnJson(['list', '-A'], {env: env()});
     expect(all.json.some((f: any) => f.namespace === ns && f.name === 'hello')).toBe(true);
+    // A namespace that does not exist is said to be missing (exit 8), not shown as empty.
+    const typo = await runFnJson(['list', '-n', `${ns}-typo`], {env: env()});
+    expect([typo.exitCode, typo.json.error.code, typo.json.error.message]).toEqual([8, 'NAMESPACE_NOT_FOUND', `namespace "${ns}-typo" does not exist`]);
+    expect((await runFnJson(['list', '-n', 'kube-public'], {env: env()})).json).toEqual([]);
   }, TIMEOUT);
 
   test('delete needs --yes in CI, then removes the function and its revisions', async () => {

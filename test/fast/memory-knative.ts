@@ -236,6 +236,13 @@ export class MemoryKnative implements Knative {
     this.notify();
   }
 
+  /** Namespaces that exist: those given, and every one holding a function. */
+  readonly namespaces = new Set<string>(['default']);
+
+  async namespaceExists(namespace: string): Promise<boolean | undefined> {
+    return this.namespaces.has(namespace) || (await this.list(namespace)).length > 0;
+  }
+
   async deleteRevision(namespace: string, name: string): Promise<void> {
     this.calls.push('deleteRevision');
     this.revisionsByName.delete(key(namespace, name));

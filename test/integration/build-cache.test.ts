@@ -40,6 +40,17 @@ describe('node function rebuilds', () => {
     expect(again.json).toMatchObject({skipped: true, imageId: first.json.imageId, inputsHash: first.json.inputsHash});
   });
 
+  test("an fn.yaml edit that does not touch the image (a subscription, scale) is not a new input: fn.yaml is not shipped", async () => {
+    const before = await runFnJson(args, {env: fnEnv()});
+    await appendFile(join(dir, 'fn.yaml'), 'scale: {min: 1}\nsubscriptions:\n  - broker: default\n    filters: {type: com.example.order}\n');
+    const after = await runFnJson(args, {env: fnEnv()});
+    expect(after.json).toMatchObject({skipped: true, imageId: before.json.imageId, inputsHash: before.json.inputsHash});
+    // A build setting in fn.yaml still is one.
+    await appendFile(join(dir, 'fn.yaml'), 'build:\n  buildArgs: {FROM_FN_YAML: "1"}\n');
+    const changed = await runFnJson(args, {env: fnEnv()});
+    expect(changed.json.skipped).toBe(false);
+  });
+
   test('--force rebuilds (from the layer cache); a changed build arg is a new input', async () => {
     const forced = await runFnJson([...args, '--force'], {env: fnEnv()});
     expect(forced.json.skipped).toBe(false);

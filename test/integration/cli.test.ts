@@ -63,6 +63,9 @@ describe('typed flag values, checked by one grammar before any cluster is read',
     [['rollout', 'hello', '--max-error-rate', '1'], 'INVALID_PERCENTAGE', '--max-error-rate "1" is not a percentage between 0% and 100%', '1%'],
     [['rollout', 'hello', '--requests', '0'], 'INVALID_COUNT', '--requests "0" is not a whole number from 1 to 10000', 'from 1 to 10000'],
     [['logs', 'hello', '--since', '10'], 'INVALID_DURATION', '--since "10" is not a duration: a unit is required', '--since 10s'],
+    [['run', '--port', '99999'], 'INVALID_COUNT', '--port "99999" is not a whole number from 1 to 65535', 'from 1 to 65535'],
+    [['logs', 'hello', '--tail', '-1'], 'INVALID_COUNT', '--tail "-1" is not a whole number from 0 to 1000000', 'from 0 to 1000000'],
+    [['revisions', 'prune', 'hello', '--keep', 'x'], 'INVALID_COUNT', '--keep "x" is not a whole number from 0 to 100000', 'from 0 to 100000'],
   ])('fn %j → exit 2 %s', async (args, code, message, suggestion) => {
     const r = await runFnJson(args, noCluster);
     expect(r.exitCode).toBe(2);

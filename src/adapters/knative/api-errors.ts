@@ -1,5 +1,5 @@
 // API errors → FnErrors with their own exit codes and the server's words (RBAC, webhooks, conflicts).
-import {FnError, isFnError, STALE_OBJECT} from '../../core/errors.js';
+import {FnError, isFnError, namespaceNotFound, STALE_OBJECT} from '../../core/errors.js';
 import {KubeApiError, MAX_RETRY_DELAY_MS} from './kube-api-error.js';
 
 export interface Attempt {
@@ -43,11 +43,7 @@ export function apiErrorToFnError(error: unknown, attempt: Attempt): FnError {
   }
   if (statusCode === 404) {
     if (status.details?.kind === 'namespaces') {
-      return new FnError('NAMESPACE_NOT_FOUND', 'notFound', `namespace "${status.details.name ?? attempt.namespace}" does not exist`, {
-        cause: error,
-        suggestion: `create it (kubectl create namespace ${status.details.name ?? attempt.namespace}) or pick another with --namespace`,
-        details,
-      });
+      return namespaceNotFound(status.details.name ?? attempt.namespace ?? '', {cause: error, details});
     }
     if (!status.details?.name) {
       return new FnError('KNATIVE_NOT_INSTALLED', 'notFound', `the cluster has no ${attempt.resource} API: Knative Serving is not installed (context "${attempt.context}")`, {

@@ -520,6 +520,17 @@ export class KnativeCluster implements Knative {
     }
   }
 
+  async namespaceExists(namespace: string): Promise<boolean | undefined> {
+    try {
+      await this.kube.request('GET', `/api/v1/namespaces/${encodeURIComponent(namespace)}`);
+      return true;
+    } catch (e) {
+      if (e instanceof KubeApiError && e.statusCode === 404) return false;
+      if (e instanceof KubeApiError && e.statusCode === 403) return undefined;
+      throw apiErrorToFnError(e, {verb: 'get', resource: 'namespaces', name: namespace, context: this.kube.contextName});
+    }
+  }
+
   async deleteRevision(namespace: string, name: string): Promise<void> {
     await this.call('delete', 'revisions', namespace, name, () => this.kube.request('DELETE', path('revisions', namespace, name)));
   }
