@@ -294,7 +294,7 @@ function dataProblem(s: Schedule): {message: string; suggestion: string} | undef
     parsed = undefined;
   }
   if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)) return undefined;
-  return {message: 'is not a JSON object, which Knative requires with contentType application/json', suggestion: 'write data as a map in fn.yaml (fn sends it as JSON), or set another contentType (e.g. text/plain)'};
+  return {message: 'is not a JSON object, which Knative requires with contentType application/json', suggestion: 'write data as a map in fn.yaml (it is sent as JSON), or set another contentType (e.g. text/plain)'};
 }
 
 export function scheduleProblems(functionName: string, schedules: Schedule[] | undefined): Problem[] {

@@ -153,13 +153,13 @@ export async function waitEvents(eventing: Eventing, plan: EventPlan, options: {
     ...status.subscriptions.filter((t) => t.ready !== 'True').map((t) => ({kind: 'Trigger' as const, info: t})),
     ...status.schedules.filter((s) => s.ready !== 'True').map((s) => ({kind: 'PingSource' as const, info: s})),
   ];
-  // Listed and applied, but no longer there: someone deleted it while fn waited.
+  // Listed and applied, but no longer there: someone deleted it during the wait.
   const seen = new Set([...status.subscriptions.map((t) => `Trigger/${t.name}`), ...status.schedules.map((p) => `PingSource/${p.name}`)]);
   const missing = [...plan.desired.triggers, ...plan.desired.pingSources].filter((o) => !seen.has(`${o.kind}/${o.metadata.name}`));
   const [first] = notReady;
   const lines = [
     ...notReady.map(({kind, info}) => `${kind} ${info.name}: Ready ${info.ready}${info.reason ? ` (${info.reason})` : ''}${info.message ? `: ${info.message}` : ''}`),
-    ...missing.map((o) => `${o.kind} ${o.metadata.name}: not found (deleted while fn waited)`),
+    ...missing.map((o) => `${o.kind} ${o.metadata.name}: not found (deleted during the wait)`),
   ];
   throw new FnError('EVENTS_NOT_READY', 'timeout', `not Ready within ${options.timeoutSeconds}s: ${lines.join('; ')}`, {
     suggestion: first ? eventNextStep(first.kind, first.info, plan.namespace, plan.functionName) : missing.length ? 'run fn deploy again to create it' : `kubectl get triggers,pingsources -n ${plan.namespace}`,

@@ -218,7 +218,7 @@ describe('waitEvents', () => {
     eventing.setStatus('PingSource', ns, 'hello-schedule-1', {ready: 'True'});
     await eventing.delete({triggers: p.desired.triggers, pingSources: []});
     const e = await fnError(waitEvents(eventing, p, {timeoutSeconds: 0.2}, progress));
-    expect(e.message).toBe('not Ready within 0.2s: Trigger hello-default: not found (deleted while fn waited)');
+    expect(e.message).toBe('not Ready within 0.2s: Trigger hello-default: not found (deleted during the wait)');
     expect(e.suggestion).toBe('run fn deploy again to create it');
   });
 
