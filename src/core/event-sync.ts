@@ -1,11 +1,12 @@
 // fn deploy makes the cluster's Triggers and PingSources match fn.yaml: creates the new ones, updates
-// the changed ones and deletes those no longer listed (func leaves them behind: func#3799), owned by
+// the changed ones (one moved to another broker is created again: a Trigger's broker cannot change)
+// and deletes those no longer listed (func leaves them behind: func#3799), owned by
 // the function's Service or Route so they go with it. In three steps around the function's own apply:
 // plan (before anything changes: brokers checked, every object validated by the cluster in a dry run),
 // apply (after the function is applied, so its uid can own them), wait (after it is Ready, since a
 // Trigger resolves its subscriber from the function's address).
 import {FnError} from './errors.js';
-import {eventManifests} from './event-manifests.js';
+import {childName, eventManifests} from './event-manifests.js';
 import {scheduleInfo, triggerInfo, type EventObjects, type PingSource, type Readiness, type ScheduleInfo, type Trigger, type TriggerInfo} from './eventing.js';
 import type {FunctionConfig, RoutingMode} from './function.js';
 import type {DeployedFunction, Eventing, OwnerReference, Progress} from './ports.js';
@@ -17,6 +18,11 @@ export interface EventPlan {
   desired: EventObjects;
   /** fn's objects for this function that fn.yaml no longer lists. */
   stale: EventObjects;
+  /**
+   * Live Triggers fn.yaml still lists, on another broker: a Trigger's broker cannot change (Knative's
+   * webhook refuses it), so they are deleted and created again.
+   */
+  replaced: Trigger[];
   /** Names of the live objects before the apply (to say created or updated). */
   existing: Set<string>;
 }
@@ -63,8 +69,16 @@ export async function planEvents(
     if (options.missingBrokerIsError) throw brokerNotFound(b, namespace, `subscriptions[${index}].broker`);
     progress.warn(`subscriptions[${index}]: broker "${b}" does not exist in namespace "${namespace}"; its Trigger becomes Ready once it does (${brokerCreateHint(b, namespace)})`);
   });
+  const brokerOf = new Map(desired.triggers.map((t) => [t.metadata.name, t.spec.broker]));
+  const replaced = live.triggers.filter((t) => brokerOf.has(t.metadata.name) && brokerOf.get(t.metadata.name) !== t.spec.broker);
+  const replacedNames = new Set(replaced.map((t) => t.metadata.name));
   // The cluster's own validation (webhooks: cron, time zone, filters) before the function is touched.
-  if (count(desired)) await eventing.apply(desired, {dryRun: true});
+  // A Trigger to be created again is validated as the create it will be: under a name nothing has.
+  const dryRun: EventObjects = {
+    triggers: desired.triggers.map((t) => (replacedNames.has(t.metadata.name) ? {...t, metadata: {...t.metadata, name: childName(t.metadata.name, 'dry-run')}} : t)),
+    pingSources: desired.pingSources,
+  };
+  if (count(desired)) await eventing.apply(dryRun, {dryRun: true});
   const names = (objects: Array<Trigger | PingSource>) => new Set(objects.map((o) => o.metadata.name));
   const [triggers, pingSources] = [names(desired.triggers), names(desired.pingSources)];
   return {
@@ -72,6 +86,7 @@ export async function planEvents(
     functionName: config.name,
     desired,
     stale: {triggers: live.triggers.filter((t) => !triggers.has(t.metadata.name)), pingSources: live.pingSources.filter((p) => !pingSources.has(p.metadata.name))},
+    replaced,
     existing: new Set([...live.triggers.map((t) => `Trigger/${t.metadata.name}`), ...live.pingSources.map((p) => `PingSource/${p.metadata.name}`)]),
   };
 }
@@ -82,10 +97,16 @@ export function ownerOf(fn: Pick<DeployedFunction, 'name' | 'routing' | 'uid'>):
 
 /** Applies the plan, owned by the function as just applied, and deletes what fn.yaml no longer lists. */
 export async function applyEvents(eventing: Eventing, plan: EventPlan, owner: OwnerReference | undefined, progress: Progress): Promise<EventObjects> {
+  if (plan.replaced.length) await eventing.delete({triggers: plan.replaced, pingSources: []});
   const applied = count(plan.desired) ? await eventing.apply(plan.desired, {owner}) : {triggers: [], pingSources: []};
   if (count(plan.stale)) await eventing.delete(plan.stale);
+  const was = new Map(plan.replaced.map((t) => [t.metadata.name, t.spec.broker]));
   const verb = (kind: string, name: string) => (plan.existing.has(`${kind}/${name}`) ? 'applied' : 'created');
-  for (const t of applied.triggers) progress.step(`Trigger ${t.metadata.name} ${verb('Trigger', t.metadata.name)}: broker ${t.spec.broker}, ${triggerInfo(t).filters}`);
+  for (const t of applied.triggers) {
+    const before = was.get(t.metadata.name);
+    const what = before ? `created again: broker ${t.spec.broker} (was ${before}; a Trigger's broker cannot change)` : `${verb('Trigger', t.metadata.name)}: broker ${t.spec.broker}`;
+    progress.step(`Trigger ${t.metadata.name} ${what}, ${triggerInfo(t).filters}`);
+  }
   for (const p of applied.pingSources) progress.step(`PingSource ${p.metadata.name} ${verb('PingSource', p.metadata.name)}: ${p.spec.schedule}${p.spec.timezone ? ` (${p.spec.timezone})` : ''}`);
   for (const t of plan.stale.triggers) progress.step(`Trigger ${t.metadata.name} deleted: no longer in fn.yaml`);
   for (const p of plan.stale.pingSources) progress.step(`PingSource ${p.metadata.name} deleted: no longer in fn.yaml`);
@@ -132,10 +153,16 @@ export async function waitEvents(eventing: Eventing, plan: EventPlan, options: {
     ...status.subscriptions.filter((t) => t.ready !== 'True').map((t) => ({kind: 'Trigger' as const, info: t})),
     ...status.schedules.filter((s) => s.ready !== 'True').map((s) => ({kind: 'PingSource' as const, info: s})),
   ];
+  // Listed and applied, but no longer there: someone deleted it during the wait.
+  const seen = new Set([...status.subscriptions.map((t) => `Trigger/${t.name}`), ...status.schedules.map((p) => `PingSource/${p.name}`)]);
+  const missing = [...plan.desired.triggers, ...plan.desired.pingSources].filter((o) => !seen.has(`${o.kind}/${o.metadata.name}`));
   const [first] = notReady;
-  const lines = notReady.map(({kind, info}) => `${kind} ${info.name}: Ready ${info.ready}${info.reason ? ` (${info.reason})` : ''}${info.message ? `: ${info.message}` : ''}`);
+  const lines = [
+    ...notReady.map(({kind, info}) => `${kind} ${info.name}: Ready ${info.ready}${info.reason ? ` (${info.reason})` : ''}${info.message ? `: ${info.message}` : ''}`),
+    ...missing.map((o) => `${o.kind} ${o.metadata.name}: not found (deleted during the wait)`),
+  ];
   throw new FnError('EVENTS_NOT_READY', 'timeout', `not Ready within ${options.timeoutSeconds}s: ${lines.join('; ')}`, {
-    suggestion: first ? eventNextStep(first.kind, first.info, plan.namespace, plan.functionName) : `kubectl get triggers,pingsources -n ${plan.namespace}`,
-    details: {...status},
+    suggestion: first ? eventNextStep(first.kind, first.info, plan.namespace, plan.functionName) : missing.length ? 'run fn deploy again to create it' : `kubectl get triggers,pingsources -n ${plan.namespace}`,
+    details: {...status, ...(missing.length ? {missing: missing.map((o) => `${o.kind}/${o.metadata.name}`)} : {})},
   });
 }

@@ -42,7 +42,7 @@ export interface Schedule {
   cron: string;
   /** An IANA time zone (Europe/Berlin); default: the PingSource adapter's, which is UTC in Knative's image. */
   timezone?: string;
-  /** The event's data: an object or list is sent as JSON, a string as it is. */
+  /** The event's data: a map is sent as JSON (application/json), a string as it is (text/plain). */
   data?: unknown;
   contentType?: string;
   /** The PingSource's name after the function's ("<function>-<name>"); default "<function>-schedule-<n>". */

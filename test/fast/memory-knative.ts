@@ -370,6 +370,8 @@ export class MemoryKnative implements Knative {
     return {
       name: svc.name,
       namespace: svc.namespace,
+      // The owner of the function's Triggers and PingSources (fn deploy passes it on).
+      uid: `uid-${svc.namespace}-${svc.name}`,
       routing: 'service',
       resourceVersion: String(svc.rv),
       observed,
