@@ -7,6 +7,7 @@ import {mkdtemp, writeFile} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {fileURLToPath} from 'node:url';
+import {MemoryEventing} from './memory-eventing.js';
 import {MemoryKnative} from './memory-knative.js';
 
 let knative: MemoryKnative;
@@ -17,6 +18,8 @@ jest.unstable_mockModule('../../src/factory.js', () => ({
     contexts.push(selection.context);
     return {knative, defaultNamespace: 'team', context: 'memory'};
   },
+  // An empty Eventing: the functions here have no Triggers or PingSources.
+  eventing: async () => new MemoryEventing(),
   // No pods to look at in memory: a revision's failure comes from its status alone.
   podDiagnosis: async () => async () => new Promise(() => {}),
 }));

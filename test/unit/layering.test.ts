@@ -32,9 +32,9 @@ const MAY_IMPORT: Record<Layer, Layer[]> = {
 };
 
 /** npm packages core may use: each parses, validates or formats, and opens nothing. */
-const CORE_PACKAGES = new Set(['yaml', 'ajv', 'fastest-levenshtein', 'ignore', 'cloudevents', 'fast-json-stable-stringify', 'croner']);
-/** Node built-ins that compute and touch nothing outside the process (node:module: createRequire loads a CORE_PACKAGES library lazily and synchronously). */
-const PURE_BUILTINS = new Set(['node:path', 'node:crypto', 'node:url', 'node:util', 'node:events', 'node:buffer', 'node:assert', 'node:module']);
+const CORE_PACKAGES = new Set(['yaml', 'ajv', 'fastest-levenshtein', 'ignore', 'cloudevents', 'fast-json-stable-stringify']);
+/** Node built-ins that compute and touch nothing outside the process. */
+const PURE_BUILTINS = new Set(['node:path', 'node:crypto', 'node:url', 'node:util', 'node:events', 'node:buffer', 'node:assert']);
 
 /**
  * Core files that do I/O today, and why they stay in core: each reads or writes the function folder
