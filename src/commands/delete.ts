@@ -3,6 +3,7 @@ import {functionNotFound} from '../core/errors.js';
 import {FnCommand} from '../ui/base-command.js';
 import {clusterFlags, connectToFunction} from '../ui/cluster-flags.js';
 import {eventing} from '../factory.js';
+import {visibleEventObjects} from '../core/event-sync.js';
 import {pathFlag} from '../ui/flags.js';
 
 export default class Delete extends FnCommand {
@@ -32,7 +33,7 @@ Exit codes: 2 --yes missing when not interactive, 7 cluster unreachable, 8 funct
     // Not asked in CI even when the function is missing: the answer (exit 2) does not depend on the cluster.
     if (!flags.yes && !this.interactive) await this.confirmed(question);
     const events = await eventing({context: flags.context});
-    const [fn, objects] = await Promise.all([knative.get(ref), events.objectsOf(ref.namespace, ref.name)]);
+    const [fn, objects] = await Promise.all([knative.get(ref), visibleEventObjects(events, ref.namespace, ref.name)]);
     if (!fn) throw functionNotFound(ref);
     if (!(await this.confirmed(question))) {
       this.log('Nothing deleted');
@@ -40,10 +41,11 @@ Exit codes: 2 --yes missing when not interactive, 7 cluster unreachable, 8 funct
     }
     // Its event wiring first: a Trigger left pointing at a deleted function only fails (they are owned
     // by it too, but the garbage collector takes its time).
-    await events.delete(objects);
+    // (Not allowed to list them: the garbage collector deletes them with the function they are owned by.)
+    if (objects) await events.delete(objects);
     await knative.delete({...ref, routing: fn.routing}, {wait: !flags['no-wait'], timeoutSeconds: 120});
-    const triggers = objects.triggers.map((t) => t.metadata.name);
-    const schedules = objects.pingSources.map((p) => p.metadata.name);
+    const triggers = objects?.triggers.map((t) => t.metadata.name) ?? [];
+    const schedules = objects?.pingSources.map((p) => p.metadata.name) ?? [];
     if (!this.jsonEnabled()) {
       const wiring = [...(triggers.length ? [`Triggers ${triggers.join(', ')}`] : []), ...(schedules.length ? [`PingSources ${schedules.join(', ')}`] : [])];
       this.log(`Deleted ${ref.name} from namespace ${ref.namespace}${wiring.length ? ` with its ${wiring.join(' and ')}` : ''}`);

@@ -6,7 +6,7 @@ import {FnCommand} from '../ui/base-command.js';
 import {age, clusterFlags, connectToFunction} from '../ui/cluster-flags.js';
 import {pathFlag} from '../ui/flags.js';
 import {table} from '../ui/table.js';
-import {eventStatus, type EventStatus} from '../core/event-sync.js';
+import {eventStatus, visibleEventObjects, type EventStatus} from '../core/event-sync.js';
 import {eventing} from '../factory.js';
 import {schedulesTable, triggersTable} from '../ui/events-view.js';
 
@@ -42,7 +42,7 @@ Exit codes: 7 cluster unreachable, 8 function not found, 9 RBAC denied.`;
     const {args, flags} = await this.parse(Describe);
     const {knative, ref} = await connectToFunction(flags, args.name);
     const events = await eventing({context: flags.context});
-    const [fn, objects] = await Promise.all([knative.get(ref), events.objectsOf(ref.namespace, ref.name)]);
+    const [fn, objects] = await Promise.all([knative.get(ref), visibleEventObjects(events, ref.namespace, ref.name)]);
     if (!fn) throw functionNotFound(ref);
     const traffic = fn.statusTraffic.length ? fn.statusTraffic : fn.traffic;
     const names = [...new Set(traffic.map((t) => t.revisionName ?? (t.latestRevision ? fn.latestReadyRevisionName : undefined)).filter((n): n is string => Boolean(n)))];
@@ -65,7 +65,7 @@ Exit codes: 7 cluster unreachable, 8 function not found, 9 RBAC denied.`;
       serving,
       conditions: fn.conditions,
       ...(fn.createdAt ? {createdAt: fn.createdAt} : {}),
-      ...eventStatus(objects),
+      ...eventStatus(objects ?? {triggers: [], pingSources: []}),
     };
     if (!this.jsonEnabled()) {
       const lines = [

@@ -5,7 +5,7 @@
 // plan (before anything changes: brokers checked, every object validated by the cluster in a dry run),
 // apply (after the function is applied, so its uid can own them), wait (after it is Ready, since a
 // Trigger resolves its subscriber from the function's address).
-import {FnError} from './errors.js';
+import {FnError, isFnError} from './errors.js';
 import {childName, eventManifests} from './event-manifests.js';
 import {scheduleInfo, triggerInfo, type EventObjects, type PingSource, type Readiness, type ScheduleInfo, type Trigger, type TriggerInfo} from './eventing.js';
 import type {FunctionConfig, RoutingMode} from './function.js';
@@ -59,7 +59,12 @@ export async function planEvents(
 ): Promise<EventPlan | undefined> {
   const {namespace} = options;
   const desired = eventManifests(config, {namespace, routing: options.routing});
-  const live = await eventing.objectsOf(namespace, config.name);
+  // A user with no rights on Eventing can deploy a function without events: nothing of fn's there can be theirs.
+  const live = count(desired) ? await eventing.objectsOf(namespace, config.name) : await visibleEventObjects(eventing, namespace, config.name);
+  if (!live) {
+    progress.detail(`not allowed to list Triggers and PingSources in namespace ${namespace}: leaving event wiring alone`);
+    return undefined;
+  }
   if (count(desired) === 0 && count(live) === 0) return undefined;
   const brokers = [...new Set(desired.triggers.map((t) => t.spec.broker))];
   const found = await Promise.all(brokers.map((b) => eventing.broker(namespace, b)));
@@ -89,6 +94,19 @@ export async function planEvents(
     replaced,
     existing: new Set([...live.triggers.map((t) => `Trigger/${t.metadata.name}`), ...live.pingSources.map((p) => `PingSource/${p.metadata.name}`)]),
   };
+}
+
+/**
+ * The function's Triggers and PingSources, or undefined when the user may not list them (RBAC): for
+ * commands that only show or tidy them (describe, delete, a deploy without events), which go on.
+ */
+export async function visibleEventObjects(eventing: Eventing, namespace: string, functionName: string): Promise<EventObjects | undefined> {
+  try {
+    return await eventing.objectsOf(namespace, functionName);
+  } catch (e) {
+    if (isFnError(e) && e.code === 'FORBIDDEN') return undefined;
+    throw e;
+  }
 }
 
 export function ownerOf(fn: Pick<DeployedFunction, 'name' | 'routing' | 'uid'>): OwnerReference | undefined {

@@ -43,6 +43,18 @@ beforeEach(() => {
 });
 
 describe('planEvents', () => {
+  test('a user who may not list Triggers deploys a function without events (nothing of fn there can be theirs); one with subscriptions is refused', async () => {
+    const forbidden = Object.assign(Object.create(eventing), {
+      objectsOf: async () => {
+        throw new FnError('FORBIDDEN', 'forbidden', 'triggers.eventing.knative.dev is forbidden');
+      },
+    }) as MemoryEventing;
+    expect(await planEvents(forbidden, config(), {namespace: ns, routing: 'service', missingBrokerIsError: true}, progress)).toBeUndefined();
+    expect(said('detail')).toEqual([`not allowed to list Triggers and PingSources in namespace ${ns}: leaving event wiring alone`]);
+    const refused = await fnError(planEvents(forbidden, config([{broker: 'default'}]), {namespace: ns, routing: 'service', missingBrokerIsError: true}, progress));
+    expect([refused.code, refused.exitCode]).toEqual(['FORBIDDEN', 9]);
+  });
+
   test('no subscriptions or schedules, and none live: nothing to do, nothing asked beyond the list', async () => {
     expect(await plan(config())).toBeUndefined();
     expect(eventing.calls).toEqual(['objectsOf']);
