@@ -46,9 +46,11 @@ describe('lazy imports', () => {
     try {
       api.objects.set('/apis/serving.knative.dev/v1/namespaces/team/services', list([]));
       api.objects.set('/apis/serving.knative.dev/v1/namespaces/team/routes', list([]));
+      // An empty list: fn asks whether the namespace exists.
+      api.objects.set('/api/v1/namespaces/team', {apiVersion: 'v1', kind: 'Namespace', metadata: {name: 'team'}});
       const loaded = await packagesLoadedBy(['list'], {KUBECONFIG: api.kubeconfig});
       expect(loaded.has('@kubernetes/client-node')).toBe(false);
-      expect(api.received.map((r) => r.headers.authorization)).toEqual(['Bearer from-plugin', 'Bearer from-plugin']);
+      expect(api.received.map((r) => r.headers.authorization)).toEqual(['Bearer from-plugin', 'Bearer from-plugin', 'Bearer from-plugin']);
     } finally {
       await api.close();
     }
