@@ -19,7 +19,7 @@ import {interruptible} from '../ui/interrupt.js';
 export default class Deploy extends FnCommand {
   static summary = 'Deploy the function to Knative and wait until it is Ready.';
   static description = `Builds and pushes the image (skipped when nothing changed; --image deploys a pushed image instead), then applies the Knative Service (or, with routing "route", a Configuration and a Route) with server-side apply as field manager "fn". Deploying unchanged inputs again creates no new revision.
-Traffic: the new revision takes 100% (tags stay, at 0%); --no-traffic keeps the current split (the new revision gets 0%) and, where another tool owns spec.traffic, leaves it theirs; --tag gives the new revision its own URL. Revision names hash the template the revision gets, template fields another tool set included.
+Traffic: when all of it follows the latest revision, the new revision takes 100% (tags stay, at 0%). When it is split or pinned (a canary, fn traffic, fn rollback), deploy keeps the split and the new revision takes 0%, and says so; --all-traffic sends it 100% anyway. During a fn rollout a deploy is refused (exit 3) with the rollout's state. --no-traffic always keeps the current split and, where another tool owns spec.traffic, leaves it theirs; --tag gives the new revision its own URL. Revision names hash the template the revision gets, template fields another tool set included.
 Subscriptions and schedules (fn.yaml): Triggers and PingSources owned by the function are created, updated, and deleted when no longer listed; a subscription to a broker that does not exist fails before anything is built or applied (with --no-wait: a warning). They are waited for until Ready after the function.
 Waits by watching the Service and prints each new condition, and watches the new revision's pods: an image that cannot be pulled, a container that exits (code and last log lines), a readiness probe that keeps failing (wrong port) or pods that cannot be created fail the deploy within seconds with exit 11, the reason and one next step.
 Exit codes: 2 bad flag or fn.yaml value, 3 fields owned by another manager (see --force), 4-6 build/push, 7 cluster unreachable, 8 namespace or broker not found, 9 RBAC denied, 10 rejected by Knative's webhook, 11 revision failed, 12 not ready within --timeout (the function, or its Triggers and PingSources).`;
@@ -35,6 +35,7 @@ Exit codes: 2 bad flag or fn.yaml value, 3 fields owned by another manager (see 
     registry: Flags.string({char: 'r', description: 'registry to push the build to (default: fn.yaml registry, else FN_REGISTRY)', exclusive: ['image']}),
     tag: Flags.string({char: 't', description: 'tag the new revision (its own URL: TAG-NAME.NAMESPACE.DOMAIN)'}),
     'no-traffic': Flags.boolean({description: 'keep the current traffic split: the new revision takes 0% until `fn traffic` moves some'}),
+    'all-traffic': Flags.boolean({description: 'send all traffic to the new revision even when the live split is not "@latest 100%" (a canary, a pinned revision), which deploy otherwise keeps', exclusive: ['no-traffic']}),
     ...clusterFlags,
     routing: routingFlag,
     ...waitFlags,
@@ -64,7 +65,7 @@ Exit codes: 2 bad flag or fn.yaml value, 3 fields owned by another manager (see 
     try {
       result = await deploy(
         functions,
-        {config, image, namespace, routing, tag: flags.tag, noTraffic: flags['no-traffic'], force: flags.force, wait: !flags['no-wait'], timeoutSeconds, signal: interrupt.signal, diagnose, ...(eventPlan ? {events: {eventing: events, plan: eventPlan}} : {})},
+        {config, image, namespace, routing, tag: flags.tag, noTraffic: flags['no-traffic'], allTraffic: flags['all-traffic'], force: flags.force, wait: !flags['no-wait'], timeoutSeconds, signal: interrupt.signal, diagnose, ...(eventPlan ? {events: {eventing: events, plan: eventPlan}} : {})},
         this.progress,
       );
     } finally {

@@ -8,8 +8,9 @@ import type {FunctionConfig, RoutingMode} from './function.js';
 import {manifestsOnto, MAX_NAMED_REVISION_FUNCTION_LENGTH, withAnnotations, withLiveTemplate, withTraffic} from './manifests.js';
 import type {DeployedFunction, Eventing, FunctionRef, Knative, Progress, RevisionInfo} from './ports.js';
 import {deployOutcome, newConditionLines, notReadyError} from './readiness.js';
-import {deployTraffic, describeTraffic, pinLatestEntries, sameTraffic, tagUrls, type TagUrl, type TrafficTarget} from './traffic.js';
+import {deployTraffic, describeTraffic, followsLatest, pinLatestEntries, sameTraffic, tagUrls, type TagUrl, type TrafficTarget} from './traffic.js';
 import {keptHistory, recordChange} from './traffic-history.js';
+import {describeState, isFinal, readState} from './rollout/state.js';
 import {revisionFailedError, type RevisionDiagnosis} from './pod-failure.js';
 import {DiagnosedFailure, waitWatchingPods} from './pod-watched-wait.js';
 import {applyEvents, eventStatus, ownerOf, waitEvents, type EventPlan, type EventStatus} from './event-sync.js';
@@ -22,6 +23,8 @@ export interface DeployRequest {
   routing: RoutingMode;
   tag?: string;
   noTraffic?: boolean;
+  /** Send all traffic to the new revision even when the live split is not "@latest 100%" (which deploy otherwise keeps). */
+  allTraffic?: boolean;
   force?: boolean;
   wait: boolean;
   timeoutSeconds: number;
@@ -75,7 +78,7 @@ export async function deploy(knative: Knative, request: DeployRequest, progress:
   // template is applied without traffic. Entries following @latest would move to the new revision,
   // so they are pinned first (a traffic write: what serves does not change), and a --tag is set once
   // the revision exists. When fn owns spec.traffic all of it is one apply, as without --no-traffic.
-  if (request.noTraffic) await pinForeignLatest(knative, ref, progress);
+  if (!request.allTraffic) await pinForeignLatest(knative, ref, Boolean(request.noTraffic), progress);
   let manifests = plain;
   let existing: RevisionInfo | undefined;
   let before: DeployedFunction | undefined;
@@ -96,12 +99,15 @@ export async function deploy(knative: Knative, request: DeployRequest, progress:
       existing = manifests.revisionName === plain.revisionName ? await plainExisting : await knative.revision(namespace, manifests.revisionName!);
       const unchanged = Boolean(manifests.revisionName) && current?.template?.metadata.name === manifests.revisionName;
       const template = unchanged ? withLiveTemplate(manifests, current!.template!, current!.templateSetByOthers) : manifests;
-      keptTraffic = Boolean(request.noTraffic && current && !ownsTraffic(current));
+      if (current) refuseDuringRollout(current);
+      // A split or pinned block is kept (deployTraffic says so) as --no-traffic keeps it.
+      const keep = Boolean(current && (request.noTraffic || (!request.allTraffic && !followsLatest(current.traffic))));
+      keptTraffic = keep && !ownsTraffic(current!);
       if (keptTraffic) {
         notes = [];
         return {kind: 'apply', manifests: withAnnotations(template, keptHistory(current!.annotations)), keepTraffic: true};
       }
-      const change = deployTraffic(current && {...current, revisions: []}, {revisionName: manifests.revisionName ?? '', noTraffic: request.noTraffic, tag: request.tag});
+      const change = deployTraffic(current && {...current, revisions: []}, {revisionName: manifests.revisionName ?? '', noTraffic: request.noTraffic, allTraffic: request.allTraffic, tag: request.tag});
       notes = change.notes;
       // What served before goes into fn's traffic history in the same write (what fn rollback undoes).
       const history = current ? recordChange(current, change.traffic, {by: 'deploy', at, latest: manifests.revisionName}) : {};
@@ -174,14 +180,24 @@ export async function deploy(knative: Knative, request: DeployRequest, progress:
   };
 }
 
-/** --no-traffic on a split another tool owns: entries following @latest pinned where they route now. */
-async function pinForeignLatest(knative: Knative, ref: FunctionRef, progress: Progress): Promise<void> {
+/** A split another tool owns that deploy keeps (--no-traffic, or not "@latest 100%"): entries following @latest pinned where they route now. */
+async function pinForeignLatest(knative: Knative, ref: FunctionRef, noTraffic: boolean, progress: Progress): Promise<void> {
   await knative.update(ref, (current) => {
-    if (!current || ownsTraffic(current)) return undefined;
+    if (!current || ownsTraffic(current) || (!noTraffic && followsLatest(current.traffic))) return undefined;
     const pinned = pinLatestEntries(current);
     if (!pinned) return undefined;
     progress.detail(`${ref.name}: pinning the entries that follow @latest (${describeTraffic(pinned)}), so the new revision takes no traffic`);
     return {kind: 'traffic', traffic: pinned};
+  });
+}
+
+/** A deploy during a rollout would move traffic under it: refused, with the rollout's state and the ways out. */
+function refuseDuringRollout(current: DeployedFunction): void {
+  const rollout = readState(current);
+  if (!rollout || isFinal(rollout)) return;
+  throw new FnError('ROLLOUT_IN_PROGRESS', 'conflict', `${current.name} has a rollout in progress (${describeState(rollout)}): a deploy now would change the revisions and traffic under it`, {
+    suggestion: `fn rollout status ${current.name}; fn rollout abort ${current.name} (back to the split before it) or fn rollout promote ${current.name}, then deploy`,
+    details: {rollout},
   });
 }
 

@@ -374,15 +374,25 @@ export interface DeployTrafficOptions {
   revisionName: string;
   /** gcloud's --no-traffic: keep the current split; the new revision takes 0%. */
   noTraffic?: boolean;
+  /** Send all traffic to the new revision even when the live split is not "@latest 100%". */
+  allTraffic?: boolean;
   /** Give the new revision this tag (and so its own URL); moved from any other target. */
   tag?: string;
 }
 
+/** The live block sends everything to the latest revision (tagged targets at 0% aside): a deploy moves it on. */
+export function followsLatest(traffic: TrafficTarget[]): boolean {
+  const slots = toSlots(traffic);
+  return slots.some((s) => s.latest && s.percent === 100) && slots.every((s) => (s.latest && s.percent === 100) || s.percent === 0);
+}
+
 /**
- * `fn deploy`: the traffic block written together with the new template. By default the new revision
- * takes 100% (as latest) and tagged targets stay at 0% for their URLs. With noTraffic every target
- * keeps its share, `@latest` entries pinned to the revision they route to now. `state` undefined:
- * the function is new.
+ * `fn deploy`: the traffic block written together with the new template. When all traffic follows
+ * the latest revision, the new revision takes 100% and tagged targets stay at 0% for their URLs.
+ * When it is split or pinned (a canary, a rollback), as with noTraffic, every target keeps its share,
+ * `@latest` entries pinned to the revision they route to now, and the new revision takes 0% (as kn and
+ * gcloud run do: a deploy never loses a split the user did not ask to lose); allTraffic sends it 100%
+ * anyway. `state` undefined: the function is new.
  */
 export function deployTraffic(state: TrafficState | undefined, options: DeployTrafficOptions): TrafficChange {
   const notes: string[] = [];
@@ -390,7 +400,10 @@ export function deployTraffic(state: TrafficState | undefined, options: DeployTr
   if (!state) {
     if (options.noTraffic) notes.push('first deploy: there is no split to keep, so the new revision takes 100%');
     slots = [{latest: true, percent: 100}];
-  } else if (options.noTraffic) {
+  } else if (options.noTraffic || (!options.allTraffic && !followsLatest(state.traffic))) {
+    if (!options.noTraffic) {
+      notes.push(`traffic is split or pinned (${describeTraffic(state.traffic)}): kept as it is, and ${options.revisionName || 'the new revision'} takes 0%. Move traffic with fn traffic --split or fn rollout, or deploy with --all-traffic to send it all`);
+    }
     slots = pinSlots(state, toSlots(state.traffic), notes);
   } else {
     const tagged = toSlots(state.traffic)

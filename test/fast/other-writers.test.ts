@@ -128,12 +128,18 @@ describe('deploy --no-traffic does not claim the split', () => {
     expect(live().trafficOwners).toEqual(['kn']);
   });
 
-  test('a plain deploy still changes the split, so another tool\'s split is a conflict (exit 3) until --force', async () => {
+  test("a plain deploy keeps another tool's pinned split and leaves it theirs; --all-traffic changes it, so it is a conflict (exit 3) until --force", async () => {
     const a = await deploy(knative, request(img('a')), progress);
-    knative.otherTool('kn', {traffic: [{revisionName: a.revision, percent: 100}]});
+    const kn = [{revisionName: a.revision, percent: 100}];
+    knative.otherTool('kn', {traffic: kn});
     await knative.get(ref);
-    expect(await fnError(deploy(knative, request(img('b')), progress))).toMatchObject({code: 'FIELD_CONFLICT', exitCode: 3});
-    expect((await deploy(knative, request(img('b'), {force: true}), progress)).ready).toBe(true);
+    const writes = knative.writes.length;
+    await deploy(knative, request(img('b')), progress);
+    expect(knative.writes.slice(writes).map((w) => w.change.kind === 'apply' && w.change.keepTraffic)).toEqual([true]);
+    expect(live().traffic).toEqual(kn);
+    expect(await fnError(deploy(knative, request(img('c'), {allTraffic: true}), progress))).toMatchObject({code: 'FIELD_CONFLICT', exitCode: 3});
+    expect((await deploy(knative, request(img('c'), {allTraffic: true, force: true}), progress)).ready).toBe(true);
+    expect(live().traffic).toEqual([{latestRevision: true, percent: 100}]);
   });
 });
 

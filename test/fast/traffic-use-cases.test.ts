@@ -9,6 +9,7 @@ import type {Progress} from '../../src/core/ports.js';
 import {changeTraffic} from '../../src/core/traffic-change.js';
 import {computeTraffic, parseTrafficRequest, rollbackTraffic} from '../../src/core/traffic.js';
 import {MemoryKnative} from './memory-knative.js';
+import {rolloutAnnotation, serializeState, stateVersion, type RolloutState} from '../../src/core/rollout/state.js';
 
 const ref = {name: 'hello', namespace: 'default'};
 const config: FunctionConfig = {name: 'hello', runtime: 'node'};
@@ -128,6 +129,39 @@ describe('deploy', () => {
     const again = await deploy(knative, request(img('3')), progress);
     expect(again).toMatchObject({newRevision: false, ready: true});
     expect(notes.at(-1)).toContain('is unchanged');
+  });
+
+  test('a plain deploy during a 90/10 canary keeps the split and says so; --all-traffic sends the new revision 100%', async () => {
+    await changeTraffic(knative, ref, split('hello-00001=90,hello-00002=10'), {wait: true, timeoutSeconds: 5}, progress);
+    const kept = await deploy(knative, request(img('5')), progress);
+    expect(kept.traffic.map((t) => [t.revisionName, t.percent])).toEqual([['hello-00001', 90], ['hello-00002', 10]]);
+    expect(notes.some((n) => n.startsWith('traffic is split or pinned (hello-00001 90%, hello-00002 10%): kept as it is'))).toBe(true);
+    const moved = await deploy(knative, request(img('6'), {allTraffic: true}), progress);
+    expect(moved.traffic.map((t) => [t.revisionName, t.percent])).toEqual([[moved.revision, 100]]);
+  });
+
+  test('a deploy during a fn rollout is refused (exit 3) with its state and the ways out; nothing written', async () => {
+    const rollout: RolloutState = {
+      version: stateVersion,
+      id: 'r1',
+      canary: {revisionName: 'hello-00002', tag: 'canary'},
+      prior: [{revisionName: 'hello-00001', percent: 100}],
+      followLatest: true,
+      steps: [10, 100],
+      step: 0,
+      status: 'running',
+      settings: {intervalMs: 1000, requests: 1, maxErrorRate: 0.01, maxP95Ms: 500, timeoutMs: 5000, keepTag: false, check: {kind: 'http', path: '/'}},
+      owner: {pid: 1, host: 'ci'},
+      startedAt: '2026-12-01T00:00:00Z',
+      updatedAt: '2026-12-01T00:00:00Z',
+    };
+    knative.otherTool('fn', {annotations: {[rolloutAnnotation]: serializeState(rollout)}});
+    const writes = knative.writes.length;
+    const refused = await fnError(deploy(knative, request(img('7')), progress));
+    expect([refused.code, refused.exitCode]).toEqual(['ROLLOUT_IN_PROGRESS', 3]);
+    expect(refused.message).toContain('hello has a rollout in progress (hello-00002 running, step 1/2');
+    expect(refused.suggestion).toBe('fn rollout status hello; fn rollout abort hello (back to the split before it) or fn rollout promote hello, then deploy');
+    expect(knative.writes.length).toBe(writes);
   });
 
   test('--no-traffic pins what @latest routes now; the new revision takes 0%', async () => {

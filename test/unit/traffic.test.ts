@@ -282,9 +282,27 @@ describe('deployTraffic', () => {
       [pinned('hello-00001', 90, 'v1'), pinned('hello-00002', 10, 'v2')],
     ],
     [
-      'default keeps tags at 0% and sends all to latest',
+      'default with all traffic on @latest: tags stay at 0% and the new revision takes 100%',
+      {...twoRevisions, traffic: [latest(100), pinned('hello-00001', 0, 'v1'), pinned('hello-00002', 0, 'v2')]},
+      {revisionName: 'hello-00003'},
+      [latest(100), pinned('hello-00001', 0, 'v1'), pinned('hello-00002', 0, 'v2')],
+    ],
+    [
+      'default on a pinned split keeps it: the new revision takes 0% (a canary is never reset unasked)',
       twoRevisions,
       {revisionName: 'hello-00003'},
+      [pinned('hello-00001', 100, 'v1'), pinned('hello-00002', 0, 'v2')],
+    ],
+    [
+      'default on a 90/10 split with @latest keeps it, @latest pinned where it routes now',
+      {...v1Only, traffic: [pinned('hello-00001', 90, 'v1'), latest(10)], statusTraffic: [pinned('hello-00001', 90, 'v1'), {latestRevision: true, revisionName: 'hello-00002', percent: 10}], latestReadyRevisionName: 'hello-00002'},
+      {revisionName: 'hello-00003'},
+      [pinned('hello-00001', 90, 'v1'), pinned('hello-00002', 10)],
+    ],
+    [
+      '--all-traffic on a pinned split: tags stay at 0% and the new revision takes 100%',
+      twoRevisions,
+      {revisionName: 'hello-00003', allTraffic: true},
       [latest(100), pinned('hello-00001', 0, 'v1'), pinned('hello-00002', 0, 'v2')],
     ],
     [
@@ -310,6 +328,13 @@ describe('deployTraffic', () => {
       statusTraffic: [{latestRevision: true, revisionName: 'hello-00001', percent: 100, tag: 'current'}],
     };
     expect(deployTraffic(state, {revisionName: 'hello-00002', noTraffic: true}).traffic).toEqual([pinned('hello-00001', 100, 'current')]);
+  });
+
+  test('keeping a split says so, with the ways to move traffic', () => {
+    expect(deployTraffic(twoRevisions, {revisionName: 'hello-00003'}).notes).toEqual([
+      'traffic is split or pinned (hello-00001 100% (v1), hello-00002 0% (v2)): kept as it is, and hello-00003 takes 0%. Move traffic with fn traffic --split or fn rollout, or deploy with --all-traffic to send it all',
+    ]);
+    expect(deployTraffic(twoRevisions, {revisionName: 'hello-00003', noTraffic: true}).notes).toEqual([]);
   });
 
   test('an invalid tag is refused', () => {
