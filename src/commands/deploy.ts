@@ -1,19 +1,18 @@
 import {Flags} from '@oclif/core';
 import {resolve} from 'node:path';
-import {buildAndPush} from '../core/build.js';
 import {deploy, type DeployResult} from '../core/deploy.js';
 import {planEvents} from '../core/event-sync.js';
-import {FnError} from '../core/errors.js';
-import {loadFunction, type FunctionConfig, type RoutingMode} from '../core/function.js';
+import {loadFunction, type RoutingMode} from '../core/function.js';
 import {assertDigestReference, buildManifests, routingOf} from '../core/manifests.js';
 import {validateTag} from '../core/names.js';
 import {describeTraffic} from '../core/traffic.js';
-import {buildAdapters, eventing, knative, podDiagnosis} from '../factory.js';
+import {eventing, knative, podDiagnosis} from '../factory.js';
 import {FnCommand} from '../ui/base-command.js';
 import {clusterFlags, waitSeconds, routingFlag, waitFlags} from '../ui/cluster-flags.js';
 import {pathFlag} from '../ui/flags.js';
 import {readinessText} from '../ui/events-view.js';
 import {writeGithubOutputs} from '../ui/github-outputs.js';
+import {pushedImage} from '../ui/build-image.js';
 import {interruptible} from '../ui/interrupt.js';
 
 export default class Deploy extends FnCommand {
@@ -58,7 +57,7 @@ Exit codes: 2 bad flag or fn.yaml value, 3 fields owned by another manager (see 
     // Subscriptions and schedules: brokers checked and the cluster's dry run, before building anything.
     const events = await eventing({context: flags.context});
     const eventPlan = await planEvents(events, config, {namespace, routing, missingBrokerIsError: !flags['no-wait']}, this.progress);
-    const image = flags.image ?? (await this.buildImage(dir, config, flags.registry));
+    const image = flags.image ?? (await pushedImage(dir, config, flags.registry, this.progress));
     const diagnose = await podDiagnosis({context: flags.context}, (m) => this.progress.detail(m));
     const interrupt = interruptible();
     let result: DeployResult;
@@ -82,13 +81,5 @@ Exit codes: 2 bad flag or fn.yaml value, 3 fields owned by another manager (see 
       for (const p of result.schedules ?? []) this.log(`Schedule ${p.name}: ${p.cron}${p.timezone ? ` ${p.timezone}` : ''} (${readinessText(p)})`);
     }
     return result;
-  }
-
-  private async buildImage(dir: string, config: FunctionConfig, registry: string | undefined): Promise<string> {
-    const outcome = await buildAndPush(dir, config, {registry, push: true}, await buildAdapters(), this.progress);
-    if (!outcome.reference) {
-      throw new FnError('NO_DIGEST', 'registry', `the push of ${outcome.image} returned no digest`, {suggestion: 'push again with fn build --push, or pass --image REF@sha256:…'});
-    }
-    return outcome.reference;
   }
 }

@@ -502,10 +502,19 @@ describe('resume', () => {
 });
 
 describe('refusals before anything is written', () => {
-  test('the image the service already runs', async () => {
+  test('the template the service already runs (same image, same fn.yaml): nothing new', async () => {
+    svc.seed('hello', firstImage, {revisionName: canaryName(firstImage)});
     const error = await rejection(startRollout(deps(), {image: firstImage, tag: 'canary', steps: [100], settings}, never));
-    expect(error).toMatchObject({code: 'ROLLOUT_SAME_IMAGE', exitCode: 2});
+    expect(error).toMatchObject({code: 'ROLLOUT_NOTHING_NEW', exitCode: 2});
+    expect(error.message).toContain(`with this fn.yaml (revision ${canaryName(firstImage)})`);
     expect(svc.writes).toEqual([]);
+  });
+
+  test('the same image with a changed fn.yaml is a new revision to roll out', async () => {
+    svc.seed('hello', firstImage, {revisionName: canaryName(firstImage)});
+    const changed = {...config, env: [{name: 'GREETING', value: 'hi'}]};
+    const outcome = await startRollout({...deps(), config: changed}, {image: firstImage, tag: 'canary', steps: [100], settings}, never);
+    expect(outcome).toMatchObject({status: 'succeeded', canary: buildManifests(changed, {image: firstImage, namespace: 'default'}).revisionName});
   });
   test('no --image and the latest revision already serves', async () => {
     const error = await rejection(startRollout(deps(), {tag: 'canary', steps: [100], settings}, never));

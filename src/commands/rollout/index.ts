@@ -5,6 +5,9 @@ import {startRollout} from '../../core/rollout/engine.js';
 import type {RolloutSettings} from '../../core/rollout/state.js';
 import {validateTag} from '../../core/names.js';
 import {healthGates} from '../../factory.js';
+import {pushedImage} from '../../ui/build-image.js';
+import {optionalFunction} from '../../ui/cluster-flags.js';
+import {resolve} from 'node:path';
 import {countFlag, durationFlag, percentageFlag, stepsFlag} from '../../ui/flags.js';
 import {ownerAlive} from '../../ui/rollout-health.js';
 import {writeGithubOutputs} from '../../ui/github-outputs.js';
@@ -13,7 +16,8 @@ import {ingressFlag, paragraphs, RolloutCommand, rolloutArgs, rolloutExitCodes, 
 export default class Rollout extends RolloutCommand {
   static summary = 'Progressive canary: move traffic to a new revision step by step, behind health gates, rolling back on failure.';
   static description = paragraphs(
-    'Deploys the new revision at 0% under a tag (--image), or takes an existing one (--revision), then for each step checks',
+    'Builds and pushes the function in --path when its source changed (as fn deploy does; --image: a pushed image instead) and',
+    'deploys the new revision at 0% under a tag, or takes an existing one (--revision), then for each step checks',
     'that the revision is Ready and that the health gate passes, and moves the canary to the step\'s percent; the other',
     'revisions keep their split, scaled. The gate is --requests GETs to the canary\'s tag URL + --check (or to --check-url),',
     'judged by --max-error-rate and --max-p95, or a --check-cmd whose exit code decides (it gets FN_ROLLOUT_URL,',
@@ -26,6 +30,7 @@ export default class Rollout extends RolloutCommand {
     rolloutExitCodes,
   );
   static examples = [
+    '<%= config.bin %> rollout',
     '<%= config.bin %> rollout --image registry.example.com/hello@sha256:…',
     '<%= config.bin %> rollout --image $IMAGE --steps 10,50,100 --interval 1m --check /health --max-error-rate 0.5% --max-p95 300ms',
     '<%= config.bin %> rollout hello --revision hello-00042 --check-cmd ./smoke-test.sh --json',
@@ -33,8 +38,9 @@ export default class Rollout extends RolloutCommand {
   static args = rolloutArgs;
   static flags = {
     ...rolloutTargetFlags,
-    image: Flags.string({description: 'new image (registry/name@sha256:…) to deploy as the canary', exclusive: ['revision']}),
-    revision: Flags.string({description: 'roll out this existing revision (default: the latest revision, when it takes no traffic)', exclusive: ['image']}),
+    image: Flags.string({description: 'new image (registry/name@sha256:…) to deploy as the canary (default: build and push the function in --path, as fn deploy does)', exclusive: ['revision', 'registry']}),
+    registry: Flags.string({char: 'r', description: 'registry to push the build to (default: fn.yaml registry, else FN_REGISTRY)', exclusive: ['image', 'revision']}),
+    revision: Flags.string({description: 'roll out this existing revision (default without a function folder: the latest revision, when it takes no traffic)', exclusive: ['image']}),
     steps: stepsFlag({description: 'canary percentages, increasing, ending at 100', default: [5, 25, 50, 100]}),
     interval: durationFlag({description: 'time at each step before the next gate (ms, s, m, h)', default: 30_000, allowZero: true}),
     check: Flags.string({description: 'path the health check GETs on the canary', default: '/'}),
@@ -63,7 +69,11 @@ export default class Rollout extends RolloutCommand {
       keepTag: flags['keep-tag'] ?? false,
       check: flags['check-cmd'] ? {kind: 'command'} : {kind: 'http', path: flags.check, ...(flags['check-url'] ? {url: checkUrl(flags['check-url'])} : {})},
     };
-    const {ref, knative, config} = await this.target(args.name, flags, Boolean(flags.image));
+    // From source, as fn deploy does: no --image or --revision, and the folder holds this function.
+    const here = !flags.image && !flags.revision ? await optionalFunction(flags.path) : undefined;
+    const fromSource = Boolean(here && (!args.name || args.name === here.name));
+    const {ref, knative, config} = await this.target(args.name, flags, Boolean(flags.image) || fromSource);
+    const image = fromSource ? await pushedImage(resolve(flags.path), config!, flags.registry, this.progress) : flags.image;
     const {name} = ref;
     const [reach, diagnose, healthFor] = await Promise.all([this.reach(ref, flags), this.diagnose(flags), healthGates()]);
     const interrupt = this.interruptible();
@@ -81,7 +91,7 @@ export default class Rollout extends RolloutCommand {
           emit: this.eventSink(),
           newId: randomUUID,
         },
-        {image: flags.image, revision: flags.revision, tag, steps, settings},
+        {image, revision: flags.revision, tag, steps, settings},
         interrupt.signal,
       ).then((outcome) => {
         writeGithubOutputs({...outcome, revision: outcome.canary}, 'rollout');

@@ -95,15 +95,18 @@ export async function startRollout(deps: RolloutDeps, request: StartRequest, sig
         suggestion: 'run fn rollout in the function folder (or pass --path), or deploy with fn deploy --tag canary --no-traffic and roll out with --revision',
       });
     }
-    if (fn.template?.spec.containers[0]?.image === image) {
-      throw new FnError('ROLLOUT_SAME_IMAGE', 'usage', `${service} already runs ${image}: there is no new revision to roll out`, {
-        suggestion: 'pass the new image with --image, or an existing revision with --revision',
-      });
-    }
     // The canary's template as fn deploy makes it (one rule, manifests.ts manifestsOnto): fn's fields
     // for this image plus those other managers set on the live template, which stay and so are part
     // of the revision's name (undefined when the server names it).
     const canaryManifests = (current: DeployedFunction) => manifestsOnto(current, config, {image, namespace: deps.ref.namespace, routing: current.routing});
+    // Nothing new: the same template (image and fn.yaml) as the live one would be no new revision.
+    const liveName = fn.template?.metadata.name;
+    const canaryName = canaryManifests(fn).revisionName;
+    if (canaryName ? liveName === canaryName : fn.template?.spec.containers[0]?.image === image) {
+      throw new FnError('ROLLOUT_NOTHING_NEW', 'usage', `${service} already runs ${image}${canaryName ? ` with this fn.yaml (revision ${canaryName})` : ''}: there is no new revision to roll out`, {
+        suggestion: 'change the source or fn.yaml (fn rollout builds it), pass another image with --image, or an existing revision with --revision',
+      });
+    }
     // First claim the function: the rollout state, with every share pinned where it is so the new
     // revision cannot take the @latest share. Then the new template, guarded the same way, with the
     // new revision at 0% under the tag (latestRevision until its name is known).
