@@ -3,7 +3,7 @@ import {readFile} from 'node:fs/promises';
 import {FnError, functionNotFound} from '../core/errors.js';
 import {invoke, type InvokeResult} from '../core/invoke.js';
 import {remoteUrl} from '../core/remote-url.js';
-import {checkBrokerFlag} from '../core/subscription-edit.js';
+import {validateBrokerName} from '../core/event-checks.js';
 import {clusterFlags, connectToFunction, optionalFunction} from '../ui/cluster-flags.js';
 import {FnCommand} from '../ui/base-command.js';
 
@@ -30,7 +30,7 @@ Exit codes: 1 the function or broker answered with an HTTP error, 2 bad flag (a 
     broker: Flags.string({
       description: 'send the CloudEvent to this Knative broker (its status.address.url) instead of a function',
       exclusive: ['target', 'tag', 'name', 'method', 'path'],
-      parse: async (value) => checkBrokerFlag(value),
+      parse: async (value) => validateBrokerName(value, '--broker'),
     }),
     ingress: Flags.string({description: 'with --target remote or --broker: send to the cluster\'s ingress (or a proxy into it) at HOST[:PORT] with the function\'s or broker\'s Host header (default: FN_INGRESS, else DNS, else, for a function, the ingress the cluster publishes)'}),
     ...clusterFlags,

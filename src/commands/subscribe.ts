@@ -1,7 +1,8 @@
 import {Flags} from '@oclif/core';
 import {resolve} from 'node:path';
 import {editFunctionFile} from '../core/fn-yaml-edit.js';
-import {addSubscription, checkBrokerFlag} from '../core/subscription-edit.js';
+import {validateBrokerName} from '../core/event-checks.js';
+import {addSubscription} from '../core/subscription-edit.js';
 import {FnCommand} from '../ui/base-command.js';
 import {pathFlag} from '../ui/flags.js';
 
@@ -29,7 +30,7 @@ Exit codes: 2 a bad flag value (no "=", an empty attribute or value, an attribut
   ];
 
   static flags = {
-    broker: Flags.string({description: 'the broker to receive events from', required: true, parse: async (value) => checkBrokerFlag(value)}),
+    broker: Flags.string({description: 'the broker to receive events from', required: true, parse: async (value) => validateBrokerName(value, '--broker')}),
     ...filterFlags,
     name: Flags.string({description: 'name of the subscription: its Trigger is <function>-<name> (default: from the broker)'}),
     path: pathFlag,

@@ -9,7 +9,7 @@
 import stableStringify from 'fast-json-stable-stringify';
 import {isMap, isSeq, type Document, type YAMLMap, type YAMLSeq} from 'yaml';
 import {FnError} from './errors.js';
-import {subscriptionProblems} from './event-checks.js';
+import {subscriptionProblems, validateBrokerName} from './event-checks.js';
 import {childName, eventManifests, eventObjectNames} from './event-manifests.js';
 import {describeFilters, type FilterExpression, type Subscription} from './eventing.js';
 import {fieldOf, type ConfigProblem} from './function-checks.js';
@@ -109,7 +109,7 @@ function filtersOf(filters: FlagFilter[]): Subscription['filters'] {
 function flagProblem(p: Omit<ConfigProblem, 'field'>, s: Subscription, filters: FlagFilter[]): FnError {
   const rel = p.path.slice(2);
   const details = {field: fieldOf(rel)};
-  if (rel[0] === 'broker') return new FnError(p.code, 'usage', `--broker ${p.message}`, {suggestion: 'e.g. --broker default', details: {...details, flag: '--broker', value: s.broker}});
+  if (rel[0] === 'broker') validateBrokerName(s.broker, '--broker');
   if (rel[0] === 'name' && p.code === 'INVALID_NAME') return new FnError(p.code, 'usage', `--name ${p.message}`, {suggestion: 'e.g. --name orders', details: {...details, flag: '--name', value: s.name}});
   if (rel[0] === 'filters') {
     // The map form is keyed by attribute (an empty name's problem sits on the map); the list form by position.
@@ -132,13 +132,6 @@ function checkFromFlags(functionName: string, existing: Subscription[], s: Subsc
   const at = String(existing.length);
   const problem = subscriptionProblems(functionName, [...existing, s]).find((p) => p.path[1] === at);
   if (problem) throw flagProblem(problem, s, filters);
-}
-
-/** `--broker` as a flag: the broker-name rule of fn.yaml, for commands that only name a broker. */
-export function checkBrokerFlag(value: string): string {
-  const problem = subscriptionProblems('fn', [{broker: value}]).find((p) => p.code === 'INVALID_BROKER');
-  if (problem) throw flagProblem(problem, {broker: value}, []);
-  return value;
 }
 
 /** Filters reduced to a sorted list of single matches, so equal meaning compares equal (map or list, any order). */
@@ -236,7 +229,7 @@ export function removeSubscriptions({doc, file, config, format}: FnYamlEdit, fla
     });
   }
   const filters = flagFilters(flags);
-  if (flags.broker !== undefined) checkBrokerFlag(flags.broker);
+  if (flags.broker !== undefined) validateBrokerName(flags.broker, '--broker');
   if (flags.name !== undefined) checkFromFlags(config.name, [], {broker: 'default', name: flags.name}, []);
   const existing = config.subscriptions ?? [];
   const all = entries(config.name, existing);

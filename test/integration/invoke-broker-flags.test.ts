@@ -12,7 +12,7 @@ describe('fn invoke --broker: flags', () => {
     ['--broker with --target', ['--broker', 'default', '--target', 'http://127.0.0.1:9'], 'Error: --target=http://127.0.0.1:9 cannot also be provided when using --broker'],
     ['--broker with --method', ['--broker', 'default', '-X', 'PUT'], 'Error: --method=PUT cannot also be provided when using --broker'],
     ['--type without --cloudevent or --broker', ['--type', 'com.example.x'], 'Error: One of the following must be provided when using --type: --cloudevent, --broker'],
-    ['a --broker that is no broker name', ['--broker', 'default.broker'], 'Error: --broker "default.broker" is not a broker name: it must be lowercase letters, digits and \'-\', starting and ending with a letter or digit\nTry: e.g. --broker default'],
+    ['a --broker that is no broker name', ['--broker', 'default.broker'], 'Error: --broker "default.broker" is not a broker name: it must be lowercase letters, digits and \'-\', starting and ending with a letter or digit\nTry: e.g. default'],
   ])('%s: exit 2 naming the flags, no cluster contacted', async (_what, args, message) => {
     const r = await runFn(['invoke', ...args], {env: NOWHERE});
     expect(r.exitCode).toBe(2);

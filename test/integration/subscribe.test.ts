@@ -66,7 +66,7 @@ describe('fn subscribe', () => {
     ['an empty attribute', ['--filter', '=x'], 'INVALID_FILTER', 'Error: --filter "=x": filters has an empty attribute name\nTry: name the attribute, e.g. --filter type=x'],
     ['an empty value', ['--suffix', 'source='], 'INVALID_FILTER', 'Error: --suffix "source=": filters[0].suffix.source is empty: an empty value would match every event'],
     ['two --filter on one attribute', ['--filter', 'type=a', '--filter', 'type=b'], 'DUPLICATE_FILTER', 'Error: --filter "type=b" filters on "type" again (also --filter "type=a")'],
-    ['a bad broker name', ['--broker', 'Orders_Broker'], 'INVALID_BROKER', 'Error: --broker "Orders_Broker" is not a broker name: it must be lowercase letters, digits and \'-\', starting and ending with a letter or digit\nTry: e.g. --broker default'],
+    ['a bad broker name', ['--broker', 'Orders_Broker'], 'INVALID_BROKER', 'Error: --broker "Orders_Broker" is not a broker name: it must be lowercase letters, digits and \'-\', starting and ending with a letter or digit\nTry: e.g. default'],
     ['a Trigger name taken', ['--filter', 'type=x', '--name', 'default'], 'DUPLICATE_SUBSCRIPTION', 'Error: --name "default": the subscription would be Trigger "hello-default", as subscriptions[0] is'],
   ])('refused, exit 2, fn.yaml unchanged: %s', async (_what, flags, code, message) => {
     const dir = await fnDir();
