@@ -90,6 +90,12 @@ export async function functionReach(
   return {reach, requestVia};
 }
 
+/** DNS lookups and requests through an ingress or proxy address (adapters/http/via-ingress.ts), loaded lazily. */
+export async function ingressTransport(): Promise<Pick<typeof import('./adapters/http/via-ingress.js'), 'hostResolves' | 'requestVia'>> {
+  const {hostResolves, requestVia} = await import('./adapters/http/via-ingress.js');
+  return {hostResolves, requestVia};
+}
+
 /** The rollout health gate for stored settings (HTTP probe or --check-cmd), loaded lazily. */
 export async function healthGates(): Promise<typeof import('./adapters/health/gate-for.js').healthFor> {
   const {healthFor} = await import('./adapters/health/gate-for.js');

@@ -152,11 +152,11 @@ export function functionPath(dir: string): string {
   return join(dir, FUNCTION_FILE);
 }
 
-export async function loadFunction(dir: string): Promise<FunctionConfig> {
+/** fn.yaml's path and text in `dir`; no fn.yaml there is NO_FUNCTION (exit 8). */
+export async function readFunctionText(dir: string): Promise<{file: string; text: string}> {
   const file = functionPath(dir);
-  let text: string;
   try {
-    text = await readFnYaml(file);
+    return {file, text: await readFnYaml(file)};
   } catch (e: any) {
     if (e?.code === 'ENOENT') {
       throw new FnError('NO_FUNCTION', 'notFound', `no ${FUNCTION_FILE} in ${dir}`, {
@@ -165,6 +165,10 @@ export async function loadFunction(dir: string): Promise<FunctionConfig> {
     }
     throw e;
   }
+}
+
+export async function loadFunction(dir: string): Promise<FunctionConfig> {
+  const {file, text} = await readFunctionText(dir);
   return parseFunction(text, file);
 }
 

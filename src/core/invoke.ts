@@ -4,6 +4,10 @@
 // runtimes/conformance).
 import {randomUUID} from 'node:crypto';
 import {FnError} from './errors.js';
+import {readinessOf, type Broker} from './eventing.js';
+import {brokerNotFound} from './event-sync.js';
+import {reachFunction, type FunctionEndpoint, type ReachLookups} from './ingress-address.js';
+import type {Eventing} from './ports.js';
 
 export interface InvokeRequest {
   url: string;
@@ -18,7 +22,7 @@ export interface InvokeRequest {
    * function's Host header (fetch always sends the URL's host). Same contract as fetch: rejects only
    * when no answer came.
    */
-  send?: (url: string, init: {method: string; headers: Record<string, string>; body?: string | Buffer; signal: AbortSignal}) => Promise<{status: number; headers: Record<string, string>; body: string}>;
+  send?: (url: string, init: {method: string; headers: Record<string, string>; body?: string | Buffer; signal: AbortSignal}) => Promise<{status: number; statusText?: string; headers: Record<string, string>; body: string}>;
   /** Where the request really goes, for messages ("… via 127.77.0.1:80 (--ingress)"). */
   describeTarget?: string;
 }
@@ -26,8 +30,12 @@ export interface InvokeRequest {
 export interface InvokeResult {
   url: string;
   status: number;
+  /** The answer's reason phrase ("Accepted"), when it had one. */
+  statusText?: string;
   headers: Record<string, string>;
   body: string;
+  /** The CloudEvent sent (--cloudevent, --broker). */
+  sent?: {id: string; type: string; source: string; datacontenttype?: string};
   /** When the answer is a CloudEvent (binary or structured). */
   cloudevent?: Record<string, unknown>;
 }
@@ -35,6 +43,7 @@ export interface InvokeResult {
 export async function invoke(request: InvokeRequest): Promise<InvokeResult> {
   let headers: Record<string, string> = {...request.headers};
   let body: string | Buffer | undefined = request.data;
+  let sent: InvokeResult['sent'];
   const contentType = request.contentType ?? (request.data === undefined ? undefined : 'application/json');
   if (request.cloudevent) {
     const {CloudEvent, HTTP} = await import('cloudevents');
@@ -55,6 +64,7 @@ export async function invoke(request: InvokeRequest): Promise<InvokeResult> {
         cause: e,
       });
     }
+    sent = {id: event.id, type: event.type, source: event.source, ...(event.datacontenttype ? {datacontenttype: event.datacontenttype} : {})};
     const message = HTTP.binary(event);
     headers = {...headers, ...mapCeHeaders(message.headers as Record<string, string>, encodeHeaderValue)};
     body = message.body as string;
@@ -63,16 +73,18 @@ export async function invoke(request: InvokeRequest): Promise<InvokeResult> {
   }
   const method = request.method ?? (body === undefined && !request.cloudevent ? 'GET' : 'POST');
   let status: number;
+  let statusText: string | undefined;
   let text: string;
   let resHeaders: Record<string, string>;
   try {
     const signal = AbortSignal.timeout(request.timeoutMs ?? 30_000);
     if (request.send) {
-      ({status, headers: resHeaders, body: text} = await request.send(request.url, {method, headers, body, signal}));
+      ({status, statusText, headers: resHeaders, body: text} = await request.send(request.url, {method, headers, body, signal}));
     } else {
       const res = await fetch(request.url, {method, headers, body, signal});
       text = await res.text();
       status = res.status;
+      statusText = res.statusText;
       resHeaders = Object.fromEntries(res.headers.entries());
     }
   } catch (e: any) {
@@ -82,7 +94,7 @@ export async function invoke(request: InvokeRequest): Promise<InvokeResult> {
       cause: e,
     });
   }
-  const result: InvokeResult = {url: request.url, status, headers: resHeaders, body: text};
+  const result: InvokeResult = {url: request.url, status, ...(statusText ? {statusText} : {}), headers: resHeaders, body: text, ...(sent ? {sent} : {})};
   // Media types are case-insensitive and may carry parameters; the SDK looks its parser up by the exact value.
   const media = (resHeaders['content-type'] ?? '').split(';')[0].trim().toLowerCase();
   if (resHeaders['ce-id'] || media.startsWith('application/cloudevents')) {
@@ -144,4 +156,44 @@ function tryJson(text: string): unknown {
   } catch {
     return text;
   }
+}
+
+/** Where `fn invoke --broker` sends: the broker's address, and the ingress to send through when needed. */
+export interface BrokerEndpoint extends FunctionEndpoint {
+  broker: {name: string; namespace: string; url: string};
+}
+
+/** `svc.ns.svc.cluster.local` → the Service and namespace, for a port-forward hint. */
+function clusterService(host: string): {name: string; namespace: string} | undefined {
+  const m = /^([a-z0-9-]+)\.([a-z0-9-]+)\.svc(\.cluster\.local)?$/.exec(host);
+  return m ? {name: m[1], namespace: m[2]} : undefined;
+}
+
+/**
+ * The broker's status.address.url, reached by ingress-address.ts's rule: --ingress / FN_INGRESS first,
+ * else directly when its host resolves. There is nothing to discover: a broker's ingress is a
+ * cluster-local Service, which no published ingress routes to.
+ */
+export async function brokerEndpoint(eventing: Eventing, ref: {name: string; namespace: string}, lookups: Pick<ReachLookups, 'explicit' | 'resolves'>): Promise<BrokerEndpoint> {
+  const broker: Broker | undefined = await eventing.broker(ref.namespace, ref.name);
+  if (!broker) throw brokerNotFound(ref.name, ref.namespace);
+  const url = broker.status?.address?.url;
+  if (!url) {
+    const r = readinessOf(broker);
+    throw new FnError('BROKER_NOT_READY', 'notReady', `broker "${ref.name}" in namespace "${ref.namespace}" has no address yet (Ready ${r.ready}${r.reason ? `: ${r.reason}` : ''}${r.message ? `: ${r.message}` : ''})`, {
+      suggestion: `kubectl describe broker ${ref.name} -n ${ref.namespace}`,
+      details: {broker: ref.name, namespace: ref.namespace, ...r},
+    });
+  }
+  const endpoint = await reachFunction(url, {...lookups, discover: async () => undefined}).catch((e) => {
+    if (!(e instanceof FnError) || e.code !== 'NO_INGRESS') throw e;
+    const host = new URL(url).hostname;
+    const service = clusterService(host);
+    const forward = service ? ` (e.g. kubectl port-forward -n ${service.namespace} svc/${service.name} 8080:80, then --ingress 127.0.0.1:8080)` : '';
+    throw new FnError('NO_INGRESS', 'noIngress', `broker "${ref.name}" is at ${url}, and ${host} does not resolve from here (a cluster-local address)`, {
+      suggestion: `send through an HTTP proxy or a port-forward into the cluster: --ingress HOST[:PORT] or FN_INGRESS=HOST[:PORT]${forward}`,
+      details: {host, broker: ref.name, namespace: ref.namespace, url},
+    });
+  });
+  return {...endpoint, broker: {name: ref.name, namespace: ref.namespace, url}};
 }

@@ -1,6 +1,7 @@
 // Every fn command: --json (the command's return value), --verbose, and one way to report errors:
 // message, "Try:" next step, the documented exit code. Never prompts when CI is set or stdin is no TTY.
 import {Command, Flags, Errors} from '@oclif/core';
+import {stripVTControlCharacters} from 'node:util';
 import {FnError, toFnError, ExitCode} from '../core/errors.js';
 import type {Progress} from '../core/ports.js';
 import {stderrProgress} from './progress.js';
@@ -70,7 +71,10 @@ export function fromOclif(err: Error & {oclif?: {exit?: number}}): FnError {
   if (err instanceof Errors.ExitError) return new FnError('EXIT', 'unexpected', err.message);
   const parseError = err.constructor?.name?.match(/Flag|Arg|Parse|Option|Required|Exclusive|Nonexistent|Failed/) || err.oclif?.exit === 2;
   if (parseError) {
-    return new FnError('USAGE', 'usage', err.message.split('\n')[0], {suggestion: 'see --help for the accepted flags and arguments', details: {detail: err.message}});
+    // A flag relationship's failure (exclusive, dependsOn…) says what is wrong on the lines after its heading.
+    const [first, ...rest] = stripVTControlCharacters(err.message).split('\n');
+    const reasons = /^The following errors? occurred:$/.test(first) ? rest.filter((l) => /^\s/.test(l)).map((l) => l.trim()) : [];
+    return new FnError('USAGE', 'usage', reasons.length ? reasons.join('; ') : first, {suggestion: 'see --help for the accepted flags and arguments', details: {detail: err.message}});
   }
   return toFnError(err);
 }

@@ -44,6 +44,7 @@ const PURE_BUILTINS = new Set(['node:path', 'node:crypto', 'node:url', 'node:uti
  */
 const CORE_IO: Record<string, {uses: string[]; why: string}> = {
   'src/core/fn-yaml.ts': {uses: ['node:fs/promises'], why: 'reads fn.yaml, refusing one over the size cap before reading it'},
+  'src/core/fn-yaml-edit.ts': {uses: ['node:fs/promises'], why: 'fn subscribe / unsubscribe write fn.yaml back (temp file + rename, refused if it changed meanwhile)'},
   'src/core/build.ts': {uses: ['node:fs/promises'], why: "reads a project's own Dockerfile for the base images to pull"},
   'src/core/build-context.ts': {uses: ['node:fs', 'node:fs/promises', 'node:stream/promises'], why: 'walks the function folder (ignore files) and hashes the build context'},
   'src/core/build-record.ts': {uses: ['node:fs/promises'], why: 'reads and writes .fn/build.json'},

@@ -11,10 +11,17 @@ export interface ViaRequest {
   headers?: Record<string, string>;
   body?: string | Buffer;
   signal?: AbortSignal;
+  /**
+   * Send the request line in absolute form (`POST http://host/path`), as a client of an HTTP proxy
+   * does: for an address that forwards cluster-local hosts (a proxy into the cluster). Servers must
+   * accept it too (RFC 9112 3.2.2), so a port-forward to the target answers as well.
+   */
+  absoluteForm?: boolean;
 }
 
 export interface ViaResponse {
   status: number;
+  statusText?: string;
   headers: Record<string, string>;
   body: string;
 }
@@ -37,7 +44,7 @@ export function requestVia(target: string, via: IngressAddress, init: ViaRequest
         host: via.host,
         port: via.port,
         method: init.method ?? 'GET',
-        path: `${url.pathname}${url.search}`,
+        path: init.absoluteForm ? url.href : `${url.pathname}${url.search}`,
         headers: {...init.headers, host: url.host, ...(init.body === undefined ? {} : {'content-length': String(Buffer.byteLength(init.body))})},
         ...(secure ? {servername: url.hostname} : {}),
         signal: init.signal,
@@ -49,7 +56,7 @@ export function requestVia(target: string, via: IngressAddress, init: ViaRequest
         res.on('end', () => {
           const headers: Record<string, string> = {};
           for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(', ') : v;
-          resolve({status: res.statusCode ?? 0, headers, body: Buffer.concat(chunks).toString('utf8')});
+          resolve({status: res.statusCode ?? 0, ...(res.statusMessage ? {statusText: res.statusMessage} : {}), headers, body: Buffer.concat(chunks).toString('utf8')});
         });
       },
     );
