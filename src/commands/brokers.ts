@@ -5,16 +5,17 @@ import {eventing, knative} from '../factory.js';
 import {FnCommand} from '../ui/base-command.js';
 import {clusterFlags} from '../ui/cluster-flags.js';
 import {brokersTable} from '../ui/events-view.js';
+import {withEnv} from '../ui/flags.js';
 
 export default class Brokers extends FnCommand {
   static summary = 'List the Knative Eventing brokers in a namespace, or all of them, with their readiness.';
   static description = 'Exit codes: 7 cluster unreachable, 8 namespace not found or Eventing not installed, 9 RBAC denied.';
   static examples = ['<%= config.bin %> brokers', '<%= config.bin %> brokers -A --json'];
 
-  static flags = {
+  static flags = withEnv({
     'all-namespaces': Flags.boolean({char: 'A', description: 'list in every namespace', exclusive: ['namespace']}),
     ...clusterFlags,
-  };
+  });
 
   async run(): Promise<BrokerInfo[]> {
     const {flags} = await this.parse(Brokers);

@@ -5,7 +5,7 @@ import {loadFunction} from '../core/function.js';
 import {parseKeyValues} from '../core/key-values.js';
 import {buildAdapters} from '../factory.js';
 import {FnCommand} from '../ui/base-command.js';
-import {pathFlag} from '../ui/flags.js';
+import {pathFlag, withEnv} from '../ui/flags.js';
 
 export default class Build extends FnCommand {
   static summary = 'Build the function\'s container image, and push it with --push.';
@@ -19,7 +19,7 @@ Exit codes: 2 bad flag or fn.yaml value, 4 no Docker engine, 5 build failed (a s
     '<%= config.bin %> build --base-image node:22-slim --build-arg NPM_CONFIG_REGISTRY=https://npm.example.com',
   ];
 
-  static flags = {
+  static flags = withEnv({
     path: pathFlag,
     image: Flags.string({char: 'i', description: 'image to build, REGISTRY/NAME[:TAG] (default: fn.yaml image, else <registry>/<name>:latest)'}),
     registry: Flags.string({char: 'r', description: 'registry to name the image in, HOST[:PORT][/NAMESPACE] (default: fn.yaml registry, else FN_REGISTRY)'}),
@@ -32,7 +32,7 @@ Exit codes: 2 bad flag or fn.yaml value, 4 no Docker engine, 5 build failed (a s
     'no-cache': Flags.boolean({description: 'rebuild every step without the engine\'s layer cache (implies --force)'}),
     force: Flags.boolean({char: 'f', description: 'build even when the inputs are unchanged since the last build'}),
     network: Flags.string({description: 'network for RUN steps (default: the engine\'s; host on an engine without a bridge)'}),
-  };
+  });
 
   async run() {
     const {flags} = await this.parse(Build);

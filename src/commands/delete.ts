@@ -4,7 +4,7 @@ import {FnCommand} from '../ui/base-command.js';
 import {clusterFlags, connectToFunction} from '../ui/cluster-flags.js';
 import {eventing} from '../factory.js';
 import {visibleEventObjects} from '../core/event-sync.js';
-import {pathFlag} from '../ui/flags.js';
+import {pathFlag, withEnv} from '../ui/flags.js';
 
 export default class Delete extends FnCommand {
   static summary = 'Delete a deployed function, all its revisions, and its subscriptions and schedules.';
@@ -14,12 +14,12 @@ Exit codes: 2 --yes missing when not interactive, 7 cluster unreachable, 8 funct
   static examples = ['<%= config.bin %> delete', '<%= config.bin %> delete hello -n staging --yes'];
 
   static args = {name: Args.string({description: 'function name (default: fn.yaml\'s)'})};
-  static flags = {
+  static flags = withEnv({
     yes: Flags.boolean({char: 'y', description: 'do not ask for confirmation'}),
     'no-wait': Flags.boolean({description: 'return once deletion started, without waiting until the objects are gone'}),
     path: pathFlag,
     ...clusterFlags,
-  };
+  });
 
   async run(): Promise<{name: string; namespace: string; deleted: boolean; triggers?: string[]; schedules?: string[]}> {
     const {args, flags} = await this.parse(Delete);

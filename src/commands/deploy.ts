@@ -9,7 +9,7 @@ import {describeTraffic} from '../core/traffic.js';
 import {eventing, knative, podDiagnosis} from '../factory.js';
 import {FnCommand} from '../ui/base-command.js';
 import {clusterFlags, waitSeconds, routingFlag, waitFlags} from '../ui/cluster-flags.js';
-import {pathFlag} from '../ui/flags.js';
+import {pathFlag, withEnv} from '../ui/flags.js';
 import {readinessText} from '../ui/events-view.js';
 import {writeGithubOutputs} from '../ui/github-outputs.js';
 import {pushedImage} from '../ui/build-image.js';
@@ -28,7 +28,7 @@ Exit codes: 2 bad flag or fn.yaml value, 3 fields owned by another manager (see 
     '<%= config.bin %> deploy --image 127.0.0.1:5000/fn/hello@sha256:<digest> -n staging --timeout 2m',
   ];
 
-  static flags = {
+  static flags = withEnv({
     path: pathFlag,
     image: Flags.string({char: 'i', description: 'deploy this pushed image, pinned by digest (REGISTRY/NAME@sha256:…), instead of building'}),
     registry: Flags.string({char: 'r', description: 'registry to push the build to (default: fn.yaml registry, else FN_REGISTRY)', exclusive: ['image']}),
@@ -39,7 +39,7 @@ Exit codes: 2 bad flag or fn.yaml value, 3 fields owned by another manager (see 
     routing: routingFlag,
     ...waitFlags,
     force: Flags.boolean({char: 'f', description: 'take over fields another field manager (kubectl, kn, …) set last'}),
-  };
+  });
 
   async run(): Promise<DeployResult> {
     const {flags} = await this.parse(Deploy);

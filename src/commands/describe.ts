@@ -4,7 +4,7 @@ import {functionNotFound} from '../core/errors.js';
 import {describeTraffic, tagUrls, type TagUrl} from '../core/traffic.js';
 import {FnCommand} from '../ui/base-command.js';
 import {age, clusterFlags, connectToFunction} from '../ui/cluster-flags.js';
-import {pathFlag} from '../ui/flags.js';
+import {pathFlag, withEnv} from '../ui/flags.js';
 import {table} from '../ui/table.js';
 import {eventStatus, visibleEventObjects, type EventStatus} from '../core/event-sync.js';
 import {eventing} from '../factory.js';
@@ -36,7 +36,7 @@ Exit codes: 7 cluster unreachable, 8 function not found, 9 RBAC denied.`;
   static examples = ['<%= config.bin %> describe', '<%= config.bin %> describe hello -n staging --json'];
 
   static args = {name: Args.string({description: 'function name (default: fn.yaml\'s)'})};
-  static flags = {path: pathFlag, ...clusterFlags};
+  static flags = withEnv({path: pathFlag, ...clusterFlags});
 
   async run(): Promise<Description> {
     const {args, flags} = await this.parse(Describe);

@@ -5,7 +5,7 @@ import {ejectDockerfile} from '../core/dockerfile-eject.js';
 import {loadFunction} from '../core/function.js';
 import {runtimesDir} from '../paths.js';
 import {FnCommand} from '../ui/base-command.js';
-import {pathFlag} from '../ui/flags.js';
+import {pathFlag, withEnv} from '../ui/flags.js';
 
 export default class Dockerfile extends FnCommand {
   static summary = 'Write fn\'s generated Dockerfile into the function folder, to read or own it.';
@@ -13,13 +13,13 @@ export default class Dockerfile extends FnCommand {
 Exit codes: 2 bad flag or fn.yaml value, 3 the files exist (use --force).`;
   static examples = ['<%= config.bin %> dockerfile --stdout', '<%= config.bin %> dockerfile --base-image node:22-slim --force'];
 
-  static flags = {
+  static flags = withEnv({
     path: pathFlag,
     'base-image': Flags.string({description: 'image the function runs on (default: fn.yaml build.baseImage, else the runtime\'s)'}),
     'builder-image': Flags.string({description: 'image dependencies are installed or compiled in (default: fn.yaml build.builderImage, else the runtime\'s)'}),
     stdout: Flags.boolean({description: 'print the Dockerfile instead of writing files'}),
     force: Flags.boolean({char: 'f', description: 'overwrite an existing Dockerfile and .fn-invoker/'}),
-  };
+  });
 
   async run() {
     const {flags} = await this.parse(Dockerfile);

@@ -6,6 +6,7 @@ import type {FunctionConfig} from '../core/function.js';
 import {validateFunctionName} from '../core/names.js';
 import {scaffolder} from '../factory.js';
 import {FnCommand} from '../ui/base-command.js';
+import {withEnv} from '../ui/flags.js';
 
 export default class Init extends FnCommand {
   static summary = 'Create a function project from a language template.';
@@ -18,13 +19,13 @@ export default class Init extends FnCommand {
 
   static args = {path: Args.string({description: 'folder to create the function in', default: '.'})};
 
-  static flags = {
+  static flags = withEnv({
     runtime: Flags.string({char: 'l', description: 'language runtime', options: [...RUNTIMES]}),
     template: Flags.string({char: 't', description: 'invocation template', options: [...TEMPLATES]}),
     name: Flags.string({char: 'n', description: 'function name (DNS label; default: the folder name)'}),
     repository: Flags.string({char: 'r', description: 'templates from a local folder or git URL (holding <runtime>/<template>/)'}),
     force: Flags.boolean({char: 'f', description: 'overwrite existing files'}),
-  };
+  });
 
   async run() {
     const {args, flags} = await this.parse(Init);

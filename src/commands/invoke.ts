@@ -6,6 +6,7 @@ import {remoteUrl} from '../core/remote-url.js';
 import {validateBrokerName} from '../core/event-checks.js';
 import {clusterFlags, connectToFunction, optionalFunction} from '../ui/cluster-flags.js';
 import {FnCommand} from '../ui/base-command.js';
+import {withEnv} from '../ui/flags.js';
 
 /** --type, --source and --id describe the CloudEvent that --cloudevent and --broker send. */
 const eventFlag = [{type: 'some' as const, flags: ['cloudevent', 'broker']}];
@@ -23,7 +24,7 @@ Exit codes: 1 the function or broker answered with an HTTP error, 2 bad flag (a 
     '<%= config.bin %> invoke --broker default --type com.example.order --source /shop --data \'{"id":1}\' --ingress 127.0.0.1:8080',
   ];
 
-  static flags = {
+  static flags = withEnv({
     target: Flags.string({description: 'URL to invoke, or "remote" for the deployed function', default: 'http://127.0.0.1:8080'}),
     tag: Flags.string({description: 'with --target remote: invoke this tag\'s URL'}),
     name: Flags.string({description: 'with --target remote: function name (default: fn.yaml\'s)'}),
@@ -43,7 +44,7 @@ Exit codes: 1 the function or broker answered with an HTTP error, 2 bad flag (a 
     type: Flags.string({description: 'CloudEvent type [default: fn.invoke]', relationships: eventFlag}),
     source: Flags.string({description: 'CloudEvent source [default: fn/cli]', relationships: eventFlag}),
     id: Flags.string({description: 'CloudEvent id (default: a random UUID)', relationships: eventFlag}),
-  };
+  });
 
   async run() {
     const {flags} = await this.parse(Invoke);

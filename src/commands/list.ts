@@ -5,6 +5,7 @@ import {FnCommand} from '../ui/base-command.js';
 import {age, clusterFlags} from '../ui/cluster-flags.js';
 import {knative} from '../factory.js';
 import {table} from '../ui/table.js';
+import {withEnv} from '../ui/flags.js';
 
 export interface Listed {
   name: string;
@@ -23,10 +24,10 @@ export default class List extends FnCommand {
   static description = 'Exit codes: 7 cluster unreachable, 8 namespace not found, 9 RBAC denied.';
   static examples = ['<%= config.bin %> list', '<%= config.bin %> list -A', '<%= config.bin %> list -n staging --json'];
 
-  static flags = {
+  static flags = withEnv({
     'all-namespaces': Flags.boolean({char: 'A', description: 'list in every namespace', exclusive: ['namespace']}),
     ...clusterFlags,
-  };
+  });
 
   async run(): Promise<Listed[]> {
     const {flags} = await this.parse(List);

@@ -3,7 +3,7 @@ import {FnError, functionNotFound} from '../core/errors.js';
 import {formatLogLine, streamLogs, type LogsResult} from '../core/logs.js';
 import {FnCommand} from '../ui/base-command.js';
 import {clusterFlags, connectToFunction} from '../ui/cluster-flags.js';
-import {optionalDurationFlag, pathFlag, optionalCountFlag} from '../ui/flags.js';
+import {optionalDurationFlag, pathFlag, optionalCountFlag, withEnv} from '../ui/flags.js';
 import {interruptible} from '../ui/interrupt.js';
 
 export default class Logs extends FnCommand {
@@ -14,7 +14,7 @@ Exit codes: 2 bad flag, 7 cluster unreachable, 8 no such function, revision or t
   static examples = ['<%= config.bin %> logs', '<%= config.bin %> logs hello --since 10m --tail 100', '<%= config.bin %> logs hello --tag canary -f', '<%= config.bin %> logs --revision hello-00002 --json'];
 
   static args = {name: Args.string({description: 'function name (default: fn.yaml\'s)'})};
-  static flags = {
+  static flags = withEnv({
     path: pathFlag,
     ...clusterFlags,
     revision: Flags.string({char: 'r', description: 'only this revision (a name, or its generation number)', exclusive: ['tag']}),
@@ -22,7 +22,7 @@ Exit codes: 2 bad flag, 7 cluster unreachable, 8 no such function, revision or t
     since: optionalDurationFlag({description: 'only lines newer than this, e.g. 30s, 10m, 1h'}),
     tail: optionalCountFlag({description: 'only the last N lines of each pod', min: 0, max: 1_000_000}),
     follow: Flags.boolean({char: 'f', description: 'keep printing new lines, across pods as they come and go (Ctrl-C stops)'}),
-  };
+  });
 
   async run(): Promise<void> {
     const {args, flags} = await this.parse(Logs);

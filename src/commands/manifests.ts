@@ -10,7 +10,7 @@ import type {KnativeConfiguration, KnativeRoute, KnativeService} from '../core/k
 import {assertDigestReference, buildManifests, manifestObjects, renderManifests, routingOf} from '../core/manifests.js';
 import {FnCommand} from '../ui/base-command.js';
 import {namespaceFlag, routingFlag} from '../ui/cluster-flags.js';
-import {pathFlag} from '../ui/flags.js';
+import {pathFlag, withEnv} from '../ui/flags.js';
 import {stringify} from 'yaml';
 
 export default class Manifests extends FnCommand {
@@ -19,13 +19,13 @@ export default class Manifests extends FnCommand {
 Exit codes: 2 bad flag or fn.yaml value, 8 no pushed image to use.`;
   static examples = ['<%= config.bin %> manifests', '<%= config.bin %> manifests -o deploy/ --namespace prod', '<%= config.bin %> manifests --routing route --image reg/hello@sha256:<digest>'];
 
-  static flags = {
+  static flags = withEnv({
     path: pathFlag,
     image: Flags.string({char: 'i', description: 'image pinned by digest (default: the last pushed build)'}),
     output: Flags.string({char: 'o', description: 'write files into this folder instead of stdout'}),
     namespace: namespaceFlag('namespace to put in the objects (default: fn.yaml namespace, else none)'),
     routing: routingFlag,
-  };
+  });
 
   async run(): Promise<{files?: string[]; objects: Array<KnativeService | KnativeConfiguration | KnativeRoute | Trigger | PingSource>}> {
     const {flags} = await this.parse(Manifests);

@@ -5,7 +5,7 @@ import {describeShares, type Share} from '../core/traffic-history.js';
 import {FnCommand} from '../ui/base-command.js';
 import {clusterFlags, connectToFunction, waitSeconds, waitFlags} from '../ui/cluster-flags.js';
 import {podDiagnosis} from '../factory.js';
-import {pathFlag} from '../ui/flags.js';
+import {pathFlag, withEnv} from '../ui/flags.js';
 
 export default class Rollback extends FnCommand {
   static summary = 'Undo the last traffic change (or send all traffic to the revision named).';
@@ -15,12 +15,12 @@ Exit codes: 3 the split was changed by another writer while waiting, 7 cluster u
 
   static args = {revision: Args.string({description: 'revision, tag or generation to send all traffic to (default: the previous ready one)'})};
 
-  static flags = {
+  static flags = withEnv({
     name: Flags.string({description: 'function name (default: fn.yaml\'s)'}),
     path: pathFlag,
     ...clusterFlags,
     ...waitFlags,
-  };
+  });
 
   async run(): Promise<TrafficResult & {from?: string; to: string; restored: Share[]}> {
     const {args, flags} = await this.parse(Rollback);

@@ -5,7 +5,7 @@ import {FnError} from '../core/errors.js';
 import {parseKeyValues} from '../core/key-values.js';
 import {buildAdapters, containerRunner, hostRunner} from '../factory.js';
 import {FnCommand} from '../ui/base-command.js';
-import {countFlag, pathFlag} from '../ui/flags.js';
+import {countFlag, pathFlag, withEnv} from '../ui/flags.js';
 import {interruptible} from '../ui/interrupt.js';
 
 export default class Run extends FnCommand {
@@ -13,13 +13,13 @@ export default class Run extends FnCommand {
   static description = 'Serves the function on http://127.0.0.1:PORT until Ctrl-C. Health endpoints: /health/liveness, /health/readiness.';
   static examples = ['<%= config.bin %> run', '<%= config.bin %> run --port 9000 --env GREETING=hi'];
 
-  static flags = {
+  static flags = withEnv({
     path: pathFlag,
     port: countFlag({description: 'port to listen on', default: 8080, min: 1, max: 65535}),
     env: Flags.string({char: 'e', description: 'environment variable NAME=VALUE (repeatable)', multiple: true}),
     container: Flags.boolean({description: 'build the image (skipped when unchanged) and run it in a container through the Docker engine'}),
     network: Flags.string({description: 'container network (default: the engine\'s; host on an engine without a bridge)', dependsOn: ['container']}),
-  };
+  });
 
   async run() {
     const {flags} = await this.parse(Run);

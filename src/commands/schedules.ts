@@ -5,7 +5,7 @@ import {eventing} from '../factory.js';
 import {FnCommand} from '../ui/base-command.js';
 import {clusterFlags, connectToFunction} from '../ui/cluster-flags.js';
 import {schedulesTable} from '../ui/events-view.js';
-import {pathFlag} from '../ui/flags.js';
+import {pathFlag, withEnv} from '../ui/flags.js';
 
 export default class Schedules extends FnCommand {
   static summary = "List a function's schedules: its PingSources, with cron, time zone, data and readiness.";
@@ -14,7 +14,7 @@ Exit codes: 7 cluster unreachable, 9 RBAC denied.`;
   static examples = ['<%= config.bin %> schedules', '<%= config.bin %> schedules hello -n staging --json'];
 
   static args = {name: Args.string({description: "function name (default: fn.yaml's)"})};
-  static flags = {path: pathFlag, ...clusterFlags};
+  static flags = withEnv({path: pathFlag, ...clusterFlags});
 
   async run(): Promise<ScheduleInfo[]> {
     const {args, flags} = await this.parse(Schedules);

@@ -4,7 +4,7 @@ import {editFunctionFile} from '../core/fn-yaml-edit.js';
 import {validateBrokerName} from '../core/event-checks.js';
 import {addSubscription} from '../core/subscription-edit.js';
 import {FnCommand} from '../ui/base-command.js';
-import {pathFlag} from '../ui/flags.js';
+import {pathFlag, withEnv} from '../ui/flags.js';
 
 /** The filter flags fn subscribe and fn unsubscribe share. */
 export const filterFlags = {
@@ -29,12 +29,12 @@ Exit codes: 2 a bad flag value (no "=", an empty attribute or value, an attribut
     '<%= config.bin %> subscribe --broker default --prefix type=com.example. --filter source=/orders --name orders',
   ];
 
-  static flags = {
+  static flags = withEnv({
     broker: Flags.string({description: 'the broker to receive events from', required: true, parse: async (value) => validateBrokerName(value, '--broker')}),
     ...filterFlags,
     name: Flags.string({description: 'name of the subscription: its Trigger is <function>-<name> (default: from the broker)'}),
     path: pathFlag,
-  };
+  });
 
   async run() {
     const {flags} = await this.parse(Subscribe);

@@ -5,7 +5,7 @@ import {eventing} from '../factory.js';
 import {FnCommand} from '../ui/base-command.js';
 import {clusterFlags, connectToFunction} from '../ui/cluster-flags.js';
 import {triggersTable} from '../ui/events-view.js';
-import {pathFlag} from '../ui/flags.js';
+import {pathFlag, withEnv} from '../ui/flags.js';
 
 export default class Subscriptions extends FnCommand {
   static aliases = ['triggers'];
@@ -15,7 +15,7 @@ Exit codes: 7 cluster unreachable, 9 RBAC denied.`;
   static examples = ['<%= config.bin %> subscriptions', '<%= config.bin %> triggers hello -n staging --json'];
 
   static args = {name: Args.string({description: "function name (default: fn.yaml's)"})};
-  static flags = {path: pathFlag, ...clusterFlags};
+  static flags = withEnv({path: pathFlag, ...clusterFlags});
 
   async run(): Promise<TriggerInfo[]> {
     const {args, flags} = await this.parse(Subscriptions);

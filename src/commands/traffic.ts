@@ -5,7 +5,7 @@ import {computeTraffic, describeTraffic, isEmptyRequest, parseTrafficRequest, ta
 import {FnCommand} from '../ui/base-command.js';
 import {clusterFlags, connectToFunction, waitSeconds, waitFlags} from '../ui/cluster-flags.js';
 import {podDiagnosis} from '../factory.js';
-import {pathFlag} from '../ui/flags.js';
+import {pathFlag, withEnv} from '../ui/flags.js';
 import {table} from '../ui/table.js';
 
 export interface TrafficView {
@@ -35,7 +35,7 @@ Exit codes: 2 bad flags (sum, format, duplicates), 3 another writer replaced the
 
   static args = {name: Args.string({description: 'function name (default: fn.yaml\'s)'})};
 
-  static flags = {
+  static flags = withEnv({
     split: Flags.string({char: 's', description: 'KEY=PERCENT pairs, comma-separated (repeatable)', multiple: true}),
     tag: Flags.string({description: 'REVISION=TAG: give a revision a tag and its own URL (repeatable)', multiple: true}),
     untag: Flags.string({description: 'remove a tag (repeatable)', multiple: true}),
@@ -43,7 +43,7 @@ Exit codes: 2 bad flags (sum, format, duplicates), 3 another writer replaced the
     path: pathFlag,
     ...clusterFlags,
     ...waitFlags,
-  };
+  });
 
   async run(): Promise<TrafficResult | TrafficView> {
     const {args, flags} = await this.parse(Traffic);

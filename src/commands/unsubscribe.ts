@@ -3,7 +3,7 @@ import {resolve} from 'node:path';
 import {editFunctionFile} from '../core/fn-yaml-edit.js';
 import {removeSubscriptions} from '../core/subscription-edit.js';
 import {FnCommand} from '../ui/base-command.js';
-import {pathFlag} from '../ui/flags.js';
+import {pathFlag, withEnv} from '../ui/flags.js';
 import {deployCommand, filterFlags} from './subscribe.js';
 
 export default class Unsubscribe extends FnCommand {
@@ -17,13 +17,13 @@ Exit codes: 2 a bad flag value, neither --broker nor --name, or several match (w
     '<%= config.bin %> unsubscribe --broker old --all',
   ];
 
-  static flags = {
+  static flags = withEnv({
     broker: Flags.string({description: 'the broker of the subscription'}),
     ...filterFlags,
     name: Flags.string({description: 'the subscription\'s name, or its Trigger\'s'}),
     all: Flags.boolean({description: 'remove every subscription that matches'}),
     path: pathFlag,
-  };
+  });
 
   async run() {
     const {flags} = await this.parse(Unsubscribe);

@@ -111,9 +111,10 @@ export interface ImageChoice {
 
 /**
  * The function's image: --image, else fn.yaml `image`, else `<registry>/<name>:latest` with the
- * registry from --registry, fn.yaml `registry` or FN_REGISTRY. Returns the parsed reference.
+ * registry from --registry (which FN_REGISTRY sets too, ui/flags.ts withEnv), else fn.yaml `registry`.
+ * Returns the parsed reference.
  */
-export function resolveImage(config: FunctionConfig, choice: ImageChoice, env: NodeJS.ProcessEnv = process.env): {ref: ImageRef; name: string; source: string} {
+export function resolveImage(config: FunctionConfig, choice: ImageChoice): {ref: ImageRef; name: string; source: string} {
   const pick = (value: string, source: string) => {
     const ref = parseImageRef(value, source);
     if (ref.digest) {
@@ -130,12 +131,10 @@ export function resolveImage(config: FunctionConfig, choice: ImageChoice, env: N
     ? [choice.registry, '--registry']
     : config.registry
       ? [config.registry, 'fn.yaml registry']
-      : env.FN_REGISTRY
-        ? [env.FN_REGISTRY, 'FN_REGISTRY']
-        : [undefined, undefined];
+      : [undefined, undefined];
   if (registry && source) return pick(`${validateRegistry(registry, source)}/${config.name}:latest`, source);
   if (choice.localFallback) return pick(`localhost/${config.name}:latest`, 'default local name');
   throw new FnError('NO_REGISTRY', 'usage', `no image name for ${config.name}: set an image or a registry to push to`, {
-    suggestion: 'pass --registry HOST[:PORT]/NAMESPACE (or --image), or set `registry:` in fn.yaml or FN_REGISTRY',
+    suggestion: 'pass --registry HOST[:PORT]/NAMESPACE (or set FN_REGISTRY, or --image), or set `registry:` in fn.yaml',
   });
 }

@@ -1,24 +1,62 @@
 // Every fn command: --json (the command's return value), --verbose, and one way to report errors:
 // message, "Try:" next step, the documented exit code. Never prompts when CI is set or stdin is no TTY.
 import {Command, Flags, Errors} from '@oclif/core';
+import type {Input, ParserOutput} from '@oclif/core/interfaces';
 import {stripVTControlCharacters} from 'node:util';
 import {FnError, toFnError, ExitCode} from '../core/errors.js';
 import type {Progress} from '../core/ports.js';
 import {stderrProgress} from './progress.js';
 
+/** oclif's parsed flags and args: name → value. */
+type Output = {[name: string]: any};
+
 export abstract class FnCommand extends Command {
   static enableJsonFlag = true;
 
   static baseFlags = {
-    verbose: Flags.boolean({char: 'v', description: 'Show detailed progress (build logs, API calls).', helpGroup: 'GLOBAL'}),
+    verbose: Flags.boolean({char: 'v', description: 'Show detailed progress (build logs, API calls).', helpGroup: 'GLOBAL', env: 'FN_VERBOSE'}),
   };
 
   private progressInstance?: Progress;
 
   /** Progress on stderr; silent under --json so stdout stays one JSON document. */
   protected get progress(): Progress {
-    this.progressInstance ??= stderrProgress({verbose: this.argv.includes('--verbose') || this.argv.includes('-v'), quiet: this.jsonEnabled()});
+    this.progressInstance ??= stderrProgress({verbose: this.verbose, quiet: this.jsonEnabled()});
     return this.progressInstance;
+  }
+
+  /**
+   * Flags from FN_<FLAG> yield to the command line: a variable whose flag is exclusive with one typed
+   * on the command line is not read (FN_REGISTRY set for a pipeline, `--image` in one step: the image
+   * wins, no "cannot also be provided"). Two such variables together are still refused.
+   */
+  protected async parse<F extends Output, B extends Output, A extends Output>(options?: Input<F, B, A>, argv: string[] = this.argv): Promise<ParserOutput<F, B, A>> {
+    const definitions = (options?.flags ?? (this.constructor as typeof Command).flags ?? {}) as Record<string, {char?: string; env?: string; exclusive?: string[]}>;
+    const typed = new Set(
+      Object.entries(definitions)
+        .filter(([name, flag]) => argv.some((a) => a === `--${name}` || a.startsWith(`--${name}=`) || (flag.char && /^-[^-]/.test(a) && a[1] === flag.char)))
+        .map(([name]) => name),
+    );
+    const hidden: Record<string, string> = {};
+    const clashes = (a: string, b: string) => Boolean(definitions[a].exclusive?.includes(b) || definitions[b].exclusive?.includes(a));
+    for (const [other, flag] of Object.entries(definitions)) {
+      const variable = flag.env;
+      if (!variable || typed.has(other) || process.env[variable] === undefined) continue;
+      if ([...typed].some((name) => clashes(name, other))) {
+        hidden[variable] = process.env[variable] as string;
+        delete process.env[variable];
+      }
+    }
+    try {
+      return await super.parse(options, argv);
+    } finally {
+      Object.assign(process.env, hidden);
+    }
+  }
+
+  /** --verbose (-v) or FN_VERBOSE, known before (and without) parsing the flags. */
+  protected get verbose(): boolean {
+    return this.argv.includes('--verbose') || this.argv.includes('-v') || /^(1|true|yes)$/i.test(process.env.FN_VERBOSE ?? '');
   }
 
   /** True when we may ask the user a question. */
@@ -42,7 +80,7 @@ export abstract class FnCommand extends Command {
   }
 
   protected async catch(err: Error & {exitCode?: number}): Promise<any> {
-    reportError(fromOclif(err), {json: this.jsonEnabled(), verbose: this.argv.includes('--verbose')});
+    reportError(fromOclif(err), {json: this.jsonEnabled(), verbose: this.verbose});
   }
 }
 

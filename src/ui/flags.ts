@@ -61,3 +61,17 @@ export function stepsFlag(options: {description: string; default: readonly numbe
     parse: async (input, _context, flag) => parseSteps(flag.name, input),
   })();
 }
+
+/** FN_<FLAG>: the environment variable a flag also reads (--no-traffic → FN_NO_TRAFFIC). */
+export function envName(flag: string): string {
+  return `FN_${flag.toUpperCase().replace(/-/g, '_')}`;
+}
+
+/**
+ * A command's flags, each also read from FN_<FLAG> (oclif lists it in --help as "env: FN_…"). Precedence:
+ * the flag, then the variable, then fn.yaml (the commands fall back to it when neither is given), then
+ * the default. For pipelines: FN_REGISTRY, FN_NAMESPACE, FN_INGRESS… once for every step.
+ */
+export function withEnv<T extends Record<string, object>>(flags: T): T {
+  return Object.fromEntries(Object.entries(flags).map(([name, flag]) => [name, {...flag, env: (flag as {env?: string}).env ?? envName(name)}])) as T;
+}

@@ -1,13 +1,15 @@
 // fn rollout with its default health gate: requests to the canary's own tag URL, which does not
 // resolve here, so fn finds the cluster's ingress and sends them there with the tag's Host header
 // (test/cluster/data-plane/ingress.ts routes them to the canary's pod). A healthy canary reaches
-// 100 %; a canary that answers 500 fails the gate on that real traffic and the prior split comes back.
+// 100 %; a canary that answers 500 fails the gate on that real traffic and the prior split comes back;
+// a rollout from source builds the changed function first.
 // Needs `npm run build`, test/cluster/up.sh and test/env/docker-up.sh.
 import {afterAll, beforeAll, expect, test} from '@jest/globals';
-import {mkdtemp} from 'node:fs/promises';
+import {mkdtemp, readFile, writeFile} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {runFn, runFnJson} from '../support/cli.js';
+import {clusterFnEnv, initFunction} from '../support/function-project.js';
 import {clusterEnv, TestCluster} from '../support/knative-env.js';
 import {digest} from '../support/test-image.js';
 
@@ -61,3 +63,27 @@ test('a canary that answers 500 fails the gate on real traffic: exit 13 and the 
   const routed = (svc?.status?.traffic ?? []).filter((t: any) => t.percent > 0);
   expect(routed.map((t: any) => [t.revisionName, t.percent])).toEqual([[v1, 100]]);
 }, TIMEOUT);
+
+test('fn rollout from source: a one-line change is built, pushed, deployed at 0% under the tag and rolled out to 100 %', async () => {
+  const dir = await initFunction('sourced', 'node');
+  const env = clusterFnEnv();
+  const first = await runFnJson(['deploy', '--path', dir, '-n', ns], {env});
+  expect(first.exitCode).toBe(0);
+  // Unchanged source and fn.yaml: nothing new to roll out.
+  const same = await runFnJson(['rollout', '--path', dir, '-n', ns], {env});
+  expect([same.exitCode, same.json.error.code]).toEqual([2, 'ROLLOUT_NOTHING_NEW']);
+
+  const source = join(dir, 'index.js');
+  await writeFile(source, (await readFile(source, 'utf8')).replace('`Hello ${name}`', '`Hello again ${name}`'));
+  const r = await runFn(['rollout', '--path', dir, '-n', ns, '--steps', '50,100', '--interval', '1s', '--requests', '10', '--max-p95', '2s', '--timeout', '120s', '--json'], {env});
+  expect(r.exitCode).toBe(0);
+  const all = events(r.stdout);
+  const deployedEvent = all.find((e) => e.event === 'deployed');
+  expect(deployedEvent.image).toMatch(/\/e2e\/sourced@sha256:[0-9a-f]{64}$/);
+  expect(deployedEvent.image).not.toBe(first.json.image);
+  const done = all.at(-1);
+  expect(done).toMatchObject({event: 'done', status: 'succeeded', image: deployedEvent.image, traffic: [{revisionName: done.canary, percent: 100}]});
+  expect(done.canary).not.toBe(first.json.revision);
+  const answer = await runFnJson(['invoke', '--path', dir, '-n', ns, '--target', 'remote'], {env});
+  expect(JSON.parse(answer.json.body)).toEqual({message: 'Hello again world'});
+}, 400_000);

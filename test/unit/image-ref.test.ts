@@ -48,25 +48,24 @@ describe('parseImageRef', () => {
 
 describe('resolveImage', () => {
   test('--image wins over fn.yaml image and registry', () => {
-    const r = resolveImage({...config, image: 'a.io/x/y:1', registry: 'b.io/z'}, {image: 'c.io/q/r:2', registry: 'd.io/s'}, {});
+    const r = resolveImage({...config, image: 'a.io/x/y:1', registry: 'b.io/z'}, {image: 'c.io/q/r:2', registry: 'd.io/s'});
     expect(r.name).toBe('c.io/q/r:2');
   });
 
-  test('fn.yaml image, then <registry>/<name>:latest from --registry, fn.yaml registry, FN_REGISTRY', () => {
-    expect(resolveImage({...config, image: 'a.io/x/y'}, {}, {}).name).toBe('a.io/x/y:latest');
-    expect(resolveImage({...config, registry: 'b.io/z'}, {registry: '127.0.0.1:5000/t/'}, {}).name).toBe('127.0.0.1:5000/t/hello:latest');
-    expect(resolveImage({...config, registry: 'b.io/z'}, {}, {FN_REGISTRY: 'e.io'}).name).toBe('b.io/z/hello:latest');
-    expect(resolveImage(config, {}, {FN_REGISTRY: 'e.io/team'}).name).toBe('e.io/team/hello:latest');
+  test('fn.yaml image, then <registry>/<name>:latest from --registry (or FN_REGISTRY, through the flag), fn.yaml registry', () => {
+    expect(resolveImage({...config, image: 'a.io/x/y'}, {}).name).toBe('a.io/x/y:latest');
+    expect(resolveImage({...config, registry: 'b.io/z'}, {registry: '127.0.0.1:5000/t/'}).name).toBe('127.0.0.1:5000/t/hello:latest');
+    expect(resolveImage({...config, registry: 'b.io/z'}, {}).name).toBe('b.io/z/hello:latest');
   });
 
   test('no registry: an error naming the ways to set one, or a local name when nothing is pushed', () => {
-    expect(() => resolveImage(config, {}, {})).toThrow(/no image name for hello/);
-    expect(resolveImage(config, {localFallback: true}, {}).name).toBe('localhost/hello:latest');
+    expect(() => resolveImage(config, {})).toThrow(/no image name for hello/);
+    expect(resolveImage(config, {localFallback: true}).name).toBe('localhost/hello:latest');
   });
 
   test('a registry with a scheme or a digest image is refused', () => {
-    expect(() => resolveImage(config, {registry: 'https://quay.io/x'}, {})).toThrow(/must not include a scheme/);
-    expect(() => resolveImage(config, {image: `x.io/y@sha256:${'b'.repeat(64)}`}, {})).toThrow(/names a digest/);
+    expect(() => resolveImage(config, {registry: 'https://quay.io/x'})).toThrow(/must not include a scheme/);
+    expect(() => resolveImage(config, {image: `x.io/y@sha256:${'b'.repeat(64)}`})).toThrow(/names a digest/);
   });
 
   test('digest references keep the registry', () => {

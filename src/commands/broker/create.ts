@@ -6,6 +6,7 @@ import {FnCommand} from '../../ui/base-command.js';
 import {clusterFlags, waitFlags, waitSeconds} from '../../ui/cluster-flags.js';
 import {readinessText} from '../../ui/events-view.js';
 import {interruptible} from '../../ui/interrupt.js';
+import {withEnv} from '../../ui/flags.js';
 
 export default class BrokerCreate extends FnCommand {
   static summary = 'Create a Knative Eventing broker and wait until it is Ready.';
@@ -14,11 +15,11 @@ Exit codes: 2 bad name or flag, 3 it exists with another class, 7 cluster unreac
   static examples = ['<%= config.bin %> broker create default', '<%= config.bin %> broker create orders -n shop --class MTChannelBasedBroker'];
 
   static args = {name: Args.string({description: 'broker name', default: 'default', parse: async (name) => validateBrokerName(name, 'broker')})};
-  static flags = {
+  static flags = withEnv({
     class: Flags.string({description: "broker class (default: the cluster's, usually MTChannelBasedBroker)"}),
     ...clusterFlags,
     ...waitFlags,
-  };
+  });
 
   async run(): Promise<CreateBrokerResult> {
     const {args, flags} = await this.parse(BrokerCreate);

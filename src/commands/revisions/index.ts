@@ -4,7 +4,7 @@ import {readTrafficState} from '../../core/traffic-change.js';
 import {revisionRows, type RevisionRow} from '../../core/revisions.js';
 import {FnCommand} from '../../ui/base-command.js';
 import {age, clusterFlags, connectToFunction} from '../../ui/cluster-flags.js';
-import {pathFlag} from '../../ui/flags.js';
+import {pathFlag, withEnv} from '../../ui/flags.js';
 import {table} from '../../ui/table.js';
 
 export default class Revisions extends FnCommand {
@@ -15,11 +15,11 @@ Exit codes: 7 cluster unreachable, 8 function not found, 9 RBAC denied.`;
 
   static args = {name: Args.string({description: 'function name (default: fn.yaml\'s)'})};
 
-  static flags = {
+  static flags = withEnv({
     output: Flags.string({char: 'o', description: 'output format', options: ['table', 'yaml', 'json'], default: 'table'}),
     path: pathFlag,
     ...clusterFlags,
-  };
+  });
 
   async run(): Promise<RevisionRow[]> {
     const {args, flags} = await this.parse(Revisions);

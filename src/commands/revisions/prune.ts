@@ -3,7 +3,7 @@ import {prunePlan} from '../../core/revisions.js';
 import {readTrafficState} from '../../core/traffic-change.js';
 import {FnCommand} from '../../ui/base-command.js';
 import {clusterFlags, connectToFunction} from '../../ui/cluster-flags.js';
-import {pathFlag, countFlag} from '../../ui/flags.js';
+import {pathFlag, countFlag, withEnv} from '../../ui/flags.js';
 
 /** Deletes run a few at a time: quick for hundreds, gentle on the API server. */
 const PARALLEL_DELETES = 8;
@@ -16,13 +16,13 @@ Exit codes: 2 --yes missing when not interactive, 7 cluster unreachable, 8 funct
 
   static args = {name: Args.string({description: 'function name (default: fn.yaml\'s)'})};
 
-  static flags = {
+  static flags = withEnv({
     keep: countFlag({description: 'keep this many of the newest unrouted revisions', default: 0, min: 0, max: 100_000}),
     'dry-run': Flags.boolean({description: 'list what would be deleted, delete nothing'}),
     yes: Flags.boolean({char: 'y', description: 'do not ask for confirmation'}),
     path: pathFlag,
     ...clusterFlags,
-  };
+  });
 
   async run(): Promise<{service: string; namespace: string; deleted: string[]; kept: string[]; dryRun: boolean}> {
     const {args, flags} = await this.parse(RevisionsPrune);

@@ -1,6 +1,7 @@
 import {abortRollout} from '../../core/rollout/control.js';
 import {describeTraffic} from '../../core/traffic.js';
 import {paragraphs, RolloutCommand, rolloutArgs, rolloutTargetFlags} from '../../ui/rollout-command.js';
+import {withEnv} from '../../ui/flags.js';
 
 export default class RolloutAbort extends RolloutCommand {
   static summary = 'Stop a rollout from any shell: the split from before it is written back.';
@@ -11,7 +12,7 @@ export default class RolloutAbort extends RolloutCommand {
   );
   static examples = ['<%= config.bin %> rollout abort', '<%= config.bin %> rollout abort hello -n prod --json'];
   static args = rolloutArgs;
-  static flags = {...rolloutTargetFlags};
+  static flags = withEnv({...rolloutTargetFlags});
 
   async run() {
     const {args, flags} = await this.parse(RolloutAbort);

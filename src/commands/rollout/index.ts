@@ -8,7 +8,7 @@ import {healthGates} from '../../factory.js';
 import {pushedImage} from '../../ui/build-image.js';
 import {optionalFunction} from '../../ui/cluster-flags.js';
 import {resolve} from 'node:path';
-import {countFlag, durationFlag, percentageFlag, stepsFlag} from '../../ui/flags.js';
+import {countFlag, durationFlag, percentageFlag, stepsFlag, withEnv} from '../../ui/flags.js';
 import {ownerAlive} from '../../ui/rollout-health.js';
 import {writeGithubOutputs} from '../../ui/github-outputs.js';
 import {ingressFlag, paragraphs, RolloutCommand, rolloutArgs, rolloutExitCodes, rolloutTargetFlags} from '../../ui/rollout-command.js';
@@ -36,7 +36,7 @@ export default class Rollout extends RolloutCommand {
     '<%= config.bin %> rollout hello --revision hello-00042 --check-cmd ./smoke-test.sh --json',
   ];
   static args = rolloutArgs;
-  static flags = {
+  static flags = withEnv({
     ...rolloutTargetFlags,
     image: Flags.string({description: 'new image (registry/name@sha256:…) to deploy as the canary (default: build and push the function in --path, as fn deploy does)', exclusive: ['revision', 'registry']}),
     registry: Flags.string({char: 'r', description: 'registry to push the build to (default: fn.yaml registry, else FN_REGISTRY)', exclusive: ['image', 'revision']}),
@@ -53,7 +53,7 @@ export default class Rollout extends RolloutCommand {
     'keep-tag': Flags.boolean({description: 'keep the tag on the canary when the rollout ends (done or rolled back)', default: false}),
     timeout: durationFlag({description: 'longest wait for the revision to be Ready and for each traffic move', default: 300_000}),
     ingress: ingressFlag,
-  };
+  });
 
   async run() {
     const {args, flags} = await this.parse(Rollout);

@@ -1,6 +1,7 @@
 import {promoteRollout} from '../../core/rollout/control.js';
 import {describeTraffic} from '../../core/traffic.js';
 import {paragraphs, RolloutCommand, rolloutArgs, rolloutTargetFlags} from '../../ui/rollout-command.js';
+import {withEnv} from '../../ui/flags.js';
 
 export default class RolloutPromote extends RolloutCommand {
   static summary = 'Finish a rollout now from any shell: the canary takes 100%, skipping the remaining steps and gates.';
@@ -11,7 +12,7 @@ export default class RolloutPromote extends RolloutCommand {
   );
   static examples = ['<%= config.bin %> rollout promote', '<%= config.bin %> rollout promote hello --json'];
   static args = rolloutArgs;
-  static flags = {...rolloutTargetFlags};
+  static flags = withEnv({...rolloutTargetFlags});
 
   async run() {
     const {args, flags} = await this.parse(RolloutPromote);

@@ -4,6 +4,7 @@ import {resumeRollout} from '../../core/rollout/engine.js';
 import {healthGates} from '../../factory.js';
 import {ownerAlive} from '../../ui/rollout-health.js';
 import {ingressFlag, paragraphs, RolloutCommand, rolloutArgs, rolloutExitCodes, rolloutTargetFlags} from '../../ui/rollout-command.js';
+import {withEnv} from '../../ui/flags.js';
 
 export default class RolloutResume extends RolloutCommand {
   static summary = 'Take over a rollout whose process was killed, and drive it on from its last step.';
@@ -16,12 +17,12 @@ export default class RolloutResume extends RolloutCommand {
   );
   static examples = ['<%= config.bin %> rollout resume', '<%= config.bin %> rollout resume hello --force --json'];
   static args = rolloutArgs;
-  static flags = {
+  static flags = withEnv({
     ...rolloutTargetFlags,
     force: Flags.boolean({description: 'take over even though the owner may still run on another host'}),
     'check-cmd': Flags.string({description: 'the --check-cmd the rollout was started with'}),
     ingress: ingressFlag,
-  };
+  });
 
   async run() {
     const {args, flags} = await this.parse(RolloutResume);

@@ -5,13 +5,14 @@ import {formatDuration, formatRate} from '../../core/flag-values.js';
 import {canaryPercent} from '../../core/rollout/state.js';
 import {ownerAlive} from '../../ui/rollout-health.js';
 import {RolloutCommand, rolloutArgs, rolloutTargetFlags} from '../../ui/rollout-command.js';
+import {withEnv} from '../../ui/flags.js';
 
 export default class RolloutStatus extends RolloutCommand {
   static summary = 'Show a function\'s rollout: step, canary, gate results, owner, and the traffic Knative routes now.';
   static description = 'Reads the fn.dev/rollout annotation of the Service. Exit codes: 0 shown (even when there is no rollout); 8 no such function.';
   static examples = ['<%= config.bin %> rollout status', '<%= config.bin %> rollout status hello --json'];
   static args = rolloutArgs;
-  static flags = {...rolloutTargetFlags};
+  static flags = withEnv({...rolloutTargetFlags});
 
   async run() {
     const {args, flags} = await this.parse(RolloutStatus);
