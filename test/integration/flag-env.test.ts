@@ -55,7 +55,9 @@ describe('FN_<FLAG> for every flag', () => {
   test('a variable yields to an exclusive flag typed on the command line; two exclusive variables are refused', async () => {
     const noCluster = {KUBECONFIG: '/nonexistent'};
     // FN_REGISTRY for the pipeline, --image in this step: the image wins (then no cluster: exit 7).
-    const step = await runFn(['deploy', '--image', IMAGE, '--json'], {env: {...noCluster, FN_REGISTRY: '127.0.0.1:5000/team'}});
+    const dir = join(await mkdtemp(join(tmpdir(), 'fn-flag-env-')), 'hello');
+    expect((await runFn(['init', dir, '--runtime', 'node'])).exitCode).toBe(0);
+    const step = await runFn(['deploy', '--path', dir, '--image', IMAGE, '--json'], {env: {...noCluster, FN_REGISTRY: '127.0.0.1:5000/team'}});
     expect([step.exitCode, JSON.parse(step.stdout).error.code]).toEqual([7, 'NO_KUBECONFIG']);
     const all = await runFn(['list', '-A', '--json'], {env: {...noCluster, FN_NAMESPACE: 'team'}});
     expect(all.exitCode).toBe(7);
