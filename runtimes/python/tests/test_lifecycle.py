@@ -98,15 +98,29 @@ def test_bad_settings_exit_2_naming_the_variable():
         assert name in r.stderr
 
 
-def test_prepare_makes_a_venv_without_network_for_empty_requirements_and_then_does_nothing():
+def test_prepare_fills_the_venv_with_the_locked_server_then_does_nothing_until_a_file_changes():
     directory = write_function("def handle(context):\n    return 1\n")
     with open(os.path.join(directory, "requirements.txt"), "w") as f:
         f.write("# nothing yet\n")
     env = {**os.environ, "FN_FUNCTION_DIR": directory, "FN_TEMPLATE": "http"}
     prepare = [sys.executable, os.path.join(RUNTIME_DIR, "prepare.py")]
-    first = subprocess.run(prepare, env=env, capture_output=True, text=True, timeout=120)
+    first = subprocess.run(prepare, env=env, capture_output=True, text=True, timeout=300)
     assert first.returncode == 0, first.stderr
-    assert os.path.exists(os.path.join(directory, ".fn", "venv", "bin", "python"))
+    python = os.path.join(directory, ".fn", "venv", "bin", "python")
     assert "Creating a virtual environment" in first.stderr
+    versions = subprocess.run(
+        [python, "-c", "import importlib.metadata as m; print(*(m.version(n) for n in ('uvicorn', 'uvloop', 'httptools')))"],
+        capture_output=True, text=True, check=True,
+    ).stdout.split()
+    with open(os.path.join(RUNTIME_DIR, "requirements", "server.txt")) as f:
+        lock = f.read()
+    assert [f"{name}=={v}" in lock for name, v in zip(("uvicorn", "uvloop", "httptools"), versions)] == [True] * 3
     second = subprocess.run(prepare, env=env, capture_output=True, text=True, timeout=60)
     assert (second.returncode, second.stderr) == (0, "")
+
+    # The function's requirements are held to the invoker's locked versions: a conflict fails, naming it.
+    with open(os.path.join(directory, "requirements.txt"), "w") as f:
+        f.write("uvicorn==0.30.0\n")
+    third = subprocess.run(prepare, env=env, capture_output=True, text=True, timeout=300)
+    assert third.returncode == 1
+    assert "uvicorn==0.30.0" in third.stderr and "pip install failed" in third.stderr
