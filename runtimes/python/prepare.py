@@ -19,6 +19,7 @@ import hashlib
 import os
 import subprocess
 import sys
+import tempfile
 import venv
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -48,11 +49,23 @@ def install_invoker(python: str, template: str) -> None:
     pip(python, ["--require-hashes", *[arg for lock in invoker_locks(template) for arg in ("-r", lock)]])
 
 
+def pins(lock: str) -> list[str]:
+    """The lock's `name==version ; marker` lines without their hashes: a constraints file with hashes
+    would switch pip to hash-checking for the function's own requirements too, which have none."""
+    with open(lock, encoding="utf-8") as f:
+        joined = f.read().replace("\\\n", " ")
+    return [line.split(" --hash", 1)[0].strip() for line in joined.splitlines() if line.strip() and not line.lstrip().startswith("#")]
+
+
 def install_function(python: str, template: str, requirements: str) -> None:
     if not requirement_lines(requirements):
         return
-    constraints = [arg for lock in invoker_locks(template) for arg in ("-c", lock)]
-    pip(python, ["-r", requirements, *constraints], cwd=os.path.dirname(os.path.abspath(requirements)))
+    with tempfile.NamedTemporaryFile("w", suffix="-fn-constraints.txt", delete=False) as f:
+        f.write("\n".join(pin for lock in invoker_locks(template) for pin in pins(lock)) + "\n")
+    try:
+        pip(python, ["-r", requirements, "-c", f.name], cwd=os.path.dirname(os.path.abspath(requirements)))
+    finally:
+        os.unlink(f.name)
 
 
 def main() -> int:
