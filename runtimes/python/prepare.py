@@ -80,8 +80,8 @@ def main() -> int:
     args = parser.parse_args()
 
     function_dir = os.environ.get("FN_FUNCTION_DIR") or os.getcwd()
-    requirements = args.requirements or os.path.join(function_dir, "requirements.txt")
-    venv_dir = args.venv or os.path.join(function_dir, ".fn", "venv")
+    requirements = os.path.abspath(args.requirements or os.path.join(function_dir, "requirements.txt"))
+    venv_dir = os.path.abspath(args.venv or os.path.join(function_dir, ".fn", "venv"))
     python = os.path.join(venv_dir, "Scripts" if os.name == "nt" else "bin", "python")
 
     # fn run: nothing to do when the venv already holds what these files say (a hash of them and Python).
