@@ -97,7 +97,7 @@ def main() -> None:
             return 1
         print(f"function listening on port {sock.getsockname()[1]} ({template})", file=sys.stderr, flush=True)
         await server.serve(sockets=[sock])
-        app.executor.shutdown(wait=True)
+        app.threads.close()
         if fn.shutdown:
             try:
                 await app.call_here(fn.shutdown)

@@ -4,23 +4,26 @@ never holds up the event loop; an async one runs on the loop."""
 
 from __future__ import annotations
 
-import asyncio
-import contextvars
-import functools
 import inspect
 import logging
 import traceback
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Callable, Optional
 
 from .context import Context
 from .errors import HttpError, status_of
 from .loader import ASGI, Function, is_async
-from .respond import TEXT, error_response, to_response
+from .threads import Threads
+from .respond import JSON, OCTETS, TEXT, error_response, to_response
+
+STRUCTURED_JSON = "application/cloudevents+json; charset=utf-8"
 
 log = logging.getLogger("fn.invoker")
 
 HEALTH = {"/health/liveness": "liveness", "/health/readiness": "readiness"}
+# What handle() usually returns: surely not awaitable, so the (slower) check is skipped.
+PLAIN = frozenset((str, bytes, dict, list, tuple, int, float, bool, type(None)))
+# Header lines answers repeat, encoded once.
+ENCODED = {(name, value): (name.encode(), value.encode()) for name in ("content-type",) for value in (TEXT, JSON, OCTETS, STRUCTURED_JSON)}
 
 
 class ClientGone(Exception):
@@ -33,8 +36,9 @@ class FunctionApp:
         self.adapter = adapter  # a CloudEventAdapter for cloudevents functions, else None
         self.max_body_bytes = max_body_bytes
         self.draining = draining
-        self.executor = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="fn-handle")
+        self.threads = Threads(threads)
         self.too_large = f"request body is larger than {max_body_bytes} bytes (FN_MAX_BODY_BYTES)"
+        self.handle_is_async = is_async(fn.handle)
 
     async def __call__(self, scope: dict, receive: Callable, send: Callable) -> None:
         if scope["type"] != "http":  # uvicorn runs without lifespan and websockets: nothing else comes
@@ -62,10 +66,10 @@ class FunctionApp:
             return error_response(e.status_code, str(e))
         context = Context(scope["method"], target(scope), headers, body)
         if self.adapter is None:
-            return to_response(await self.call(self.fn.handle, context))
+            return to_response(await self.call(self.fn.handle, context, asynchronous=self.handle_is_async))
         event, structured = self.adapter.read(headers, body)
         context.cloud_event = event
-        return self.adapter.answer(await self.call(self.fn.handle, context, event), event, structured)
+        return self.adapter.answer(await self.call(self.fn.handle, context, event, asynchronous=self.handle_is_async), event, structured)
 
     def failed(self, scope: dict, error: Exception) -> tuple[int, dict, bytes]:
         status = status_of(error)
@@ -90,15 +94,14 @@ class FunctionApp:
                 return b"".join(chunks) + chunk if chunks else chunk
             chunks.append(chunk)
 
-    async def call(self, fn: Callable[..., Any], *args: Any) -> Any:
-        """Awaits an async fn on the loop; runs a sync one in the thread pool (its context variables
-        copied, as asyncio.to_thread does). A coroutine a sync fn returns is awaited on the loop too."""
-        if is_async(fn):
+    async def call(self, fn: Callable[..., Any], *args: Any, asynchronous: Optional[bool] = None) -> Any:
+        """Awaits an async fn on the loop, runs a sync one on the thread pool (`asynchronous`: which it
+        is, when the caller knows). A coroutine a sync fn returns is awaited on the loop too."""
+        if asynchronous if asynchronous is not None else is_async(fn):
             result = await fn(*args)
         else:
-            loop = asyncio.get_running_loop()
-            result = await loop.run_in_executor(self.executor, functools.partial(contextvars.copy_context().run, fn, *args))
-        if inspect.isawaitable(result):
+            result = await self.threads.run(fn, *args)
+        if type(result) not in PLAIN and inspect.isawaitable(result):
             result = await result
         return result
 
@@ -155,7 +158,7 @@ class FunctionApp:
 
 
 async def respond(send: Callable, status: int, headers: dict, body: bytes) -> None:
-    raw = [(name.encode("latin-1"), value.encode("latin-1")) for name, value in headers.items()]
+    raw = [ENCODED.get(pair) or (pair[0].encode("latin-1"), pair[1].encode("latin-1")) for pair in headers.items()]
     if status == 413:
         raw.append((b"connection", b"close"))  # the rest of the body was not read
     if status not in (204, 304):
