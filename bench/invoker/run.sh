@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Benchmarks fn's invokers against the bare server of their language and Knative func's runtime for it:
-# Node (node:http, faas-js-runtime) and Python (uvicorn with uvloop + httptools, func-python), requests/s
+# Node (node:http, faas-js-runtime), Python (uvicorn with uvloop + httptools, func-python) and Go
+# (net/http; func-go is not reachable through the Go module proxy here), requests/s
 # with wrk and process start → first answer. Prints a markdown table per language and replaces the
 # "invoker" section of bench/RESULTS.md. Takes about 8 minutes.
-# Knobs: ROUNDS (5), WRK_SECONDS (5), STARTUP_RUNS (21), LANGS (node,python: only those).
+# Knobs: ROUNDS (5), WRK_SECONDS (5), STARTUP_RUNS (21), LANGS (e.g. python or node,go: only those).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
@@ -25,6 +26,10 @@ fi
 py="$here/python"
 FN_FUNCTION_DIR="$py/hello" FN_TEMPLATE=http python3 "$root/runtimes/python/prepare.py"
 python3 "$root/runtimes/python/prepare.py" --venv "$py/.venv" --requirements "$py/requirements.txt"
+
+# Go: the bare server built from bench/invoker/go/bare, fn's invoker compiled as `fn run` compiles it.
+(cd "$here/go/bare" && go build -o "$here/go/.bin/bare" .)
+FN_FUNCTION_DIR="$here/go/hello" FN_TEMPLATE=http sh "$root/runtimes/go/prepare.sh"
 
 report="$(mktemp)"
 trap 'rm -f "$report"' EXIT
