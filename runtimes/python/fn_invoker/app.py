@@ -12,10 +12,8 @@ from typing import Any, Callable, Optional
 from .context import Context
 from .errors import HttpError, status_of
 from .loader import ASGI, Function, is_async
-from .threads import Threads
 from .respond import JSON, OCTETS, TEXT, error_response, to_response
-
-STRUCTURED_JSON = "application/cloudevents+json; charset=utf-8"
+from .threads import Threads
 
 log = logging.getLogger("fn.invoker")
 
@@ -23,7 +21,7 @@ HEALTH = {"/health/liveness": "liveness", "/health/readiness": "readiness"}
 # What handle() usually returns: surely not awaitable, so the (slower) check is skipped.
 PLAIN = frozenset((str, bytes, dict, list, tuple, int, float, bool, type(None)))
 # Header lines answers repeat, encoded once.
-ENCODED = {(name, value): (name.encode(), value.encode()) for name in ("content-type",) for value in (TEXT, JSON, OCTETS, STRUCTURED_JSON)}
+ENCODED = {(name, value): (name.encode(), value.encode()) for name in ("content-type",) for value in (TEXT, JSON, OCTETS)}
 
 
 class ClientGone(Exception):
