@@ -113,7 +113,8 @@ def main() -> int:
 
     if not os.path.exists(python):
         print(f"Creating a virtual environment in {venv_dir}", file=sys.stderr, flush=True)
-        venv.EnvBuilder(with_pip=not OUTER_PIP, clear=True).create(venv_dir)
+        # Symlinks to the interpreter, as `python -m venv` makes them (copies would add ~20 MB to an image).
+        venv.EnvBuilder(with_pip=not OUTER_PIP, clear=True, symlinks=os.name != "nt").create(venv_dir)
     elif not OUTER_PIP and not has_pip(python):
         subprocess.run([python, "-m", "ensurepip", "--default-pip"], stdout=sys.stderr, check=True)
     if not args.function_only:

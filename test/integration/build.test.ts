@@ -95,7 +95,7 @@ describe.each(available)('%s %s', (runtime, template) => {
 });
 
 describe('python: a function written for Knative func (function/ package, new(), ASGI handle)', () => {
-  test('builds unchanged, and its image serves it on uvicorn with uvloop and httptools, start() run, no pip in the venv', async () => {
+  test('builds unchanged into a small image that serves it on uvicorn with uvloop and httptools, start() run, no pip in the venv', async () => {
     const env = dockerTestEnv();
     const tmp = await mkdtemp(join(tmpdir(), 'fn-build-'));
     work.push(tmp);
@@ -110,6 +110,9 @@ describe('python: a function written for Knative func (function/ package, new(),
     const images = testImages('python');
     const build = await runFnJson(['build', '--path', dir, '--registry', `${env.FN_TEST_REGISTRY}/it`, '--base-image', images.base, '--builder-image', images.builder], {env: fnEnv()});
     expect({exit: build.exitCode, stderr: build.stderr}).toMatchObject({exit: 0});
+    // Small: the venv holds the server's packages and links to the base image's Python, no pip, no copies.
+    const [image, base] = await Promise.all([testDocker().getImage(build.json.imageId).inspect(), testDocker().getImage(images.base).inspect()]);
+    expect((image.Size - base.Size) / 1e6).toBeLessThan(25);
     const running = await runImage(build.json.imageId);
     try {
       const res = await fetch(`${running.url}/hello`);
