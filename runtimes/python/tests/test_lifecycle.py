@@ -155,3 +155,20 @@ def test_prepare_fills_the_venv_with_the_locked_server_then_does_nothing_until_a
     third = subprocess.run(prepare, env=env, capture_output=True, text=True, timeout=300)
     assert third.returncode == 1
     assert "uvicorn==0.30.0" in third.stderr and "pip install failed" in third.stderr
+
+
+def test_a_request_still_running_after_the_shutdown_timeout_exits_1(run_function):
+    fn = run_function("import time\ndef handle(context):\n    time.sleep(10)\n    return 'late'\n", FN_SHUTDOWN_TIMEOUT_SECONDS="1")
+    def abandoned():
+        try:
+            fn.request("GET", "/")
+        except OSError:
+            pass  # the process goes away without answering: that is the point
+
+    threading.Thread(target=abandoned, daemon=True).start()
+    time.sleep(0.3)
+    started = time.time()
+    fn.process.send_signal(signal.SIGTERM)
+    assert fn.process.wait(10) == 1
+    assert time.time() - started < 4
+    assert "requests still running after 1s" in fn.err_containing("requests still running")
