@@ -6,10 +6,12 @@
 //           refuses knative.dev/func-go, 403 "not available")
 // For each server:
 //   1. start-up: process spawn → first 200 answer to GET / (median of STARTUP_RUNS, servers alternated)
-//   2. throughput: wrk, 1 thread, 32 connections, WRK_SECONDS per run, ROUNDS rounds alternating servers
+//   2. throughput: wrk, 1 thread, 32 connections, WRK_SECONDS per run, ROUNDS rounds alternating servers,
+//      and the server process's CPU time per request in that run (from /proc)
 // Prints a markdown report on stdout. run.sh prepares what the servers need (venvs, node_modules).
 // LANGS=python (or node,python) runs only those languages.
 import {execFileSync, spawn, spawnSync} from 'node:child_process';
+import {readFileSync} from 'node:fs';
 import {request} from 'node:http';
 import {createServer} from 'node:net';
 import {cpus as osCpus, loadavg} from 'node:os';
@@ -119,6 +121,17 @@ async function stop({child, exited}) {
   await exited;
 }
 
+/** The server's CPU time so far (user + system, all threads) in microseconds, from /proc (Linux). */
+function cpuMicros(pid) {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1e6) / CLOCK_TICKS;
+  } catch {
+    return NaN;
+  }
+}
+const CLOCK_TICKS = Number(spawnSync('getconf', ['CLK_TCK'], {encoding: 'utf8'}).stdout.trim()) || 100;
+
 function wrk(port, seconds) {
   const args = ['-t1', '-c32', `-d${seconds}s`, '--latency', `http://127.0.0.1:${port}/`];
   const out = taskset ? execFileSync('taskset', ['-c', wrkCpus, 'wrk', ...args], {encoding: 'utf8'}) : execFileSync('wrk', args, {encoding: 'utf8'});
@@ -126,8 +139,9 @@ function wrk(port, seconds) {
   const p50 = /50%\s+([\d.]+\w+)/.exec(out)?.[1];
   const p99 = /99%\s+([\d.]+\w+)/.exec(out)?.[1];
   const errors = /Non-2xx or 3xx responses: (\d+)|Socket errors: (.*)/.exec(out)?.[0];
+  const requests = Number(/(\d+) requests in/.exec(out)?.[1]);
   if (!Number.isFinite(rps)) throw new Error(`cannot read wrk output:\n${out}`);
-  return {rps, p50, p99, errors};
+  return {rps, p50, p99, errors, requests};
 }
 
 /** wrk's latency ("812.00us", "3.41ms", "1.02s") in milliseconds. */
@@ -163,7 +177,10 @@ async function measure(language) {
       const port = await freePort();
       const running = await start(target, port, {pin: true});
       wrk(port, 1);
-      throughput.get(target.name).push(wrk(port, WRK_SECONDS));
+      const cpuBefore = cpuMicros(running.child.pid);
+      const result = wrk(port, WRK_SECONDS);
+      // CPU per request: less sensitive than requests/s to other work on the machine taking the core.
+      throughput.get(target.name).push({...result, cpuPerRequest: (cpuMicros(running.child.pid) - cpuBefore) / result.requests});
       await stop(running);
     }
   }
@@ -177,14 +194,14 @@ async function measure(language) {
   const funcRps = language.func ? rpsOf(language.func) : undefined;
   const funcName = language.func?.split(' ')[0];
   const lines = [
-    `| server | requests/s (median) | × bare |${funcName ? ` × ${funcName} |` : ''} p50 / p99 ms (medians) | start → first answer ms (median) | × bare |`,
-    `|---|---|---|${funcName ? '---|' : ''}---|---|---|`,
+    `| server | requests/s (median) | × bare |${funcName ? ` × ${funcName} |` : ''} p50 / p99 ms (medians) | server CPU µs / request (median) | start → first answer ms (median) | × bare |`,
+    `|---|---|---|${funcName ? '---|' : ''}---|---|---|---|`,
   ];
   for (const t of targets) {
     const runs = throughput.get(t.name);
     const errors = runs.map((r) => r.errors).filter(Boolean);
     lines.push(
-      `| ${t.name} | ${Math.round(rpsOf(t.name))} | ${(rpsOf(t.name) / bareRps).toFixed(2)} |${funcRps ? ` ${(rpsOf(t.name) / funcRps).toFixed(2)} |` : ''} ${latencyOf(t.name, 'p50').toFixed(2)} / ${latencyOf(t.name, 'p99').toFixed(2)}${errors.length ? ` (${errors.join('; ')})` : ''} | ${startOf(t.name).toFixed(1)} | ${(startOf(t.name) / bareStart).toFixed(2)} |`,
+      `| ${t.name} | ${Math.round(rpsOf(t.name))} | ${(rpsOf(t.name) / bareRps).toFixed(2)} |${funcRps ? ` ${(rpsOf(t.name) / funcRps).toFixed(2)} |` : ''} ${latencyOf(t.name, 'p50').toFixed(2)} / ${latencyOf(t.name, 'p99').toFixed(2)}${errors.length ? ` (${errors.join('; ')})` : ''} | ${median(runs.map((r) => r.cpuPerRequest)).toFixed(1)} | ${startOf(t.name).toFixed(1)} | ${(startOf(t.name) / bareStart).toFixed(2)} |`,
     );
   }
   const goals = targets
