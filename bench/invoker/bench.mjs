@@ -211,7 +211,9 @@ async function measure(language) {
       const vsFunc = funcRps ? rpsOf(t.name) / funcRps : undefined;
       const p99 = latencyOf(t.name, 'p99');
       const st = startOf(t.name) / bareStart;
-      return `${t.name}: ≥ 0.90× bare requests/s ${mark(rps >= 0.9)} ${rps.toFixed(2)},${vsFunc ? ` ≥ 5× ${funcName} ${mark(vsFunc >= 5)} ${vsFunc.toFixed(2)},` : ''} p99 < 10 ms ${mark(p99 < 10)} ${p99.toFixed(2)}, start-up ≤ 1.20× bare ${mark(st <= 1.2)} ${st.toFixed(2)}.`;
+      const cpu = (name) => median(throughput.get(name).map((r) => r.cpuPerRequest));
+      const byCpu = `by CPU per request: ${(cpu(language.bare) / cpu(t.name)).toFixed(2)}× bare's rate${funcName ? `, ${(cpu(language.func) / cpu(t.name)).toFixed(2)}× ${funcName}'s` : ''}`;
+      return `${t.name}: ≥ 0.90× bare requests/s ${mark(rps >= 0.9)} ${rps.toFixed(2)},${vsFunc ? ` ≥ 5× ${funcName} ${mark(vsFunc >= 5)} ${vsFunc.toFixed(2)},` : ''} p99 < 10 ms ${mark(p99 < 10)} ${p99.toFixed(2)}, start-up ≤ 1.20× bare ${mark(st <= 1.2)} ${st.toFixed(2)}; ${byCpu}.`;
     });
   return [
     `### ${language.name}`,
@@ -240,6 +242,8 @@ process.stdout.write(
     '',
     `Command: \`bash bench/invoker/run.sh\`${only ? ` with LANGS=${process.env.LANGS}` : ''} (${wrkVersion.split(' ').slice(0, 2).join(' ')}, 1 thread, 32 connections, ${WRK_SECONDS} s per run after a 1 s warm-up, ${ROUNDS} rounds alternating the servers; start-up = spawn to first 200 answer, median of ${STARTUP_RUNS} runs, alternated).`,
     `Machine: ${cpus} cores${taskset ? ` (for throughput the server is pinned to CPU ${serverCpu} and wrk to ${wrkCpus})` : ''}, ${new Date().toISOString().slice(0, 10)}.`,
+    '',
+    "Reading: when other work loads the machine (see each table's load average; more than the cores means the server shares its core), requests/s and latency measure the machine as much as the server, and favour a server with more threads (the sync Python rows run on a thread pool, which the scheduler gives more slices of the shared core). The server's CPU time per request is the figure to compare then: \"by CPU per request\" below is the rate each server would reach on a core of its own, relative to the others'.",
     '',
     ...sections,
   ].join('\n'),
