@@ -1,11 +1,20 @@
-// Compares fn's Node invoker with a bare node:http server and with faas-js-runtime (Knative func's Node
-// runtime), all serving the same hello function on loopback:
-//   1. start-up: process spawn → first 200 answer to GET / (median of STARTUP_RUNS, targets alternated)
-//   2. throughput: wrk, 1 thread, 32 connections, WRK_SECONDS per run, ROUNDS rounds alternating targets
-// Prints a markdown report on stdout.
+// Compares fn's invokers with the bare server of their language and with Knative func's runtime for it,
+// all serving the same hello function on loopback, one language after the other:
+//   Node:   fn's invoker vs a bare node:http server vs faas-js-runtime
+//   Python: fn's invoker (sync, async and ASGI handle) vs bare uvicorn (uvloop + httptools) vs func-python
+//   Go:     fn's invoker vs a bare net/http server (func-go is not in reach here: the Go module proxy
+//           refuses knative.dev/func-go, 403 "not available")
+// For each server:
+//   1. start-up: process spawn → first 200 answer to GET / (median of STARTUP_RUNS, servers alternated)
+//   2. throughput: wrk, 1 thread, 32 connections, WRK_SECONDS per run, ROUNDS rounds alternating servers,
+//      and the server process's CPU time per request in that run (from /proc)
+// Prints a markdown report on stdout. run.sh prepares what the servers need (venvs, node_modules).
+// LANGS=python (or node,python) runs only those languages.
 import {execFileSync, spawn, spawnSync} from 'node:child_process';
+import {readFileSync} from 'node:fs';
 import {request} from 'node:http';
 import {createServer} from 'node:net';
+import {cpus as osCpus, loadavg} from 'node:os';
 import {dirname, join} from 'node:path';
 import {fileURLToPath} from 'node:url';
 
@@ -13,19 +22,60 @@ const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..', '..');
 const ROUNDS = Number(process.env.ROUNDS ?? 5);
 // With taskset, the server runs on the last CPU and wrk on the others, so that they do not fight over one.
-const cpus = (await import('node:os')).cpus().length;
+const cpus = osCpus().length;
 const taskset = cpus > 1 && spawnSync('taskset', ['-c', '0', 'true']).status === 0;
 const serverCpu = String(cpus - 1);
 const wrkCpus = cpus > 2 ? `0-${cpus - 2}` : '0';
 const WRK_SECONDS = Number(process.env.WRK_SECONDS ?? 5);
 const STARTUP_RUNS = Number(process.env.STARTUP_RUNS ?? 21);
 const hello = join(here, 'hello');
+const py = join(here, 'python');
+const pyHello = join(py, 'hello');
+const benchPython = join(py, '.venv', 'bin', 'python');
+const fnPython = join(pyHello, '.fn', 'venv', 'bin', 'python');
+const fnPythonEnv = (entry) => ({FN_FUNCTION_DIR: pyHello, FN_TEMPLATE: 'http', FN_ENTRY: entry, PYTHONPATH: join(root, 'runtimes', 'python'), PYTHONUNBUFFERED: '1'});
 
-const targets = [
-  {name: 'bare node:http', argv: [join(here, 'bare.mjs')], env: {}},
-  {name: 'fn invoker', argv: [join(root, 'runtimes', 'node', 'invoker.mjs')], env: {FN_FUNCTION_DIR: hello, FN_TEMPLATE: 'http'}},
-  {name: 'faas-js-runtime 3.0.2', argv: [join(here, 'node_modules', 'faas-js-runtime', 'bin', 'cli.js'), join(hello, 'index.js')], env: {}, portEnv: 'FUNC_PORT'},
+// A target's command may hold {port}; `portEnv` names an extra variable that gets the port (PORT always does).
+const languages = [
+  {
+    name: 'Node',
+    versions: () => `Node ${process.version}`,
+    bare: 'bare node:http',
+    func: 'faas-js-runtime 3.0.2',
+    targets: [
+      {name: 'bare node:http', command: [process.execPath, join(here, 'bare.mjs')], env: {}},
+      {name: 'fn invoker', fn: true, command: [process.execPath, join(root, 'runtimes', 'node', 'invoker.mjs')], env: {FN_FUNCTION_DIR: hello, FN_TEMPLATE: 'http'}},
+      {name: 'faas-js-runtime 3.0.2', command: [process.execPath, join(here, 'node_modules', 'faas-js-runtime', 'bin', 'cli.js'), join(hello, 'index.js')], env: {}, portEnv: 'FUNC_PORT'},
+    ],
+    function: 'returns the text "Hello world" (bench/invoker/hello/)',
+  },
+  {
+    name: 'Python',
+    versions: () => spawnSync(benchPython, ['-c', 'import sys, importlib.metadata as m; print("Python", sys.version.split()[0] + ",", ", ".join(f"{n} {m.version(n)}" for n in ("uvicorn", "uvloop", "httptools", "func-python", "hypercorn")))'], {encoding: 'utf8'}).stdout.trim(),
+    bare: 'bare uvicorn (uvloop + httptools)',
+    func: 'func-python 0.8.1 (hypercorn)',
+    targets: [
+      {name: 'bare uvicorn (uvloop + httptools)', command: [benchPython, '-m', 'uvicorn', '--loop', 'uvloop', '--http', 'httptools', '--no-access-log', '--app-dir', py, '--port', '{port}', 'bare:app'], env: {}},
+      {name: 'fn invoker, sync handle(context)', fn: true, command: [fnPython, '-m', 'fn_invoker'], env: fnPythonEnv('func.py')},
+      {name: 'fn invoker, async handle(context)', fn: true, command: [fnPython, '-m', 'fn_invoker'], env: fnPythonEnv('async_func.py')},
+      {name: 'fn invoker, ASGI handle(scope, receive, send)', fn: true, command: [fnPython, '-m', 'fn_invoker'], env: fnPythonEnv('asgi_func.py')},
+      {name: 'func-python 0.8.1 (hypercorn)', command: [benchPython, join(py, 'func_main.py')], env: {}, portEnv: 'LISTEN_ADDRESS', portFormat: (port) => `127.0.0.1:${port}`},
+    ],
+    function: 'returns the text "Hello world" (bench/invoker/python/hello/: func.py, async_func.py, asgi_func.py; the ASGI one for func-python too)',
+  },
+  {
+    name: 'Go',
+    versions: () => spawnSync('go', ['version'], {encoding: 'utf8'}).stdout.trim().replace(/^go version /, ''),
+    bare: 'bare net/http',
+    targets: [
+      {name: 'bare net/http', command: [join(here, 'go', '.bin', 'bare')], env: {}},
+      {name: 'fn invoker', fn: true, command: [join(here, 'go', 'hello', '.fn', 'go', 'fn-function')], env: {FN_FUNCTION_DIR: join(here, 'go', 'hello'), FN_TEMPLATE: 'http'}},
+    ],
+    function: 'writes the text "Hello world" (bench/invoker/go/hello/)',
+  },
 ];
+const only = process.env.LANGS?.toLowerCase().split(',');
+const chosen = only ? languages.filter((l) => only.includes(l.name.toLowerCase())) : languages;
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
@@ -51,9 +101,11 @@ function getOnce(port) {
 
 async function start(target, port, {pin = false} = {}) {
   const t0 = process.hrtime.bigint();
-  const [command, ...argv] = pin && taskset ? ['taskset', '-c', serverCpu, process.execPath, ...target.argv] : [process.execPath, ...target.argv];
-  const child = spawn(command, argv, {
-    env: {...process.env, ...target.env, PORT: String(port), ...(target.portEnv ? {[target.portEnv]: String(port)} : {})},
+  const argv = target.command.map((part) => part.replaceAll('{port}', String(port)));
+  const [command, ...args] = pin && taskset ? ['taskset', '-c', serverCpu, ...argv] : argv;
+  const portValue = target.portFormat ? target.portFormat(port) : String(port);
+  const child = spawn(command, args, {
+    env: {...process.env, ...target.env, PORT: String(port), ...(target.portEnv ? {[target.portEnv]: portValue} : {})},
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   const exited = new Promise((r) => child.once('exit', r));
@@ -69,6 +121,17 @@ async function stop({child, exited}) {
   await exited;
 }
 
+/** The server's CPU time so far (user + system, all threads) in microseconds, from /proc (Linux). */
+function cpuMicros(pid) {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1e6) / CLOCK_TICKS;
+  } catch {
+    return NaN;
+  }
+}
+const CLOCK_TICKS = Number(spawnSync('getconf', ['CLK_TCK'], {encoding: 'utf8'}).stdout.trim()) || 100;
+
 function wrk(port, seconds) {
   const args = ['-t1', '-c32', `-d${seconds}s`, '--latency', `http://127.0.0.1:${port}/`];
   const out = taskset ? execFileSync('taskset', ['-c', wrkCpus, 'wrk', ...args], {encoding: 'utf8'}) : execFileSync('wrk', args, {encoding: 'utf8'});
@@ -76,8 +139,15 @@ function wrk(port, seconds) {
   const p50 = /50%\s+([\d.]+\w+)/.exec(out)?.[1];
   const p99 = /99%\s+([\d.]+\w+)/.exec(out)?.[1];
   const errors = /Non-2xx or 3xx responses: (\d+)|Socket errors: (.*)/.exec(out)?.[0];
+  const requests = Number(/(\d+) requests in/.exec(out)?.[1]);
   if (!Number.isFinite(rps)) throw new Error(`cannot read wrk output:\n${out}`);
-  return {rps, p50, p99, errors};
+  return {rps, p50, p99, errors, requests};
+}
+
+/** wrk's latency ("812.00us", "3.41ms", "1.02s") in milliseconds. */
+function ms(text) {
+  const [, value, unit] = /^([\d.]+)(us|ms|s)$/.exec(text ?? '') ?? [];
+  return value === undefined ? NaN : Number(value) * {us: 0.001, ms: 1, s: 1000}[unit];
 }
 
 const median = (xs) => {
@@ -85,61 +155,96 @@ const median = (xs) => {
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
 
-const loadAtStart = (await import('node:os')).loadavg()[0].toFixed(1);
+const mark = (ok) => (ok ? '✔' : '✘');
 
-// Start-up, alternating targets so that machine noise hits each alike.
-const startup = new Map(targets.map((t) => [t.name, []]));
-for (let run = 0; run < STARTUP_RUNS; run++) {
-  for (const target of run % 2 ? [...targets].reverse() : targets) {
-    const running = await start(target, await freePort());
-    startup.get(target.name).push(running.ms);
-    await stop(running);
+async function measure(language) {
+  const {targets} = language;
+  const loadAtStart = loadavg()[0].toFixed(1);
+  // Start-up, alternating targets so that machine noise hits each alike.
+  const startup = new Map(targets.map((t) => [t.name, []]));
+  for (let run = 0; run < STARTUP_RUNS; run++) {
+    for (const target of run % 2 ? [...targets].reverse() : targets) {
+      const running = await start(target, await freePort());
+      startup.get(target.name).push(running.ms);
+      await stop(running);
+    }
   }
-}
-
-// Throughput: each round starts each target fresh, warms it up, then measures; order rotates per round.
-const throughput = new Map(targets.map((t) => [t.name, []]));
-for (let round = 0; round < ROUNDS; round++) {
-  const order = targets.map((_, i) => targets[(i + round) % targets.length]);
-  for (const target of order) {
-    const port = await freePort();
-    const running = await start(target, port, {pin: true});
-    wrk(port, 1);
-    throughput.get(target.name).push(wrk(port, WRK_SECONDS));
-    await stop(running);
+  // Throughput: each round starts each target fresh, warms it up, then measures; order rotates per round.
+  const throughput = new Map(targets.map((t) => [t.name, []]));
+  for (let round = 0; round < ROUNDS; round++) {
+    const order = targets.map((_, i) => targets[(i + round) % targets.length]);
+    for (const target of order) {
+      const port = await freePort();
+      const running = await start(target, port, {pin: true});
+      wrk(port, 1);
+      const cpuBefore = cpuMicros(running.child.pid);
+      const result = wrk(port, WRK_SECONDS);
+      // CPU per request: less sensitive than requests/s to other work on the machine taking the core.
+      throughput.get(target.name).push({...result, cpuPerRequest: (cpuMicros(running.child.pid) - cpuBefore) / result.requests});
+      await stop(running);
+    }
   }
+
+  const rpsOf = (name) => median(throughput.get(name).map((r) => r.rps));
+  const startOf = (name) => median(startup.get(name));
+  // p50/p99 as medians over the rounds, like requests/s: one round alone is too noisy on a shared machine.
+  const latencyOf = (name, key) => median(throughput.get(name).map((r) => ms(r[key])));
+  const bareRps = rpsOf(language.bare);
+  const bareStart = startOf(language.bare);
+  const funcRps = language.func ? rpsOf(language.func) : undefined;
+  const funcName = language.func?.split(' ')[0];
+  const lines = [
+    `| server | requests/s (median) | × bare |${funcName ? ` × ${funcName} |` : ''} p50 / p99 ms (medians) | server CPU µs / request (median) | start → first answer ms (median) | × bare |`,
+    `|---|---|---|${funcName ? '---|' : ''}---|---|---|---|`,
+  ];
+  for (const t of targets) {
+    const runs = throughput.get(t.name);
+    const errors = runs.map((r) => r.errors).filter(Boolean);
+    lines.push(
+      `| ${t.name} | ${Math.round(rpsOf(t.name))} | ${(rpsOf(t.name) / bareRps).toFixed(2)} |${funcRps ? ` ${(rpsOf(t.name) / funcRps).toFixed(2)} |` : ''} ${latencyOf(t.name, 'p50').toFixed(2)} / ${latencyOf(t.name, 'p99').toFixed(2)}${errors.length ? ` (${errors.join('; ')})` : ''} | ${median(runs.map((r) => r.cpuPerRequest)).toFixed(1)} | ${startOf(t.name).toFixed(1)} | ${(startOf(t.name) / bareStart).toFixed(2)} |`,
+    );
+  }
+  const goals = targets
+    .filter((t) => t.fn)
+    .map((t) => {
+      const rps = rpsOf(t.name) / bareRps;
+      const vsFunc = funcRps ? rpsOf(t.name) / funcRps : undefined;
+      const p99 = latencyOf(t.name, 'p99');
+      const st = startOf(t.name) / bareStart;
+      const cpu = (name) => median(throughput.get(name).map((r) => r.cpuPerRequest));
+      const byCpu = `by CPU per request: ${(cpu(language.bare) / cpu(t.name)).toFixed(2)}× bare's rate${funcName ? `, ${(cpu(language.func) / cpu(t.name)).toFixed(2)}× ${funcName}'s` : ''}`;
+      return `${t.name}: ≥ 0.90× bare requests/s ${mark(rps >= 0.9)} ${rps.toFixed(2)},${vsFunc ? ` ≥ 5× ${funcName} ${mark(vsFunc >= 5)} ${vsFunc.toFixed(2)},` : ''} p99 < 10 ms ${mark(p99 < 10)} ${p99.toFixed(2)}, start-up ≤ 1.20× bare ${mark(st <= 1.2)} ${st.toFixed(2)}; ${byCpu}.`;
+    });
+  return [
+    `### ${language.name}`,
+    '',
+    `${language.versions()}; load average ${loadAtStart} at start and ${loadavg()[0].toFixed(1)} at the end (other work on the machine adds noise). Function: ${language.function}.`,
+    '',
+    ...lines,
+    '',
+    'Goals, per fn row:',
+    '',
+    ...goals.map((g) => `- ${g}`),
+    '',
+    `All start-up samples (ms): ${targets.map((t) => `${t.name}: ${startup.get(t.name).map((x) => x.toFixed(0)).join(' ')}`).join('; ')}.`,
+    `All throughput samples (req/s): ${targets.map((t) => `${t.name}: ${throughput.get(t.name).map((r) => Math.round(r.rps)).join(' ')}`).join('; ')}.`,
+    '',
+  ];
 }
 
-const bare = targets[0].name;
-const bareRps = median(throughput.get(bare).map((r) => r.rps));
-const bareStart = median(startup.get(bare));
-const lines = [
-  '| server | requests/s (median) | × bare | p50 / p99 latency (last round) | start → first answer ms (median) | × bare |',
-  '|---|---|---|---|---|---|',
-];
-for (const t of targets) {
-  const runs = throughput.get(t.name);
-  const rps = median(runs.map((r) => r.rps));
-  const last = runs.at(-1);
-  const st = median(startup.get(t.name));
-  lines.push(`| ${t.name} | ${Math.round(rps)} | ${(rps / bareRps).toFixed(2)} | ${last.p50} / ${last.p99}${last.errors ? ` (${last.errors})` : ''} | ${st.toFixed(1)} | ${(st / bareStart).toFixed(2)} |`);
-}
-const fnRps = median(throughput.get('fn invoker').map((r) => r.rps)) / bareRps;
-const fnStart = median(startup.get('fn invoker')) / bareStart;
+const sections = [];
+for (const language of chosen) sections.push(...(await measure(language)));
 // `wrk -v` prints its version and exits non-zero.
 const wrkVersion = spawnSync('wrk', ['-v'], {encoding: 'utf8'}).stdout.split('\n')[0].trim() || 'wrk';
 process.stdout.write(
   [
-    '## Node invoker: throughput and start-up',
+    '## Invokers: throughput and start-up',
     '',
-    `Command: \`bash bench/invoker/run.sh\` (${wrkVersion.split(' ').slice(0, 2).join(' ')}, 1 thread, 32 connections, ${WRK_SECONDS} s per run after a 1 s warm-up, ${ROUNDS} rounds alternating the servers; start-up = spawn to first 200 answer, median of ${STARTUP_RUNS} runs, alternated).`,
-    `Machine: ${cpus} cores${taskset ? ` (for throughput the server is pinned to CPU ${serverCpu} and wrk to ${wrkCpus})` : ''}, Node ${process.version}, load average ${loadAtStart} at start and ${(await import('node:os')).loadavg()[0].toFixed(1)} at the end (other work on the machine adds noise), ${new Date().toISOString().slice(0, 10)}. Function: returns the text "Hello world" (bench/invoker/hello/).`,
+    `Command: \`bash bench/invoker/run.sh\`${only ? ` with LANGS=${process.env.LANGS}` : ''} (${wrkVersion.split(' ').slice(0, 2).join(' ')}, 1 thread, 32 connections, ${WRK_SECONDS} s per run after a 1 s warm-up, ${ROUNDS} rounds alternating the servers; start-up = spawn to first 200 answer, median of ${STARTUP_RUNS} runs, alternated).`,
+    `Machine: ${cpus} cores${taskset ? ` (for throughput the server is pinned to CPU ${serverCpu} and wrk to ${wrkCpus})` : ''}, ${new Date().toISOString().slice(0, 10)}.`,
     '',
-    ...lines,
+    "Reading: when other work loads the machine (see each table's load average; more than the cores means the server shares its core), requests/s and latency measure the machine as much as the server, and favour a server with more threads (the sync Python rows run on a thread pool, which the scheduler gives more slices of the shared core). The server's CPU time per request is the figure to compare then: \"by CPU per request\" below is the rate each server would reach on a core of its own, relative to the others'.",
     '',
-    `Goals: fn invoker ≥ 0.90× bare requests/s (${fnRps >= 0.9 ? '✔' : '✘'} ${fnRps.toFixed(2)}), start-up ≤ 1.20× bare (${fnStart <= 1.2 ? '✔' : '✘'} ${fnStart.toFixed(2)}).`,
-    `All start-up samples (ms): ${targets.map((t) => `${t.name}: ${startup.get(t.name).map((x) => x.toFixed(0)).join(' ')}`).join('; ')}.`,
-    `All throughput samples (req/s): ${targets.map((t) => `${t.name}: ${throughput.get(t.name).map((r) => Math.round(r.rps)).join(' ')}`).join('; ')}.`,
-    '',
+    ...sections,
   ].join('\n'),
 );

@@ -1,16 +1,14 @@
 #!/usr/bin/env bash
-# Tests the Python invoker with pytest in runtimes/python/.venv, which it makes and fills (pip, from
-# test-requirements.txt) only when missing or when the requirements changed.
+# Tests the Python invoker with pytest in runtimes/python/.venv, which prepare.py makes and fills (the
+# invoker's locked server and CloudEvents SDK, then test-requirements.txt) only when missing or when the
+# lock or the requirements changed.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 venv="$here/.venv"
-if [ ! -x "$venv/bin/python" ]; then
-  python3 -m venv "$venv"
-fi
 stamp="$venv/fn-test-requirements.sha256"
-want="$(cat "$here/test-requirements.txt" "$here/requirements.txt" | sha256sum | cut -d' ' -f1)"
-if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
-  "$venv/bin/python" -m pip install --disable-pip-version-check --quiet -r "$here/test-requirements.txt"
+want="$(cat "$here/test-requirements.txt" "$here"/requirements/*.txt "$here/prepare.py" | sha256sum | cut -d' ' -f1)"
+if [ ! -x "$venv/bin/python" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+  python3 "$here/prepare.py" --venv "$venv" --template cloudevents --requirements "$here/test-requirements.txt"
   echo "$want" > "$stamp"
 fi
 cd "$here"

@@ -3,11 +3,12 @@
 // invoked. Needs `npm run build` and `bash test/env/docker-up.sh`.
 import {afterAll, describe, expect, jest, test} from '@jest/globals';
 import {existsSync} from 'node:fs';
-import {mkdtemp, readFile, rm} from 'node:fs/promises';
+import {mkdir, mkdtemp, readFile, rm, writeFile} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {runFn, runFnJson} from '../support/cli.js';
 import {dockerTestEnv, fnEnv, pullImage, runImage, testDocker, testImages} from '../support/docker-env.js';
+import {FUNC_PYTHON_FILES} from '../support/python-func.js';
 
 jest.setTimeout(600_000);
 
@@ -85,6 +86,39 @@ describe.each(available)('%s %s', (runtime, template) => {
     const running = await runImage(build.json.reference);
     try {
       await invokeTemplate(template, running.url);
+    } catch (e) {
+      throw new Error(`${(e as Error).message}\ncontainer output:\n${await running.logs()}`);
+    } finally {
+      await running.stop();
+    }
+  });
+});
+
+describe('python: a function written for Knative func (function/ package, new(), ASGI handle)', () => {
+  test('builds unchanged into a small image that serves it on uvicorn with uvloop and httptools, start() run, no pip in the venv', async () => {
+    const env = dockerTestEnv();
+    const tmp = await mkdtemp(join(tmpdir(), 'fn-build-'));
+    work.push(tmp);
+    const dir = join(tmp, 'it-python-func');
+    expect((await runFn(['init', dir, '--runtime', 'python', '--template', 'http'])).exitCode).toBe(0);
+    await rm(join(dir, 'func.py'));
+    await rm(join(dir, 'test_func.py'));
+    for (const [file, text] of Object.entries(FUNC_PYTHON_FILES)) {
+      await mkdir(join(dir, file, '..'), {recursive: true});
+      await writeFile(join(dir, file), text);
+    }
+    const images = testImages('python');
+    const build = await runFnJson(['build', '--path', dir, '--registry', `${env.FN_TEST_REGISTRY}/it`, '--base-image', images.base, '--builder-image', images.builder], {env: fnEnv()});
+    expect({exit: build.exitCode, stderr: build.stderr}).toMatchObject({exit: 0});
+    // Small: the venv holds the server's packages and links to the base image's Python, no pip, no copies.
+    const [image, base] = await Promise.all([testDocker().getImage(build.json.imageId).inspect(), testDocker().getImage(images.base).inspect()]);
+    expect((image.Size - base.Size) / 1e6).toBeLessThan(25);
+    const running = await runImage(build.json.imageId);
+    try {
+      const res = await fetch(`${running.url}/hello`);
+      expect(res.status).toBe(200);
+      expect(await res.json()).toEqual({loop: 'uvloop', httptools: true, started: true, pip: false, path: '/hello'});
+      expect(await (await fetch(`${running.url}/health/readiness`)).text()).toBe('Ready');
     } catch (e) {
       throw new Error(`${(e as Error).message}\ncontainer output:\n${await running.logs()}`);
     } finally {

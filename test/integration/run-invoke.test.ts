@@ -5,13 +5,14 @@
 // (runtimes/conformance/install.sh, which scripts/setup.sh runs).
 import {afterAll, describe, expect, jest, test} from '@jest/globals';
 import {execa, type ResultPromise} from 'execa';
-import {mkdtemp, rm, writeFile} from 'node:fs/promises';
+import {mkdir, mkdtemp, rm, writeFile} from 'node:fs/promises';
 import {createServer} from 'node:net';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {fnBin, runFn} from '../support/cli.js';
 import {conformanceTool, sendCase, tableCases} from '../support/cloudevents-table.js';
 import {RUNTIMES} from '../../src/core/function-schema.js';
+import {FUNC_PYTHON_FILES} from '../support/python-func.js';
 
 jest.setTimeout(300_000);
 
@@ -236,5 +237,30 @@ describe.each(RUNTIMES)('%s invoker behaviour under fn run', (runtime) => {
       if (exit === undefined) await stop(fn);
     }
     expect(exit).toBe(0);
+  });
+});
+
+describe('python: a function written for Knative func under fn run', () => {
+  test('function/ package with new() and an ASGI handle: served on uvicorn with uvloop and httptools, its hooks called, stop() on SIGTERM', async () => {
+    const dir = await initFunction('python', 'http', 'func-python');
+    await rm(join(dir, 'func.py'));
+    await rm(join(dir, 'test_func.py'));
+    for (const [file, text] of Object.entries(FUNC_PYTHON_FILES)) {
+      await mkdir(join(dir, file, '..'), {recursive: true});
+      await writeFile(join(dir, file), text);
+    }
+    const fn = await fnRun(dir);
+    let exit: number | undefined;
+    try {
+      const res = await fetch(`${fn.url}/hello`);
+      expect(res.status).toBe(200);
+      expect(await res.json()).toMatchObject({loop: 'uvloop', httptools: true, started: true, path: '/hello'});
+      expect(await (await fetch(`${fn.url}/health/liveness`)).text()).toBe('Alive');
+      exit = await stop(fn);
+    } finally {
+      if (exit === undefined) await stop(fn);
+    }
+    expect(exit).toBe(0);
+    expect(await waitForOutput(fn, 'func stop ran')).toContain('func stop ran');
   });
 });

@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 import os
 import re
-from typing import Any, Callable, Mapping
+from typing import Any, Mapping
 
 from .errors import HttpError
 
@@ -136,8 +136,3 @@ class CloudEventAdapter:
             data = result.data
             headers["content-type"] = "application/octet-stream" if isinstance(data, (bytes, bytearray)) else "text/plain; charset=utf-8" if isinstance(data, str) else "application/json"
         return 200, headers, body if isinstance(body, bytes) else str(body).encode()
-
-    def call(self, call: Callable[..., Any], handle: Callable[..., Any], context: Any, headers: dict[str, str], body: bytes):
-        event, structured = self.read(headers, body)
-        context.cloud_event = event
-        return self.answer(call(handle, context, event), event, structured)

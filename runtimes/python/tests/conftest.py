@@ -26,6 +26,7 @@ def free_port() -> int:
 
 def write_function(source: str, name: str = "func.py") -> str:
     directory = tempfile.mkdtemp(prefix="fn-py-invoker-")
+    os.makedirs(os.path.dirname(os.path.join(directory, name)), exist_ok=True)
     with open(os.path.join(directory, name), "w") as f:
         f.write(textwrap.dedent(source))
     return directory

@@ -98,15 +98,77 @@ def test_bad_settings_exit_2_naming_the_variable():
         assert name in r.stderr
 
 
-def test_prepare_makes_a_venv_without_network_for_empty_requirements_and_then_does_nothing():
+def make_wheel(directory: str, name: str, version: str, source: str) -> str:
+    """A minimal pure-Python wheel, built by hand so that the test needs neither network nor a build backend."""
+    import base64
+    import hashlib
+    import zipfile
+
+    info = f"{name}-{version}.dist-info"
+    files = {
+        f"{name}.py": source,
+        f"{info}/METADATA": f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n",
+        f"{info}/WHEEL": "Wheel-Version: 1.0\nGenerator: fn-test\nRoot-Is-Purelib: true\nTag: py3-none-any\n",
+    }
+    record = "".join(
+        f"{path},sha256={base64.urlsafe_b64encode(hashlib.sha256(text.encode()).digest()).rstrip(b'=').decode()},{len(text.encode())}\n" for path, text in files.items()
+    ) + f"{info}/RECORD,,\n"
+    filename = f"{name}-{version}-py3-none-any.whl"
+    with zipfile.ZipFile(os.path.join(directory, filename), "w") as z:
+        for path, text in {**files, f"{info}/RECORD": record}.items():
+            z.writestr(path, text)
+    return filename
+
+
+def test_prepare_fills_the_venv_with_the_locked_server_then_does_nothing_until_a_file_changes():
     directory = write_function("def handle(context):\n    return 1\n")
     with open(os.path.join(directory, "requirements.txt"), "w") as f:
         f.write("# nothing yet\n")
     env = {**os.environ, "FN_FUNCTION_DIR": directory, "FN_TEMPLATE": "http"}
     prepare = [sys.executable, os.path.join(RUNTIME_DIR, "prepare.py")]
-    first = subprocess.run(prepare, env=env, capture_output=True, text=True, timeout=120)
+    first = subprocess.run(prepare, env=env, capture_output=True, text=True, timeout=300)
     assert first.returncode == 0, first.stderr
-    assert os.path.exists(os.path.join(directory, ".fn", "venv", "bin", "python"))
+    python = os.path.join(directory, ".fn", "venv", "bin", "python")
     assert "Creating a virtual environment" in first.stderr
+    versions = subprocess.run(
+        [python, "-c", "import importlib.metadata as m; print(*(m.version(n) for n in ('uvicorn', 'uvloop', 'httptools')))"],
+        capture_output=True, text=True, check=True,
+    ).stdout.split()
+    with open(os.path.join(RUNTIME_DIR, "requirements", "server.txt")) as f:
+        lock = f.read()
+    assert [f"{name}=={v}" in lock for name, v in zip(("uvicorn", "uvloop", "httptools"), versions)] == [True] * 3
     second = subprocess.run(prepare, env=env, capture_output=True, text=True, timeout=60)
     assert (second.returncode, second.stderr) == (0, "")
+
+    # The function's own requirements install without hashes of their own (the lock's hashes must not
+    # switch pip to hash-checking for them): a local wheel, so that no network is needed.
+    wheel = make_wheel(directory, "fn_test_dep", "1.0", "VALUE = 42\n")
+    with open(os.path.join(directory, "requirements.txt"), "w") as f:
+        f.write(f"./{wheel}\n")
+    dep = subprocess.run(prepare, env=env, capture_output=True, text=True, timeout=300)
+    assert dep.returncode == 0, dep.stderr
+    assert subprocess.run([python, "-c", "import fn_test_dep; print(fn_test_dep.VALUE)"], capture_output=True, text=True).stdout == "42\n"
+
+    # The function's requirements are held to the invoker's locked versions: a conflict fails, naming it.
+    with open(os.path.join(directory, "requirements.txt"), "w") as f:
+        f.write("uvicorn==0.30.0\n")
+    third = subprocess.run(prepare, env=env, capture_output=True, text=True, timeout=300)
+    assert third.returncode == 1
+    assert "uvicorn==0.30.0" in third.stderr and "pip install failed" in third.stderr
+
+
+def test_a_request_still_running_after_the_shutdown_timeout_exits_1(run_function):
+    fn = run_function("import time\ndef handle(context):\n    time.sleep(10)\n    return 'late'\n", FN_SHUTDOWN_TIMEOUT_SECONDS="1")
+    def abandoned():
+        try:
+            fn.request("GET", "/")
+        except OSError:
+            pass  # the process goes away without answering: that is the point
+
+    threading.Thread(target=abandoned, daemon=True).start()
+    time.sleep(0.3)
+    started = time.time()
+    fn.process.send_signal(signal.SIGTERM)
+    assert fn.process.wait(10) == 1
+    assert time.time() - started < 4
+    assert "requests still running after 1s" in fn.err_containing("requests still running")

@@ -1,0 +1,3 @@
+module fnbench/bare
+
+go 1.23

@@ -1,0 +1,2 @@
+async def handle(context):
+    return "Hello world"

@@ -1,0 +1,105 @@
+"""What the server underneath does for every function: uvicorn with uvloop and httptools, sync functions off
+the event loop, pipelining, keep-alive."""
+
+import json
+import socket
+import threading
+import time
+
+SLEEPY = """
+import time
+
+def handle(context):
+    if context.path == "/sleep":
+        time.sleep(1.0)
+        return "slept"
+    return "quick " + context.path
+"""
+
+
+def raw_exchange(port: int, payload: bytes, answers: int, timeout: float = 10.0) -> bytes:
+    """Sends payload on one connection and reads until `answers` HTTP responses arrived (each has a body
+    with content-length)."""
+    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as s:
+        s.sendall(payload)
+        data = b""
+        deadline = time.monotonic() + timeout
+        while data.count(b"HTTP/1.1 ") < answers or not _complete(data, answers):
+            if time.monotonic() > deadline:
+                raise AssertionError(f"only got {data!r}")
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+        return data
+
+
+def _complete(data: bytes, answers: int) -> bool:
+    rest, seen = data, 0
+    while seen < answers:
+        head, sep, rest = rest.partition(b"\r\n\r\n")
+        if not sep:
+            return False
+        length = next((int(line.split(b":", 1)[1]) for line in head.split(b"\r\n") if line.lower().startswith(b"content-length:")), 0)
+        if len(rest) < length:
+            return False
+        rest = rest[length:]
+        seen += 1
+    return True
+
+
+def bodies(data: bytes) -> list[bytes]:
+    out, rest = [], data
+    while rest:
+        head, _, rest = rest.partition(b"\r\n\r\n")
+        length = next((int(line.split(b":", 1)[1]) for line in head.split(b"\r\n") if line.lower().startswith(b"content-length:")), 0)
+        out.append(rest[:length])
+        rest = rest[length:]
+    return out
+
+
+def test_a_sync_handle_that_sleeps_does_not_block_a_concurrent_request(run_function):
+    fn = run_function(SLEEPY)
+    slow = {}
+    thread = threading.Thread(target=lambda: slow.update(answer=fn.request("GET", "/sleep")))
+    thread.start()
+    time.sleep(0.2)  # the slow request is in handle() now
+    started = time.monotonic()
+    status, _, body = fn.request("GET", "/other")
+    took = time.monotonic() - started
+    assert (status, body) == (200, b"quick /other")
+    assert took < 0.5, f"the quick request waited {took:.2f}s for the sleeping one"
+    assert fn.request("GET", "/health/readiness")[0] == 200
+    thread.join(5)
+    assert slow["answer"][2] == b"slept"
+
+
+def test_pipelined_requests_are_answered_in_order_on_one_connection(run_function):
+    fn = run_function(SLEEPY)
+    # The first one sleeps: the two behind it must still come back after it, in order.
+    payload = b"".join(f"GET {p} HTTP/1.1\r\nHost: x\r\n\r\n".encode() for p in ("/sleep", "/a", "/b"))
+    data = raw_exchange(fn.port, payload, 3)
+    assert bodies(data) == [b"slept", b"quick /a", b"quick /b"]
+    assert data.count(b"HTTP/1.1 200") == 3
+
+
+def test_the_server_is_uvicorn_on_uvloop_with_httptools(run_function):
+    fn = run_function(
+        """
+        import asyncio, sys
+
+        async def handle(context):
+            loop = type(asyncio.get_running_loop()).__module__
+            return {"loop": loop, "uvicorn": "uvicorn" in sys.modules, "httptools": "uvicorn.protocols.http.httptools_impl" in sys.modules}
+        """
+    )
+    assert json.loads(fn.request("GET", "/")[2]) == {"loop": "uvloop", "uvicorn": True, "httptools": True}
+
+
+def test_a_413_closes_the_connection_since_the_rest_of_the_body_was_not_read(run_function):
+    fn = run_function(SLEEPY, FN_MAX_BODY_BYTES="10")
+    data = raw_exchange(fn.port, b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n" + b"x" * 20, 1)
+    head = data.split(b"\r\n\r\n", 1)[0].lower()
+    assert head.startswith(b"http/1.1 413")
+    assert b"connection: close" in head
+    assert json.loads(bodies(data)[0]) == {"error": "request body is larger than 10 bytes (FN_MAX_BODY_BYTES)"}
