@@ -82,9 +82,9 @@ describe('typed flag values, checked by one grammar before any cluster is read',
 
   test('help shows defaults in the same grammar', async () => {
     const r = await runFn(['rollout', '--help']);
-    expect(r.stdout).toMatch(/--interval=<value>\s+\[default: 30s\]/);
-    expect(r.stdout).toMatch(/--max-error-rate=<value>\s+\[default: 1%\]/);
-    expect(r.stdout).toMatch(/--steps=<value>\s+\[default: 5,25,50,100\]/);
+    expect(r.stdout).toMatch(/--interval=<value>\s+\[default: 30s, env: FN_INTERVAL\]/);
+    expect(r.stdout).toMatch(/--max-error-rate=<value>\s+\[default: 1%, env: FN_MAX_ERROR_RATE\]/);
+    expect(r.stdout).toMatch(/--steps=<value>\s+\[default: 5,25,50,100, env: FN_STEPS\]/);
   });
 });
 
