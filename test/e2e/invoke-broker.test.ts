@@ -12,6 +12,7 @@ import {join} from 'node:path';
 import {runFn, runFnJson} from '../support/cli.js';
 import {eventSinkImage, type ReceivedEvent} from '../support/event-sink.js';
 import {clusterEnv, DOMAIN, TestCluster, type KObject} from '../support/knative-env.js';
+import {sleep, waitFor} from '../support/broker-events.js';
 
 const EVENTING = {group: 'eventing.knative.dev', version: 'v1'} as const;
 const SERVING = {group: 'serving.knative.dev', version: 'v1'} as const;
@@ -21,7 +22,6 @@ const TIMEOUT = 300_000;
 const cluster = new TestCluster();
 let ns: string;
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function ingress(): string {
   const address = process.env.FN_TESTENV_INGRESS;
@@ -32,15 +32,6 @@ function ingress(): string {
 /** fn's environment for the test cluster, without an FN_INGRESS of the caller's. */
 const env = (extra: Record<string, string> = {}) => clusterEnv({FN_INGRESS: '', ...extra});
 
-async function waitFor<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs: number, explain?: () => Promise<string>): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs / 1000}s waiting for ${what}${explain ? `: ${await explain()}` : ''}`);
-    await sleep(500);
-  }
-}
 
 async function ready(api: {group: string; version: string}, plural: string, name: string): Promise<void> {
   const get = async () => (await cluster.custom.getNamespacedCustomObject({...api, namespace: ns, plural, name}).catch(() => undefined)) as KObject | undefined;

@@ -11,6 +11,7 @@ import {EVENT_FUNCTION_LABEL} from '../../src/core/event-manifests.js';
 import type {Condition, ConditionStatus} from '../../src/core/knative.js';
 import {MANAGED_BY_LABEL} from '../../src/core/knative.js';
 import type {EventWatchResult, Eventing, OwnerReference, WatchOptions} from '../../src/core/ports.js';
+import {Changes} from './changes.js';
 
 type Kind = 'Trigger' | 'PingSource';
 type EventObject = Trigger | PingSource;
@@ -43,8 +44,7 @@ export class MemoryEventing implements Eventing {
   brokerAutoReady = false;
   private rv = 0;
   private uids = 0;
-  private changes = 0;
-  private listeners = new Set<() => void>();
+  private readonly changes = new Changes();
 
   // ---- what the test sets up -----------------------------------------------------------------------
 
@@ -56,7 +56,7 @@ export class MemoryEventing implements Eventing {
       status: {observedGeneration: 1, conditions: [{type: 'Ready', status: options.ready ?? 'True'}], ...(options.ready === 'True' || !options.ready ? {address: {url: `http://broker-ingress.knative-eventing.svc.cluster.local/${namespace}/${name}`}} : {})},
     };
     this.brokersByKey.set(key(namespace, name), broker);
-    this.notify();
+    this.changes.notify();
     return structuredClone(broker);
   }
 
@@ -65,7 +65,7 @@ export class MemoryEventing implements Eventing {
     const stored = structuredClone(object);
     stored.metadata = {generation: 1, uid: this.nextUid(), ...stored.metadata, resourceVersion: this.nextRv()};
     this.objects.set(objectKey(stored), stored);
-    this.notify();
+    this.changes.notify();
   }
 
   get(kind: Kind, namespace: string, name: string): EventObject | undefined {
@@ -79,7 +79,7 @@ export class MemoryEventing implements Eventing {
     if (!o) throw new Error(`test: no ${kind} ${namespace}/${name}`);
     o.status = {...statusOf(o, change), ...(change.ready === 'True' ? {[kind === 'Trigger' ? 'subscriberUri' : 'sinkUri']: `http://${o.metadata.labels?.[EVENT_FUNCTION_LABEL] ?? 'function'}.${namespace}.svc.cluster.local`} : {})};
     o.metadata.resourceVersion = this.nextRv();
-    this.notify();
+    this.changes.notify();
   }
 
   setBrokerStatus(namespace: string, name: string, change: StatusChange): void {
@@ -87,7 +87,7 @@ export class MemoryEventing implements Eventing {
     if (!b) throw new Error(`test: no broker ${namespace}/${name}`);
     b.status = {...statusOf(b, change), ...(change.ready === 'True' ? {address: {url: `http://broker-ingress.knative-eventing.svc.cluster.local/${namespace}/${name}`}} : {})};
     b.metadata.resourceVersion = this.nextRv();
-    this.notify();
+    this.changes.notify();
   }
 
   // ---- the port ------------------------------------------------------------------------------------------
@@ -118,7 +118,7 @@ export class MemoryEventing implements Eventing {
     // Knative's webhook sets the class when none is given (config-br-defaults).
     stored.metadata = {...stored.metadata, generation: 1, uid: this.nextUid(), resourceVersion: this.nextRv(), annotations: {[BROKER_CLASS_ANNOTATION]: DEFAULT_BROKER_CLASS, ...stored.metadata.annotations}};
     this.brokersByKey.set(key(namespace, stored.metadata.name), stored);
-    this.notify();
+    this.changes.notify();
     if (this.brokerAutoReady) setImmediate(() => this.brokersByKey.has(key(namespace, stored.metadata.name)) && this.setBrokerStatus(namespace, stored.metadata.name, {ready: 'True'}));
     return structuredClone(stored);
   }
@@ -140,17 +140,17 @@ export class MemoryEventing implements Eventing {
   async delete(objects: EventObjects): Promise<void> {
     this.call('delete');
     for (const o of [...objects.triggers, ...objects.pingSources]) this.objects.delete(objectKey(o));
-    this.notify();
+    this.changes.notify();
   }
 
   async watchUntil(namespace: string, functionName: string, done: (objects: EventObjects) => boolean, options: Pick<WatchOptions, 'timeoutSeconds' | 'signal'>): Promise<EventWatchResult> {
     this.call('watchUntil');
     const deadline = Date.now() + options.timeoutSeconds * 1000;
     for (;;) {
-      const seen = this.changes;
+      const seen = this.changes.seen;
       const objects = this.selected(namespace, functionName);
       if (done(objects)) return {objects, timedOut: false};
-      const changed = await this.nextChange(seen, deadline - Date.now(), options.signal);
+      const changed = await this.changes.next(seen, deadline - Date.now(), options.signal);
       if (options.signal?.aborted) throw new FnError('INTERRUPTED', 'interrupted', 'interrupted while waiting');
       if (!changed) return {objects: this.selected(namespace, functionName), timedOut: true};
     }
@@ -164,10 +164,10 @@ export class MemoryEventing implements Eventing {
       return b && structuredClone(b);
     };
     for (;;) {
-      const seen = this.changes;
+      const seen = this.changes.seen;
       const broker = read();
       if (done(broker)) return {broker, timedOut: false};
-      const changed = await this.nextChange(seen, deadline - Date.now(), options.signal);
+      const changed = await this.changes.next(seen, deadline - Date.now(), options.signal);
       if (options.signal?.aborted) throw new FnError('INTERRUPTED', 'interrupted', 'interrupted while waiting');
       if (!changed) return {broker: read(), timedOut: true};
     }
@@ -196,7 +196,7 @@ export class MemoryEventing implements Eventing {
     if (live?.status) next.status = structuredClone(live.status) as never;
     if (dryRun) return next;
     this.objects.set(k, next);
-    this.notify();
+    this.changes.notify();
     if (this.autoReady) {
       setImmediate(() => {
         const now = this.objects.get(k);
@@ -227,29 +227,7 @@ export class MemoryEventing implements Eventing {
     return `uid-${++this.uids}`;
   }
 
-  private notify(): void {
-    this.changes++;
-    for (const listener of [...this.listeners]) listener();
-  }
 
-  /** True once there is a change after `since` (at once if there is already), false when `ms` pass or the signal aborts first. */
-  private nextChange(since: number, ms: number, signal?: AbortSignal): Promise<boolean> {
-    if (this.changes !== since) return Promise.resolve(true);
-    if (signal?.aborted) return Promise.resolve(false);
-    return new Promise((resolve) => {
-      const finish = (changed: boolean) => {
-        clearTimeout(timer);
-        this.listeners.delete(onChange);
-        signal?.removeEventListener('abort', onAbort);
-        resolve(changed);
-      };
-      const onChange = () => finish(true);
-      const onAbort = () => finish(false);
-      const timer = setTimeout(() => finish(false), Math.max(0, ms));
-      this.listeners.add(onChange);
-      signal?.addEventListener('abort', onAbort, {once: true});
-    });
-  }
 }
 
 function statusOf(o: {metadata: {generation?: number}}, change: StatusChange): EventingStatus {

@@ -13,6 +13,7 @@ import {FnError, functionNotFound, STALE_OBJECT} from '../../src/core/errors.js'
 import type {Condition, RevisionTemplate, TrafficTarget} from '../../src/core/knative.js';
 import type {TemplateFields} from '../../src/core/manifests.js';
 import type {DecideChange, DeployedFunction, FunctionChange, FunctionRef, Knative, RevisionInfo, RevisionWatchResult, UpdateOptions, UpdateResult, WatchOptions, WatchResult} from '../../src/core/ports.js';
+import {Changes} from './changes.js';
 
 export const UPDATE_ATTEMPTS = 5;
 
@@ -71,9 +72,8 @@ export class MemoryKnative implements Knative {
   /** Every call of the port, by method name: what would be an API request (a watch is one). */
   readonly calls: string[] = [];
   private clock = Date.parse('2025-01-01T00:00:00Z');
-  private listeners = new Set<() => void>();
+  private readonly changes = new Changes();
   /** Bumped on every change a watch would see. */
-  private changes = 0;
 
   /** A deployed function with one ready revision (as fn deploy leaves it). */
   seed(name: string, image: string, options: {namespace?: string; revisionName?: string; traffic?: TrafficTarget[]} = {}): void {
@@ -112,7 +112,7 @@ export class MemoryKnative implements Knative {
     Object.assign(svc.annotations, change.annotations ?? {});
     svc.generation++;
     svc.rv++;
-    this.notify();
+    this.changes.notify();
     setImmediate(() => this.reconcile(svc));
   }
 
@@ -124,13 +124,13 @@ export class MemoryKnative implements Knative {
     svc.latestCreated = name;
     if (ready === 'True') svc.latestReady = name;
     svc.rv++;
-    this.notify();
+    this.changes.notify();
   }
 
   setRevision(name: string, change: Partial<Pick<RevisionInfo, 'ready' | 'reason' | 'message'>>, namespace = 'default'): void {
     Object.assign(this.revisionsByName.get(key(namespace, name))!, change);
     for (const svc of this.services.values()) if (svc.latestCreated === name) this.reconcile(svc, true);
-    this.notify();
+    this.changes.notify();
   }
 
   service(namespace: string, name: string): StoredService {
@@ -201,7 +201,7 @@ export class MemoryKnative implements Knative {
     this.calls.push('watchUntil');
     const deadline = Date.now() + options.timeoutSeconds * 1000;
     for (;;) {
-      const seen = this.changes;
+      const seen = this.changes.seen;
       const fresh = this.read(ref);
       if (!fresh) throw new FnError('DELETED_WHILE_WAITING', 'notFound', `${from.name} was deleted while fn was waiting for it`);
       // Like a watch from from.resourceVersion: a change made since `from` is delivered at once.
@@ -210,7 +210,7 @@ export class MemoryKnative implements Knative {
         options.onUpdate?.(current);
         if (done(current)) return {fn: current, timedOut: false};
       }
-      const changed = await this.nextChange(seen, deadline - Date.now(), options.signal);
+      const changed = await this.changes.next(seen, deadline - Date.now(), options.signal);
       if (options.signal?.aborted) throw new FnError('INTERRUPTED', 'interrupted', 'interrupted while waiting');
       if (!changed) return {fn: current, timedOut: true};
     }
@@ -220,10 +220,10 @@ export class MemoryKnative implements Knative {
     this.calls.push('watchRevisionUntil');
     const deadline = Date.now() + options.timeoutSeconds * 1000;
     for (;;) {
-      const seen = this.changes;
+      const seen = this.changes.seen;
       const revision = this.readRevision(namespace, name);
       if (done(revision)) return {revision, timedOut: false};
-      const changed = await this.nextChange(seen, deadline - Date.now(), options.signal);
+      const changed = await this.changes.next(seen, deadline - Date.now(), options.signal);
       if (options.signal?.aborted) throw new FnError('INTERRUPTED', 'interrupted', 'interrupted while waiting');
       if (!changed) return {revision, timedOut: true};
     }
@@ -233,7 +233,7 @@ export class MemoryKnative implements Knative {
     this.calls.push('delete');
     if (!this.services.delete(key(ref.namespace, ref.name))) throw functionNotFound(ref);
     for (const [k, r] of this.revisionsByName) if (r.service === ref.name && r.namespace === ref.namespace) this.revisionsByName.delete(k);
-    this.notify();
+    this.changes.notify();
   }
 
   /** Namespaces that exist: those given, and every one holding a function. */
@@ -246,7 +246,7 @@ export class MemoryKnative implements Knative {
   async deleteRevision(namespace: string, name: string): Promise<void> {
     this.calls.push('deleteRevision');
     this.revisionsByName.delete(key(namespace, name));
-    this.notify();
+    this.changes.notify();
   }
 
   // ---- what the API server and the controller do ------------------------------------------------------------
@@ -312,7 +312,7 @@ export class MemoryKnative implements Knative {
     svc = next;
     const view = this.view(svc);
     // Every write is an event for a watch (an annotation-only write too, e.g. another process taking over).
-    this.notify();
+    this.changes.notify();
     this.afterWrite?.();
     // The controller reconciles soon after a write, as a watch would see.
     setImmediate(() => {
@@ -335,7 +335,7 @@ export class MemoryKnative implements Knative {
       svc.failed = {type: 'ConfigurationsReady', status: 'False', reason: 'RevisionFailed', message: `Revision creation failed with message: revisions.serving.knative.dev "${wanted}" already exists.`};
       svc.observedGeneration = svc.generation;
       svc.rv++;
-      this.notify();
+      this.changes.notify();
       return;
     }
     if (existing) svc.latestCreated = existing.name;
@@ -352,7 +352,7 @@ export class MemoryKnative implements Knative {
     if (!missing) svc.routed = structuredClone(svc.traffic);
     svc.observedGeneration = svc.generation;
     svc.rv++;
-    this.notify();
+    this.changes.notify();
   }
 
   private view(svc: StoredService): DeployedFunction {
@@ -402,29 +402,7 @@ export class MemoryKnative implements Knative {
     return new Date(this.clock).toISOString();
   }
 
-  private notify(): void {
-    this.changes++;
-    for (const listener of [...this.listeners]) listener();
-  }
 
-  /** True once there is a change after `since` (at once if there is already), false when `ms` pass or the signal aborts first. */
-  private nextChange(since: number, ms: number, signal?: AbortSignal): Promise<boolean> {
-    if (this.changes !== since) return Promise.resolve(true);
-    if (signal?.aborted) return Promise.resolve(false);
-    return new Promise((resolve) => {
-      const finish = (changed: boolean) => {
-        clearTimeout(timer);
-        this.listeners.delete(onChange);
-        signal?.removeEventListener('abort', onAbort);
-        resolve(changed);
-      };
-      const onChange = () => finish(true);
-      const onAbort = () => finish(false);
-      const timer = setTimeout(() => finish(false), Math.max(0, ms));
-      this.listeners.add(onChange);
-      signal?.addEventListener('abort', onAbort, {once: true});
-    });
-  }
 }
 
 function templateText(template: RevisionTemplate): string {
