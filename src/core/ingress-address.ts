@@ -90,9 +90,9 @@ export async function reachFunction(target: string, lookups: ReachLookups): Prom
   });
 }
 
-/** The explicit address from the flag, else the environment. */
+/** The explicit address from the flag, else the environment (which the flag reads too: ui/flags.ts withEnv). */
 export function explicitIngress(flag: string | undefined, env: NodeJS.ProcessEnv = process.env): ReachLookups['explicit'] {
-  if (flag) return {value: flag, source: '--ingress'};
+  if (flag) return {value: flag, source: flag === env[INGRESS_ENV] ? INGRESS_ENV : '--ingress'};
   const fromEnv = env[INGRESS_ENV];
   return fromEnv ? {value: fromEnv, source: INGRESS_ENV} : undefined;
 }

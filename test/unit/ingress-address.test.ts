@@ -36,6 +36,8 @@ describe('explicitIngress', () => {
     expect(explicitIngress('1.2.3.4', {FN_INGRESS: '5.6.7.8'})).toEqual({value: '1.2.3.4', source: '--ingress'});
     expect(explicitIngress(undefined, {FN_INGRESS: '5.6.7.8'})).toEqual({value: '5.6.7.8', source: 'FN_INGRESS'});
     expect(explicitIngress(undefined, {})).toBeUndefined();
+    // oclif hands FN_INGRESS to the flag itself: the same value is named for where it came from.
+    expect(explicitIngress('5.6.7.8', {FN_INGRESS: '5.6.7.8'})).toEqual({value: '5.6.7.8', source: 'FN_INGRESS'});
   });
 });
 
