@@ -131,7 +131,7 @@ export async function assemblePython(request: AssembleRequest): Promise<AppLayer
       await runTool(
         'python3',
         ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', '--no-compile', '--no-warn-script-location', '--only-binary=:all:', ...platforms, '--python-version', facts.version, '--implementation', 'cp', '--abi', abi, '--target', target, ...wanted],
-        {cwd: stage, progress: request.progress, what: 'installing the Python requirements', explain: (out) => explainPip(out, where)},
+        {cwd: stage, env: {PIP_ROOT_USER_ACTION: 'ignore'}, progress: request.progress, what: 'installing the Python requirements', explain: (out) => explainPip(out, where)},
       );
     }
     return venvEntries(facts, target);
@@ -165,7 +165,7 @@ async function venvEntries(facts: PythonFacts, target: string): Promise<LayerEnt
   const bin = join(target, 'bin');
   for (const name of existsSync(bin) ? (await readdir(bin)).sort() : []) {
     const text = await readFile(join(bin, name));
-    const fixed = text.subarray(0, 2).toString() === '#!' ? Buffer.concat([Buffer.from('#!/opt/venv/bin/python'), text.subarray(text.indexOf('\n'))]) : text;
+    const fixed = text.subarray(0, 2).toString() === '#!' && text.includes(10) ? Buffer.concat([Buffer.from('#!/opt/venv/bin/python'), text.subarray(text.indexOf('\n'))]) : text;
     entries.push({path: `opt/venv/bin/${name}`, type: 'file', content: fixed, executable: true});
   }
   return entries;
