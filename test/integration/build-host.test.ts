@@ -96,7 +96,8 @@ describe.each([
   });
 
   test('a one-line change: only the source layer is new (Go: a comment compiles to the same binary, the same image)', async () => {
-    await appendFile(join(dir, source), `\n${comment} one more line\n`);
+    // (unique per run: the registry keeps the layers of earlier runs, and the same line would be the same layer)
+    await appendFile(join(dir, source), `\n${comment} one more line ${Date.now()}\n`);
     const r = await runFnJson([...flags, '--push'], {env: hostEnv()});
     expect(r.exitCode).toBe(0);
     if (runtime === 'go') {
