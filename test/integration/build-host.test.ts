@@ -1,5 +1,5 @@
 // The host builder with no Docker engine reachable (DOCKER_HOST points nowhere): fn build --push of a
-// node, a python and a go function assembles the image on the host and pushes it straight to the
+// node, a typescript, a python and a go function assembles the image on the host and pushes it straight to the
 // real local registry (and to the TLS + basic-auth one with the user's credentials); the Docker engine
 // then pulls and runs that image and it answers. Same inputs → same digest; a second push uploads no
 // layers; a multi-platform Go build pushes an index with both platforms; a native addon is refused by
@@ -49,6 +49,7 @@ async function answers(image: string, expected: unknown): Promise<void> {
 
 describe.each([
   ['node', 'index.js', '//'],
+  ['typescript', 'index.ts', '//'],
   ['python', 'func.py', '#'],
   ['go', 'handle.go', '//'],
 ])('%s, no engine reachable', (runtime, source, comment) => {
@@ -106,7 +107,9 @@ describe.each([
     }
     expect(r.json.digest).not.toBe(first.digest);
     expect(r.json.layersPushed).toBe(1);
-    expect(r.json).toMatchObject({steps: 2 + Number(runtime === 'node'), cachedSteps: 1 + Number(runtime === 'node')});
+    // node and typescript: the two dependency layers cached; python: the venv
+    const deps = runtime === 'python' ? 1 : 2;
+    expect(r.json).toMatchObject({steps: deps + 1, cachedSteps: deps});
     await answers(r.json.reference, {message: 'Hello Ada'});
   });
 });
