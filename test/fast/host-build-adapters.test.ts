@@ -10,7 +10,7 @@ import {gunzipSync} from 'node:zlib';
 import {nativeAddons} from '../../src/adapters/oci/assemble-node.js';
 import {pipPlatforms} from '../../src/adapters/oci/assemble-python.js';
 import {writeLayer} from '../../src/adapters/oci/layer.js';
-import {RegistryClient} from '../../src/adapters/oci/registry.js';
+import {apiHost, mayUseHttp, RegistryClient} from '../../src/adapters/oci/registry.js';
 import {OciStore} from '../../src/adapters/oci/store.js';
 
 const amd64 = {os: 'linux', architecture: 'amd64'};
@@ -143,4 +143,13 @@ describe('RegistryClient against a registry with a Bearer token service', () => 
     expect(error.message).toContain(`registry ${registry} refused the credentials for user "ada"`);
     expect(JSON.stringify(error)).not.toContain('wrong');
   });
+});
+
+test('Docker Hub\'s API host; plain http only for loopback registries or those named in FN_INSECURE_REGISTRIES', () => {
+  expect(apiHost('docker.io')).toBe('registry-1.docker.io');
+  expect(apiHost('ghcr.io')).toBe('ghcr.io');
+  expect(mayUseHttp('127.0.0.1:5000', {})).toBe(true);
+  expect(mayUseHttp('localhost:5000', {})).toBe(true);
+  expect(mayUseHttp('registry.internal:5000', {})).toBe(false);
+  expect(mayUseHttp('registry.internal:5000', {FN_INSECURE_REGISTRIES: 'a.example, registry.internal:5000'})).toBe(true);
 });

@@ -10,6 +10,7 @@
 // mount (docker-registry-client and its renovate fork); containerify is a CLI with its client inside.
 import {Readable} from 'node:stream';
 import {FnError} from '../../core/errors.js';
+import {DOCKER_HUB} from '../../core/image-ref.js';
 import {credentialsFor, type RegistryAuth} from '../docker/credentials.js';
 import {registryFailure, type RegistryFailure} from '../docker/registry-messages.js';
 import type {Descriptor} from './store.js';
@@ -30,6 +31,11 @@ export const isIndex = (mediaType: string) => mediaType === MEDIA.ociIndex || me
 /** Requests other than blob transfers are bounded: a registry that does not answer is an error, not a hang. */
 const REQUEST_TIMEOUT_MS = 60_000;
 const TLS_CODES = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|UNABLE_TO_GET_ISSUER|ERR_TLS_CERT_ALTNAME_INVALID|HOSTNAME_MISMATCH/;
+
+/** Where a registry's API is: Docker Hub's images are named docker.io, its API is registry-1.docker.io. */
+export function apiHost(registry: string): string {
+  return registry === DOCKER_HUB ? 'registry-1.docker.io' : registry;
+}
 
 export function mayUseHttp(registry: string, env: NodeJS.ProcessEnv = process.env): boolean {
   const host = registry.replace(/:\d+$/, '').replace(/^\[|\]$/g, '');
@@ -112,9 +118,10 @@ export class RegistryClient {
   private endpoint(): Promise<{url: string; challenge?: Challenge}> {
     this.base ??= (async () => {
       const ping = async (scheme: string) => {
-        const res = await fetch(`${scheme}://${this.registry}/v2/`, {signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS)});
+        const host = apiHost(this.registry);
+        const res = await fetch(`${scheme}://${host}/v2/`, {signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS)});
         await res.arrayBuffer().catch(() => undefined);
-        return {url: `${scheme}://${this.registry}`, challenge: res.status === 401 ? parseChallenge(res.headers.get('www-authenticate')) : undefined};
+        return {url: `${scheme}://${host}`, challenge: res.status === 401 ? parseChallenge(res.headers.get('www-authenticate')) : undefined};
       };
       try {
         return await ping('https');
