@@ -170,6 +170,7 @@ test('--platform linux/amd64,linux/arm64 (go): an index with both platforms, eac
 describe('refusals', () => {
   let server: Server;
   let port: number;
+  const wheels = new Map<string, Buffer>();
 
   beforeAll(async () => {
     // A package with a native addon compiled at install time (binding.gyp), served as a tarball.
@@ -181,7 +182,10 @@ describe('refusals', () => {
     await execa('npm', ['pack', '--silent'], {cwd: pkg});
     const tarball = await readFile(join(pkg, 'tiny-native-addon-1.0.0.tgz'));
     port = await freePort();
-    server = createServer((_req, res) => res.writeHead(200, {'content-type': 'application/octet-stream'}).end(tarball));
+    server = createServer((req, res) => {
+      const body = wheels.get(req.url ?? '') ?? tarball;
+      res.writeHead(200, {'content-type': 'application/octet-stream'}).end(body);
+    });
     await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
   });
   afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
@@ -196,6 +200,20 @@ describe('refusals', () => {
     expect(r.json.error.code).toBe('NATIVE_DEPENDENCY');
     expect(r.json.error.message).toContain('tiny-native-addon (node_modules/tiny-native-addon): its native addon is compiled at install time (binding.gyp)');
     expect(r.json.error.suggestion).toContain('--builder docker');
+    expect(existsSync(join(dir, '.fn/build.json'))).toBe(false);
+  });
+
+  test('a Python wheel for another platform is refused naming it; nothing recorded', async () => {
+    const wheel = 'tiny_native-1.0-cp311-cp311-macosx_11_0_arm64.whl';
+    const where = await mkdtemp(join(tmpdir(), 'fn-wheel-'));
+    await execa('python3', ['-c', `import zipfile\nz = zipfile.ZipFile(${JSON.stringify(join(where, wheel))}, 'w')\nz.writestr('tiny_native/__init__.py', '')\nz.writestr('tiny_native-1.0.dist-info/METADATA', 'Metadata-Version: 2.1\\nName: tiny-native\\nVersion: 1.0\\n')\nz.writestr('tiny_native-1.0.dist-info/WHEEL', 'Wheel-Version: 1.0\\nRoot-Is-Purelib: false\\nTag: cp311-cp311-macosx_11_0_arm64\\n')\nz.writestr('tiny_native-1.0.dist-info/RECORD', '')\nz.close()`]);
+    wheels.set(`/${wheel}`, await readFile(join(where, wheel)));
+    const dir = await init('host-wheel', 'python');
+    await appendFile(join(dir, 'requirements.txt'), `tiny-native @ http://127.0.0.1:${port}/${wheel}\n`);
+    const r = await runFnJson(['build', '--path', dir, '--registry', registry, '--push', '--base-image', testImages('python').base], {env: hostEnv()});
+    expect(r.exitCode).toBe(5);
+    expect(r.json.error).toMatchObject({code: 'NO_WHEEL', details: {requirement: 'tiny_native', wheel}});
+    expect(r.json.error.message).toContain(`the wheel ${wheel}, which is not for Python 3.11 on linux/amd64 (glibc`);
     expect(existsSync(join(dir, '.fn/build.json'))).toBe(false);
   });
 

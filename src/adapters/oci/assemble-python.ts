@@ -40,7 +40,7 @@ export async function pythonFacts(store: OciStore, base: BaseImage, progress: As
   let libc: PythonFacts['libc'];
   const clients = new Map<string, RegistryClient>();
   const client = (registry: string) => {
-    if (!clients.has(registry)) clients.set(registry, new RegistryClient(registry, base.name));
+    if (!clients.has(registry)) clients.set(registry, new RegistryClient(registry, base.name, undefined, store.schemes));
     return clients.get(registry)!;
   };
   for (const layer of base.manifest.layers) {
@@ -99,8 +99,16 @@ async function hasRequirements(file: string): Promise<boolean> {
   return (await readFile(file, 'utf8')).split('\n').some((line) => line.replace(/(^|\s)#.*$/, '').trim());
 }
 
-/** pip's "no matching distribution" as the requirement it names. */
+/** pip's "no matching distribution" (or a wheel for another platform) as the requirement it names. */
 function explainPip(output: string, target: string): FnError | undefined {
+  const wheel = output.match(/(\S+\.whl) is not a supported wheel on this platform/);
+  if (wheel) {
+    const file = wheel[1].split('/').pop()!;
+    return new FnError('NO_WHEEL', 'buildFailed', `requirement ${file.split('-')[0]} is the wheel ${file}, which is not for ${target}: the host builder installs only wheels that run on the base image`, {
+      suggestion: 'use a wheel for this Python and platform (or a pure-Python one), or build with the Docker engine (--builder docker)',
+      details: {requirement: file.split('-')[0], wheel: file},
+    });
+  }
   const m = output.match(/No matching distribution found for ([^\s]+)/) ?? output.match(/Could not find a version that satisfies the requirement ([^\s]+)/);
   if (!m) return undefined;
   return new FnError('NO_WHEEL', 'buildFailed', `requirement ${m[1]} has no wheel for ${target}: the host builder installs wheels only and compiles nothing`, {

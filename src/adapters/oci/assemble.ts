@@ -3,7 +3,6 @@
 // layers keyed by their inputs, and host tools run with their output kept for the error.
 import {lstat, readlink} from 'node:fs/promises';
 import {join} from 'node:path';
-import {execa} from 'execa';
 import {FnError} from '../../core/errors.js';
 import type {BuildContext, ContextSource} from '../../core/build-context.js';
 import type {Platform} from '../../core/platforms.js';
@@ -97,6 +96,8 @@ export async function runTool(
   options: {cwd: string; env?: Record<string, string>; progress: Progress; what: string; explain?: (output: string) => FnError | undefined},
 ): Promise<string> {
   options.progress.detail(`$ ${command} ${args.join(' ')}`);
+  // Loaded when a tool runs: a rebuild whose dependency layers are cached runs none.
+  const {execa} = await import('execa');
   const r = await execa(command, args, {cwd: options.cwd, env: options.env, extendEnv: true, reject: false, all: true, stdin: 'ignore'});
   const output = String(r.all ?? '');
   for (const line of output.split('\n')) if (line.trim()) options.progress.detail(line);

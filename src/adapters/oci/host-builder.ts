@@ -53,7 +53,7 @@ export class HostBuilder implements Builder {
     const dir = request.context.sources.find((s) => s.prefix === '')?.root ?? '';
     const platforms: Platform[] | undefined = request.platform ? parsePlatforms(request.platform) : undefined;
     const baseRef = parseImageRef(generated.baseImage, 'base image');
-    const bases = await resolveBase(this.store, generated.baseImage, platforms, new RegistryClient(baseRef.registry, generated.baseImage));
+    const bases = await resolveBase(this.store, generated.baseImage, platforms, new RegistryClient(baseRef.registry, generated.baseImage, undefined, this.store.schemes));
     const created = request.buildArgs.CREATED || new Date(0).toISOString();
     const images: Descriptor[] = [];
     let made = 0;

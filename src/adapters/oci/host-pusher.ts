@@ -33,7 +33,7 @@ export class HostPusher implements Pusher {
     const tag = ref.tag ?? 'latest';
     const clients = new Map<string, RegistryClient>();
     const client = (registry: string) => {
-      if (!clients.has(registry)) clients.set(registry, new RegistryClient(registry, image));
+      if (!clients.has(registry)) clients.set(registry, new RegistryClient(registry, image, undefined, this.store.schemes));
       return clients.get(registry)!;
     };
     const target = client(ref.registry);

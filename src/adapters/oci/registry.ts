@@ -96,6 +96,8 @@ export interface RequestOptions {
 
 export class RegistryClient {
   private base?: Promise<{url: string; challenge?: Challenge}>;
+  /** The challenge of the last 401: later requests authenticate up front. */
+  private learned?: Challenge;
   private tokens = new Map<string, string>();
   private auth?: Promise<RegistryAuth | undefined>;
 
@@ -103,6 +105,8 @@ export class RegistryClient {
     readonly registry: string,
     private readonly image: string,
     private readonly credentials: (registry: string) => Promise<RegistryAuth | undefined> = (r) => credentialsFor(r),
+    /** Remembers which scheme a registry speaks, across runs (the store's facts), to skip the ping. */
+    private readonly schemes?: {get(registry: string): Promise<string | undefined>; set(registry: string, scheme: string): Promise<void>},
   ) {}
 
   private authFor(): Promise<RegistryAuth | undefined> {
@@ -117,24 +121,29 @@ export class RegistryClient {
   /** The API's base URL (https, or http for a loopback registry without TLS) and its challenge. */
   private endpoint(): Promise<{url: string; challenge?: Challenge}> {
     this.base ??= (async () => {
+      const known = await this.schemes?.get(this.registry).catch(() => undefined);
+      if (known === 'https' || known === 'http') return {url: `${known}://${apiHost(this.registry)}`};
       const ping = async (scheme: string) => {
         const host = apiHost(this.registry);
         const res = await fetch(`${scheme}://${host}/v2/`, {signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS)});
         await res.arrayBuffer().catch(() => undefined);
         return {url: `${scheme}://${host}`, challenge: res.status === 401 ? parseChallenge(res.headers.get('www-authenticate')) : undefined};
       };
+      let found: {url: string; challenge?: Challenge};
       try {
-        return await ping('https');
+        found = await ping('https');
       } catch (e) {
         const {kind, message} = networkKind(e);
         if (kind === 'tls' || !mayUseHttp(this.registry)) throw await this.fail(kind, message);
         try {
-          return await ping('http');
+          found = await ping('http');
         } catch (e2) {
           const second = networkKind(e2);
           throw await this.fail(second.kind, second.message);
         }
       }
+      await this.schemes?.set(this.registry, found.url.split(':')[0]).catch(() => undefined);
+      return found;
     })();
     this.base.catch(() => (this.base = undefined));
     return this.base;
@@ -203,12 +212,16 @@ export class RegistryClient {
         } as RequestInit);
       } catch (e) {
         const {kind, message} = networkKind(e);
+        // A remembered scheme may be stale (the registry now speaks TLS): the next run pings again.
+        await this.schemes?.set(this.registry, '').catch(() => undefined);
         throw await this.fail(kind, message);
       }
     };
-    let res = await send(challenge ? await this.token(challenge, scopes) : undefined);
+    const first = this.learned ?? challenge;
+    let res = await send(first ? await this.token(first, scopes) : undefined);
     if (res.status === 401) {
-      const again = parseChallenge(res.headers.get('www-authenticate')) ?? challenge;
+      const again = parseChallenge(res.headers.get('www-authenticate')) ?? first;
+      this.learned = again;
       await res.arrayBuffer().catch(() => undefined);
       if (!again) throw await this.fail('unauthorized', 'the registry refused the request and asked for no credentials');
       this.tokens.delete(scopes.join(' '));

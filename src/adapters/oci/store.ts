@@ -147,6 +147,12 @@ export class OciStore {
     await writeAtomic(join(this.root, kind, sha256(key)), JSON.stringify(value));
   }
 
+  /** Which scheme each registry spoke last (RegistryClient's `schemes`). */
+  readonly schemes = {
+    get: async (registry: string) => (await this.cached<{scheme: string}>('facts', `scheme:${registry}`))?.scheme || undefined,
+    set: (registry: string, scheme: string) => this.remember('facts', `scheme:${registry}`, {scheme}),
+  };
+
   /** A staging folder that stays for the next build (installs and compiles reuse it). */
   async workDir(...parts: string[]): Promise<string> {
     const dir = join(this.root, 'work', ...parts);
