@@ -71,7 +71,8 @@ describe.each([
     const r = await runFn([...flags, '--push'], {env: hostEnv()});
     expect({exit: r.exitCode, stderr: r.stderr}).toMatchObject({exit: 0});
     expect(r.stderr).toContain(`no Docker engine answered at ${NOWHERE} (DOCKER_HOST): no such socket: building on this host instead (--builder host`);
-    expect(r.stderr).toMatch(/Built \S+ \(\w{12}\) in [\d.]+s, linux\/amd64, 0\/\d layers cached/);
+    // (the invoker's dependency layer may come from an earlier function's build: node and typescript share it)
+    expect(r.stderr).toMatch(/Built \S+ \(\w{12}\) in [\d.]+s, linux\/amd64, \d\/\d layers cached/);
     first = JSON.parse(await readFile(join(dir, '.fn/build.json'), 'utf8'));
     expect(first).toMatchObject({builder: 'host', reference: expect.stringMatching(new RegExp(`^${registry}/host-${runtime}@sha256:[0-9a-f]{64}$`))});
     expect(first.imageId).toBe(first.digest);
