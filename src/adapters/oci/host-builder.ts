@@ -30,7 +30,7 @@ function imageConfig(base: BaseImage, dockerfile: string, buildArgs: Record<stri
     created,
     config: {...baseSettings, ...settings},
     rootfs: {type: 'layers', diff_ids: [...base.config.rootfs.diff_ids, ...layers.map((l) => l.diffId)]},
-    history: [...(base.config.history ?? []), ...layers.map((l) => ({created, created_by: `${l.createdBy} # fn host builder`}))],
+    history: [...(base.config.history ?? []), ...layers.map((l) => ({created, created_by: `${l.createdBy} # built on the host by fn`}))],
   };
   if (base.platform.variant) config.variant = base.platform.variant;
   else delete config.variant;

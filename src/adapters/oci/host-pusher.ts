@@ -79,7 +79,7 @@ export class HostPusher implements Pusher {
     for (const m of manifests) if (m !== top) await target.putManifest(ref.repository, m.digest, m, await this.store.readBlob(m.digest));
     const digest = await target.putManifest(ref.repository, tag, top, await this.store.readBlob(top.digest));
     if (digest !== top.digest) {
-      throw new FnError('PUSH_DIGEST_MISMATCH', 'registry', `${ref.registry} stored ${image} as ${digest}, not as the ${top.digest} fn built`, {suggestion: 'push again; if it repeats, the registry rewrites manifests (fn pins the digest it reports)'});
+      throw new FnError('PUSH_DIGEST_MISMATCH', 'registry', `${ref.registry} stored ${image} as ${digest}, not as the ${top.digest} that was built`, {suggestion: 'push again; if it repeats, the registry rewrites manifests (the digest it reports is what deploy pins)'});
     }
     await this.store.addSource([...layers, ...configs], {registry: ref.registry, repository: ref.repository});
     progress.step(`Pushed ${repo}@${digest} in ${((Date.now() - started) / 1000).toFixed(1)}s (${uploaded} layers uploaded, ${existing} already there)`);
