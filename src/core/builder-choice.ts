@@ -24,6 +24,8 @@ function parseKind(value: string, field: string): BuilderKind {
 }
 
 /**
+ * `flag`: --builder (commands with withEnv flags have FN_BUILDER in it already); FN_BUILDER is read
+ * here for the commands that build without the flag (fn rollout from source).
  * `engine` pings the Docker engine: it resolves when one answers and rejects with the FnError that
  * says why not. Only asked when neither the flag nor FN_BUILDER decides.
  */
