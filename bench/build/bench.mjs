@@ -33,6 +33,9 @@ const runtimes = (env.BENCH_RUNTIMES ?? 'node,typescript,python,go').split(',');
 const work = mkdtempSync(join(tmpdir(), 'fn-bench-build-'));
 const fnEnv = {...env, CI: 'true', DOCKER_CONFIG: mkdtempSync(join(tmpdir(), 'fn-bench-docker-')), FN_CACHE_DIR: mkdtempSync(join(tmpdir(), 'fn-bench-cache-'))};
 const firstRounds = Number(process.env.BENCH_FIRST_ROUNDS ?? 1);
+// Changes unique to this run: a line an earlier run appended would find its layers in the engine's
+// cache (and in the registry), and that build would measure a cache hit, not a rebuild.
+const nonce = Date.now().toString(36);
 
 function run(cmd, args, options = {}) {
   const started = performance.now();
@@ -95,18 +98,18 @@ for (const runtime of runtimes) {
   for (let i = 0; i < rounds; i++) {
     // Different lines for fn and raw: neither may find the other's layers in the engine's cache.
     const fnRound = () => {
-      appendFileSync(join(dir, im.source), `\n${im.comment} fn change ${i}\n`);
+      appendFileSync(join(dir, im.source), `\n${im.comment} fn change ${i} ${nonce}\n`);
       const r = fn(['build', ...flags]);
       fnTimes.push(r.ms);
       // fn's own report of the engine part: "Built <image> (<id>) in 1.2s".
       engineTimes.push(Number(r.stderr.match(/Built \S+ \(\w+\) in ([\d.]+)s/)?.[1] ?? NaN) * 1000);
     };
     const rawRound = () => {
-      appendFileSync(join(raw, im.source), `\n${im.comment} raw change ${i}\n`);
+      appendFileSync(join(raw, im.source), `\n${im.comment} raw change ${i} ${nonce}\n`);
       rawTimes.push(rawBuild().ms);
     };
     const hostRound = () => {
-      appendFileSync(join(hostDir, im.source), `\n${im.comment} host change ${i}\n`);
+      appendFileSync(join(hostDir, im.source), `\n${im.comment} host change ${i} ${nonce}\n`);
       const r = fn(['build', ...hostFlags]);
       hostTimes.push(r.ms);
       hostPartTimes.push(Number(r.stderr.match(/Built \S+ \(\w+\) in ([\d.]+)s/)?.[1] ?? NaN) * 1000);
