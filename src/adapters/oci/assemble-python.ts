@@ -1,6 +1,7 @@
 // Python images on the host, the layers of runtimes/python/Dockerfile: a virtual environment in
 // /opt/venv for the base image's Python (its pyvenv.cfg and python links, the packages in
-// lib/pythonX.Y/site-packages), then the source. Packages are wheels only, chosen by the host's pip for
+// lib/pythonX.Y/site-packages: the invoker's locked server, then requirements.txt, as the invoker's
+// prepare.py installs them), then the source. Packages are wheels only, chosen by the host's pip for
 // the base image's Python, architecture and libc (`--only-binary=:all: --platform … --python-version …
 // --abi …`), never compiled: a requirement with no such wheel is refused by name. No .pyc files are
 // written (--no-compile), so the layer is the same bytes on every machine.
@@ -117,41 +118,41 @@ function explainPip(output: string, target: string): FnError | undefined {
   });
 }
 
+/** The invoker's prepare.py turns its lock files into constraints (pins without hashes): its rule, run as it is. */
+const WRITE_PINS = 'import sys; sys.path.insert(0, "."); import prepare; open(sys.argv[1], "w").write("\\n".join(p for lock in sys.argv[2:] for p in prepare.pins(lock)) + "\\n")';
+
 export async function assemblePython(request: AssembleRequest): Promise<AppLayer[]> {
   const fn = request.context.sources.find((s) => s.prefix === '');
   const invoker = request.context.sources.find((s) => s.prefix === '.fn-invoker/');
   if (!fn || !invoker) throw new FnError('HOST_BUILD_CONTEXT', 'unexpected', 'the build context has no function or invoker folder');
   const facts = await pythonFacts(request.store, request.base, request.progress);
-  const requirements = [join(fn.root, 'requirements.txt'), ...(request.template === 'cloudevents' ? [join(invoker.root, 'requirements.txt')] : [])];
-  const texts = await Promise.all(requirements.filter((f) => existsSync(f)).map((f) => readFile(f, 'utf8')));
-  const key = {kind: 'python-venv', requirements: texts.map((t) => sha256(t)), facts, platform: formatPlatform(request.platform), v: 1};
+  // As prepare.py installs them: the invoker's server (and the CloudEvents SDK for cloudevents
+  // functions) from fn's lock files with their hashes, then requirements.txt held to those versions.
+  const locks = ['server.txt', ...(request.template === 'cloudevents' ? ['cloudevents.txt'] : [])].map((f) => join(invoker.root, 'requirements', f));
+  const requirements = fn.files.includes('requirements.txt') ? join(fn.root, 'requirements.txt') : undefined;
+  const inputs = [...locks, ...(requirements ? [requirements] : [])];
+  const key = {kind: 'python-venv', files: await Promise.all(inputs.map(async (f) => sha256(await readFile(f)))), facts, platform: formatPlatform(request.platform), v: 2};
   const venv = await cachedLayer(request, key, 'COPY --from=deps /opt/venv /opt/venv', async () => {
     const stage = await request.store.workDir('python', sha256(JSON.stringify(key)).slice(0, 32));
     const target = join(stage, 'site-packages');
     await rm(target, {recursive: true, force: true});
-    const wanted = [];
-    for (const file of requirements) if (await hasRequirements(file)) wanted.push('-r', file);
     const abi = `cp${facts.version.replace('.', '')}`;
     const where = `Python ${facts.version} on ${formatPlatform(request.platform)}${facts.libc ? ` (${facts.libc.kind} ${facts.libc.major}.${facts.libc.minor})` : ''}`;
-    if (wanted.length) {
-      request.progress.info(`      installing the requirements for ${where} (pip, wheels only)`);
-      const platforms = pipPlatforms(facts, request.platform.architecture).flatMap((p) => ['--platform', p]);
-      await runTool(
-        'python3',
-        ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', '--no-compile', '--no-warn-script-location', '--only-binary=:all:', ...platforms, '--python-version', facts.version, '--implementation', 'cp', '--abi', abi, '--target', target, ...wanted],
-        {cwd: stage, env: {PIP_ROOT_USER_ACTION: 'ignore'}, progress: request.progress, what: 'installing the Python requirements', explain: (out) => explainPip(out, where)},
-      );
+    const platforms = pipPlatforms(facts, request.platform.architecture).flatMap((p) => ['--platform', p]);
+    const pip = ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', '--no-compile', '--no-warn-script-location', '--only-binary=:all:', ...platforms, '--python-version', facts.version, '--implementation', 'cp', '--abi', abi, '--target', target];
+    const env = {PIP_ROOT_USER_ACTION: 'ignore'};
+    request.progress.info(`      installing the invoker's server for ${where} (pip, wheels only, fn's lock files)`);
+    await runTool('python3', [...pip, '--require-hashes', ...locks.flatMap((l) => ['-r', l])], {cwd: stage, env, progress: request.progress, what: "installing the invoker's server", explain: (out) => explainPip(out, where)});
+    if (requirements && (await hasRequirements(requirements))) {
+      request.progress.info(`      installing requirements.txt for ${where} (pip, wheels only)`);
+      const constraints = join(stage, 'constraints.txt');
+      await runTool('python3', ['-c', WRITE_PINS, constraints, ...locks], {cwd: invoker.root, progress: request.progress, what: "reading the invoker's lock files"});
+      await runTool('python3', [...pip, '-r', requirements, '-c', constraints], {cwd: fn.root, env, progress: request.progress, what: 'installing the Python requirements', explain: (out) => explainPip(out, where)});
     }
     return venvEntries(facts, target);
   });
-  const source = {
-    ...(await (async () => {
-      const {writeLayer} = await import('./layer.js');
-      return writeLayer(request.store, [{path: 'function', type: 'directory'}, ...(await contextEntries([fn, invoker], 'function/'))]);
-    })()),
-    createdBy: 'COPY . ./',
-    cached: false,
-  };
+  const {writeLayer} = await import('./layer.js');
+  const source = {...(await writeLayer(request.store, [{path: 'function', type: 'directory'}, ...(await contextEntries([fn, invoker], 'function/'))])), createdBy: 'COPY . ./', cached: false};
   return [venv, source];
 }
 
