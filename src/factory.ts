@@ -1,7 +1,7 @@
 // The one place commands get adapters from. Each adapter is imported lazily so that `fn --help`,
 // `fn --version` and `fn init` never load Docker or Kubernetes SDKs.
 import type {BuildAdapters} from './core/build.js';
-import type {ClusterSelection, Eventing, Knative, Runner, Scaffolder} from './core/ports.js';
+import type {ClusterSelection, Eventing, Knative, Progress, Runner, Scaffolder} from './core/ports.js';
 
 export async function scaffolder(): Promise<Scaffolder> {
   const {TemplateScaffolder} = await import('./adapters/scaffold/scaffolder.js');
@@ -13,15 +13,24 @@ export async function hostRunner(): Promise<Runner> {
   return new HostRunner();
 }
 
-/** Builder and pusher for core/build.ts buildAndPush (fn build, fn deploy, fn run --container). */
-export async function buildAdapters(): Promise<BuildAdapters> {
-  const [{DockerBuilder}, {DockerPusher}, {sourceInfo}, {runtimesDir}] = await Promise.all([
-    import('./adapters/docker/docker-builder.js'),
-    import('./adapters/docker/docker-pusher.js'),
-    import('./adapters/git/source-info.js'),
-    import('./paths.js'),
-  ]);
-  return {builder: new DockerBuilder(), pusher: new DockerPusher(), sourceInfo, runtimesDir};
+/**
+ * Builder and pusher for core/build.ts buildAndPush. `choice` (fn build, fn deploy): the builder
+ * core/builder-choice.ts picks from --builder, FN_BUILDER and whether an engine answers; without it
+ * (fn run --container, which runs the image in the engine), the Docker engine's.
+ */
+export async function buildAdapters(choice?: {builder?: string; progress?: Progress}): Promise<BuildAdapters> {
+  const [{sourceInfo}, {runtimesDir}] = await Promise.all([import('./adapters/git/source-info.js'), import('./paths.js')]);
+  if (choice) {
+    const {chooseBuilder} = await import('./core/builder-choice.js');
+    const chosen = await chooseBuilder(choice.builder, process.env, async () => (await import('./adapters/docker/engine.js')).pingEngine());
+    if (chosen.note) choice.progress?.step(chosen.note);
+    if (chosen.kind === 'host') {
+      const [{HostBuilder}, {HostPusher}] = await Promise.all([import('./adapters/oci/host-builder.js'), import('./adapters/oci/host-pusher.js')]);
+      return {kind: 'host', engineError: chosen.engineError, builder: new HostBuilder(), pusher: new HostPusher(), sourceInfo, runtimesDir};
+    }
+  }
+  const [{DockerBuilder}, {DockerPusher}] = await Promise.all([import('./adapters/docker/docker-builder.js'), import('./adapters/docker/docker-pusher.js')]);
+  return {kind: 'docker', builder: new DockerBuilder(), pusher: new DockerPusher(), sourceInfo, runtimesDir};
 }
 
 export async function containerRunner(): Promise<Runner> {

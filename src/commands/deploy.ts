@@ -9,7 +9,7 @@ import {describeTraffic} from '../core/traffic.js';
 import {eventing, knative, podDiagnosis} from '../factory.js';
 import {FnCommand} from '../ui/base-command.js';
 import {clusterFlags, waitSeconds, routingFlag, waitFlags} from '../ui/cluster-flags.js';
-import {pathFlag, withEnv} from '../ui/flags.js';
+import {builderFlag, pathFlag, withEnv} from '../ui/flags.js';
 import {readinessText} from '../ui/events-view.js';
 import {writeGithubOutputs} from '../ui/github-outputs.js';
 import {pushedImage} from '../ui/build-image.js';
@@ -39,6 +39,7 @@ Exit codes: 2 bad flag or fn.yaml value, 3 fields owned by another manager (see 
     routing: routingFlag,
     ...waitFlags,
     force: Flags.boolean({char: 'f', description: 'take over fields another field manager (kubectl, kn, …) set last'}),
+    builder: {...builderFlag, exclusive: ['image']},
   });
 
   async run(): Promise<DeployResult> {
@@ -57,7 +58,7 @@ Exit codes: 2 bad flag or fn.yaml value, 3 fields owned by another manager (see 
     // Subscriptions and schedules: brokers checked and the cluster's dry run, before building anything.
     const events = await eventing({context: flags.context});
     const eventPlan = await planEvents(events, config, {namespace, routing, missingBrokerIsError: !flags['no-wait']}, this.progress);
-    const image = flags.image ?? (await pushedImage(dir, config, flags.registry, this.progress));
+    const image = flags.image ?? (await pushedImage(dir, config, flags.registry, this.progress, flags.builder));
     const diagnose = await podDiagnosis({context: flags.context}, (m) => this.progress.detail(m));
     const interrupt = interruptible();
     let result: DeployResult;

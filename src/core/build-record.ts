@@ -9,7 +9,7 @@ export const BUILD_RECORD = 'build.json';
 export interface BuildRecord {
   /** The tag the build was given: registry/name:tag */
   image: string;
-  /** The engine's image id (sha256:…). */
+  /** The engine's image id (sha256:…); with the host builder, the manifest or index digest. */
   imageId: string;
   /** Hash of the context files, Dockerfile, build args, base images and platform. */
   inputsHash: string;
@@ -21,6 +21,8 @@ export interface BuildRecord {
   baseImage?: string;
   builderImage?: string;
   platform?: string;
+  /** Which builder made it (absent: the Docker engine, as before builders were chosen). */
+  builder?: 'docker' | 'host';
 }
 
 export function buildRecordPath(dir: string): string {

@@ -3,12 +3,14 @@
 // successful one, builds, pushes (the image is then pinned by digest), and only then records the
 // result in .fn/build.json: a failed build or push leaves the previous record as it was.
 import {readFile} from 'node:fs/promises';
+import type {BuilderKind} from './builder-choice.js';
 import {FnError} from './errors.js';
 import {FUNCTION_FILE, type FunctionConfig} from './function.js';
 import {hashBuildInputs, listContext, type BuildContext} from './build-context.js';
 import {readBuildRecord, writeBuildRecord, type BuildRecord} from './build-record.js';
 import {BUILD_OUTPUTS, INVOKER_DIR, planDockerfile, type DockerfilePlan} from './dockerfile.js';
 import {resolveImage} from './image-ref.js';
+import {parsePlatforms} from './platforms.js';
 import type {Builder, Progress, Pusher} from './ports.js';
 
 export interface BuildOptions {
@@ -26,6 +28,8 @@ export interface BuildOptions {
   /** Rebuild every step (the engine's cache is not used); implies force. */
   noCache?: boolean;
   network?: string;
+  /** The builder the inputs are prepared for (buildAndPush sets it from its adapters); default docker. */
+  builder?: BuilderKind;
 }
 
 export interface BuildOutcome {
@@ -42,6 +46,7 @@ export interface BuildOutcome {
   inputsHash: string;
   /** 'generated' or the project's Dockerfile path (relative to the function folder). */
   dockerfile: string;
+  builder: BuilderKind;
   baseImage?: string;
   builderImage?: string;
   steps?: number;
@@ -80,8 +85,15 @@ export async function prepareBuild(dir: string, config: FunctionConfig, options:
   const {name: image} = resolveImage(config, {image: options.image, registry: options.registry, localFallback: !options.push});
   const plan = await planDockerfile(dir, config, runtimesDir, options);
   const platform = options.platform ?? config.build?.platform;
-  if (platform && !/^[a-z0-9]+\/[a-z0-9_]+(\/[a-z0-9]+)?$/.test(platform)) {
-    throw new FnError('INVALID_PLATFORM', 'usage', `--platform "${platform}" is not OS/ARCH[/VARIANT]`, {suggestion: 'e.g. --platform linux/amd64 or linux/arm64'});
+  const builder = options.builder ?? 'docker';
+  if (platform) {
+    const field = options.platform ? '--platform' : 'fn.yaml build.platform';
+    if (parsePlatforms(platform, field).length > 1 && builder !== 'host') {
+      throw new FnError('MULTI_PLATFORM_NEEDS_HOST', 'usage', `${field} "${platform}" names several platforms: the Docker engine's builder makes one image per build`, {
+        suggestion: 'build an image index with --builder host, or name one platform',
+        details: {field, value: platform},
+      });
+    }
   }
   const buildArgs = {...config.build?.buildArgs, ...options.buildArgs};
   let context: BuildContext;
@@ -111,7 +123,8 @@ export async function prepareBuild(dir: string, config: FunctionConfig, options:
     context = {sources: [{root: dir, prefix: '', files: listing.files}], generated: [], dockerfile: plan.relativePath};
     pullImages = fromImages(await readFile(plan.path, 'utf8'));
   }
-  const inputsHash = await hashBuildInputs(context, {buildArgs, platform: platform ?? ''});
+  // The host builder's image differs from the engine's: its builds are never taken for the engine's.
+  const inputsHash = await hashBuildInputs(context, {buildArgs, platform: platform ?? '', ...(builder === 'host' ? {builder} : {})});
   return {image, plan, context, buildArgs, pullImages, platform, inputsHash, reincluded};
 }
 
@@ -119,9 +132,9 @@ export async function prepareBuild(dir: string, config: FunctionConfig, options:
  * OCI labels (source URL, commit, build time; not part of the inputs hash): build args for fn's
  * Dockerfile, which declares them; image labels for a project's own Dockerfile.
  */
-async function ociMetadata(dir: string, prepared: PreparedBuild, sourceInfo: BuildAdapters['sourceInfo']): Promise<{buildArgs: Record<string, string>; labels?: Record<string, string>}> {
-  const {source, revision} = await sourceInfo(dir);
-  const created = new Date().toISOString();
+async function ociMetadata(dir: string, prepared: PreparedBuild, sourceInfo: BuildAdapters['sourceInfo'], reproducible: boolean): Promise<{buildArgs: Record<string, string>; labels?: Record<string, string>}> {
+  const {source, revision, time} = await sourceInfo(dir);
+  const created = reproducible ? sourceDate(time) : new Date().toISOString();
   if (prepared.plan.kind === 'generated') return {buildArgs: {SOURCE: source ?? '', REVISION: revision ?? '', CREATED: created}};
   const labels: Record<string, string> = {'org.opencontainers.image.created': created};
   if (source) labels['org.opencontainers.image.source'] = source;
@@ -129,7 +142,26 @@ async function ociMetadata(dir: string, prepared: PreparedBuild, sourceInfo: Bui
   return {buildArgs: {}, labels};
 }
 
+/**
+ * The build time of a reproducible image (same inputs, same digest): SOURCE_DATE_EPOCH when set (the
+ * reproducible-builds convention), else the commit's time, else the Unix epoch, as ko does.
+ */
+export function sourceDate(commitTime: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
+  const epoch = env.SOURCE_DATE_EPOCH;
+  if (epoch !== undefined && epoch !== '') {
+    if (!/^\d+$/.test(epoch)) {
+      throw new FnError('INVALID_SOURCE_DATE_EPOCH', 'usage', `SOURCE_DATE_EPOCH "${epoch}" is not a number of seconds since 1970`, {suggestion: 'e.g. SOURCE_DATE_EPOCH=$(git log -1 --format=%ct)'});
+    }
+    return new Date(Number(epoch) * 1000).toISOString().replace('.000Z', 'Z');
+  }
+  return (commitTime ? new Date(commitTime) : new Date(0)).toISOString().replace('.000Z', 'Z');
+}
+
 export interface BuildAdapters {
+  /** Which builder these are (default docker). */
+  kind?: BuilderKind;
+  /** With the host builder picked because no engine answered: why none did. */
+  engineError?: FnError;
   builder: Builder;
   /** Needed only with push. */
   pusher?: Pusher;
@@ -141,6 +173,8 @@ export interface BuildAdapters {
 export interface SourceInfo {
   source?: string;
   revision?: string;
+  /** The commit's time (ISO 8601). */
+  time?: string;
 }
 
 export async function buildAndPush(
@@ -150,8 +184,17 @@ export async function buildAndPush(
   adapters: BuildAdapters,
   progress: Progress,
 ): Promise<BuildOutcome> {
-  const prepared = await prepareBuild(dir, config, options, adapters.runtimesDir);
+  const builder = adapters.kind ?? 'docker';
+  const prepared = await prepareBuild(dir, config, {...options, builder}, adapters.runtimesDir);
   const {image, plan, inputsHash} = prepared;
+  if (builder === 'host' && plan.kind === 'project') {
+    // Only an engine runs a Dockerfile; the host builder assembles fn's generated images.
+    if (adapters.engineError) throw adapters.engineError;
+    throw new FnError('HOST_BUILD_NEEDS_GENERATED', 'usage', `the host builder builds fn's generated image only, and ${config.name} brings its own ${plan.relativePath}`, {
+      suggestion: `build it with the Docker engine (--builder docker), or remove ${plan.relativePath} to use fn's`,
+      details: {dockerfile: plan.relativePath},
+    });
+  }
   for (const path of prepared.reincluded) {
     progress.warn(`${path} goes into the image because .fnignore re-includes it (keys, credentials and secrets are otherwise never shipped)`);
   }
@@ -172,9 +215,10 @@ export async function buildAndPush(
     imageId = previous.imageId;
     progress.step(`${config.name}: inputs unchanged since the last build, reusing ${previous.imageId.slice(0, 19)} as ${image}`);
   } else {
-    const what = plan.kind === 'generated' ? `fn's ${config.runtime} Dockerfile on ${plan.baseImage}` : plan.relativePath;
+    const what =
+      plan.kind === 'project' ? plan.relativePath : builder === 'host' ? `on this host: fn's ${config.runtime} image on ${plan.baseImage}` : `fn's ${config.runtime} Dockerfile on ${plan.baseImage}`;
     progress.step(`Building ${image} (${what})`);
-    const oci = await ociMetadata(dir, prepared, adapters.sourceInfo);
+    const oci = await ociMetadata(dir, prepared, adapters.sourceInfo, builder === 'host');
     const result = await adapters.builder.build(
       {
         context: prepared.context,
@@ -185,6 +229,7 @@ export async function buildAndPush(
         noCache: options.noCache,
         network: options.network,
         pullImages: prepared.pullImages,
+        ...(plan.kind === 'generated' ? {generated: {runtime: config.runtime, template: prepared.buildArgs.TEMPLATE, baseImage: plan.baseImage}} : {}),
       },
       progress,
     );
@@ -210,6 +255,7 @@ export async function buildAndPush(
     ...(push ? {reference: push.reference, digest: push.digest, pushedAt: new Date().toISOString()} : {}),
     ...images,
     ...(prepared.platform ? {platform: prepared.platform} : {}),
+    ...(builder === 'host' ? {builder} : {}),
   };
   await writeBuildRecord(dir, record);
   return {
@@ -222,6 +268,7 @@ export async function buildAndPush(
     pushed,
     inputsHash,
     dockerfile,
+    builder,
     ...images,
     ...(steps === undefined ? {} : {steps, cachedSteps}),
     ...(push ? {layersPushed: push.layersPushed, layersExisting: push.layersExisting} : {}),

@@ -51,9 +51,15 @@ export interface BuildRequest {
   network?: string;
   /** Images the build pulls (FROM), so their registries' credentials are sent along. */
   pullImages?: string[];
+  /**
+   * Set for fn's generated build: what the generated Dockerfile builds, for a builder that assembles the
+   * same image without running the Dockerfile (the host builder). The Dockerfile is in context.generated.
+   */
+  generated?: {runtime: string; template: string; baseImage: string};
 }
 export interface BuildResult {
   image: string;
+  /** The engine's image id; the host builder's manifest (or index) digest. */
   imageId: string;
   steps: number;
   cachedSteps: number;

@@ -6,8 +6,9 @@ import type {FunctionConfig} from '../core/function.js';
 import type {Progress} from '../core/ports.js';
 import {buildAdapters} from '../factory.js';
 
-export async function pushedImage(dir: string, config: FunctionConfig, registry: string | undefined, progress: Progress): Promise<string> {
-  const outcome = await buildAndPush(dir, config, {registry, push: true}, await buildAdapters(), progress);
+/** `builder`: --builder where the command has it; else FN_BUILDER, or the engine when one answers, else the host builder. */
+export async function pushedImage(dir: string, config: FunctionConfig, registry: string | undefined, progress: Progress, builder?: string): Promise<string> {
+  const outcome = await buildAndPush(dir, config, {registry, push: true}, await buildAdapters({builder, progress}), progress);
   if (!outcome.reference) {
     throw new FnError('NO_DIGEST', 'registry', `the push of ${outcome.image} returned no digest`, {suggestion: 'push again with fn build --push, or pass --image REF@sha256:…'});
   }

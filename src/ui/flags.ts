@@ -5,6 +5,12 @@ import {formatDuration, parseCount, parseDuration, parsePercentage, parseSteps} 
 
 export const pathFlag = Flags.string({char: 'p', description: 'function folder (holds fn.yaml)', default: '.'});
 
+/** fn build's and fn deploy's builder (core/builder-choice.ts decides when it is not given). */
+export const builderFlag = Flags.string({
+  description: 'docker: through the Docker engine; host: on this machine without a daemon, pushed straight to the registry (default: docker when an engine answers, else host)',
+  options: ['docker', 'host'],
+});
+
 interface DurationOptions {
   description: string;
   allowZero?: boolean;

@@ -29,8 +29,9 @@ async function expectUntouched() {
 }
 
 describe('fn build errors', () => {
-  test('no Docker daemon: exit 4, naming the socket tried and how to start one', async () => {
-    const r = await runFn(['build', '--path', dir, '--registry', registry], {env: fnEnv({DOCKER_HOST: 'unix:///nonexistent/docker.sock'})});
+  test('no Docker daemon with --builder docker: exit 4, naming the socket tried and how to start one', async () => {
+    // (without --builder, no engine means the host builder: test/integration/build-host.test.ts)
+    const r = await runFn(['build', '--path', dir, '--registry', registry, '--builder', 'docker'], {env: fnEnv({DOCKER_HOST: 'unix:///nonexistent/docker.sock'})});
     expect(r.exitCode).toBe(4);
     expect(r.stderr).toContain('no Docker engine answered at unix:///nonexistent/docker.sock (DOCKER_HOST): no such socket');
     expect(r.stderr).toMatch(/Try: start Docker .*podman/i);

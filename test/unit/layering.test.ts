@@ -32,7 +32,7 @@ const MAY_IMPORT: Record<Layer, Layer[]> = {
 };
 
 /** npm packages core may use: each parses, validates or formats, and opens nothing. */
-const CORE_PACKAGES = new Set(['yaml', 'ajv', 'fastest-levenshtein', 'ignore', 'cloudevents', 'fast-json-stable-stringify']);
+const CORE_PACKAGES = new Set(['yaml', 'ajv', 'fastest-levenshtein', 'ignore', 'cloudevents', 'fast-json-stable-stringify', 'dockerfile-ast']);
 /** Node built-ins that compute and touch nothing outside the process. */
 const PURE_BUILTINS = new Set(['node:path', 'node:crypto', 'node:url', 'node:util', 'node:events', 'node:buffer', 'node:assert']);
 

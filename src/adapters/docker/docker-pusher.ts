@@ -4,9 +4,9 @@ import type Docker from 'dockerode';
 import {FnError} from '../../core/errors.js';
 import {digestReference, parseImageRef} from '../../core/image-ref.js';
 import type {Progress, PushResult, Pusher} from '../../core/ports.js';
-import {credentialOrigin, credentialsFor, readDockerConfig, type RegistryAuth} from './credentials.js';
+import {credentialsFor, type RegistryAuth} from './credentials.js';
 import {connectEngine, engineMessage} from './engine.js';
-import {REGISTRY_TLS, REGISTRY_UNAUTHORIZED, REGISTRY_UNREACHABLE} from './registry-messages.js';
+import {REGISTRY_TLS, REGISTRY_UNAUTHORIZED, REGISTRY_UNREACHABLE, registryFailure} from './registry-messages.js';
 
 interface PushEvent {
   status?: string;
@@ -66,26 +66,6 @@ export class DockerPusher implements Pusher {
 }
 
 async function pushError(message: string, registry: string, image: string, auth?: RegistryAuth): Promise<FnError> {
-  const details = {registry, image, engineMessage: message};
-  if (REGISTRY_TLS.test(message)) {
-    return new FnError('REGISTRY_TLS', 'registry', `registry ${registry} presented a certificate the engine does not trust: ${message}`, {
-      suggestion: `put the registry's CA certificate in /etc/docker/certs.d/${registry}/ca.crt on the engine's host`,
-      details,
-    });
-  }
-  if (REGISTRY_UNREACHABLE.test(message)) {
-    return new FnError('REGISTRY_UNREACHABLE', 'registry', `registry ${registry} is unreachable: ${message}`, {
-      suggestion: `check the registry address (--registry, fn.yaml registry, FN_REGISTRY) and that it is running: curl -sI https://${registry}/v2/`,
-      details,
-    });
-  }
-  if (REGISTRY_UNAUTHORIZED.test(message)) {
-    const source = credentialOrigin(registry, await readDockerConfig());
-    const who = auth ? `the credentials for ${auth.username ? `user "${auth.username}"` : 'a token'} from ${source}` : `anonymous access (no credentials for ${registry} in ${source})`;
-    return new FnError('REGISTRY_AUTH_FAILED', 'registry', `registry ${registry} refused ${who}: ${message}`, {
-      suggestion: `log in again: docker login ${registry}`,
-      details,
-    });
-  }
-  return new FnError('PUSH_FAILED', 'registry', `pushing ${image} failed: ${message}`, {suggestion: 'run again with --verbose to see the push log', details});
+  const kind = REGISTRY_TLS.test(message) ? 'tls' : REGISTRY_UNREACHABLE.test(message) ? 'unreachable' : REGISTRY_UNAUTHORIZED.test(message) ? 'unauthorized' : 'failed';
+  return registryFailure(kind, message, {registry, image, auth, verifier: 'engine'});
 }

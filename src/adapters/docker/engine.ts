@@ -94,6 +94,26 @@ export function connectEngine(): Promise<Docker> {
   return connected;
 }
 
+/** How long `pingEngine` waits for an engine that accepts the connection but does not answer. */
+const PING_TIMEOUT_MS = 5000;
+
+/**
+ * Whether an engine answers, for choosing a builder: connectEngine's client, or its error; an engine
+ * that does not answer within a few seconds counts as none (a build through it would hang).
+ */
+export async function pingEngine(): Promise<Docker> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(engineUnavailable(new Error(`no answer within ${PING_TIMEOUT_MS / 1000}s`))), PING_TIMEOUT_MS);
+    timer.unref();
+  });
+  try {
+    return await Promise.race([connectEngine(), late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /**
  * The network builds and containers use when none is given: the engine's default, except on an
  * engine without a bridge network (like `dockerd --bridge=none`), where only the host's exists.

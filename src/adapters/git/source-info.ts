@@ -1,4 +1,4 @@
-// Where a function's source comes from, for the image's OCI labels: the git remote and commit when
+// Where a function's source comes from, for the image's OCI labels: the git remote, commit and its time when
 // the folder is in a git work tree (nothing otherwise; never an error).
 import {execFile} from 'node:child_process';
 import type {SourceInfo} from '../../core/build.js';
@@ -15,6 +15,10 @@ export function publicUrl(url: string): string {
 }
 
 export async function sourceInfo(dir: string): Promise<SourceInfo> {
-  const [remote, revision] = await Promise.all([git(dir, ['config', '--get', 'remote.origin.url']), git(dir, ['rev-parse', 'HEAD'])]);
-  return {source: remote ? publicUrl(remote) : undefined, revision};
+  const [remote, revision, time] = await Promise.all([
+    git(dir, ['config', '--get', 'remote.origin.url']),
+    git(dir, ['rev-parse', 'HEAD']),
+    git(dir, ['log', '-1', '--format=%cI']),
+  ]);
+  return {source: remote ? publicUrl(remote) : undefined, revision, time};
 }
