@@ -12,7 +12,7 @@
 // - the command's file handling: exit 3 on an existing file, --force, --dry-run, --output, --json.
 // Needs `npm run build`, Docker test env for the registry test (`bash test/env/docker-up.sh`).
 import {afterAll, beforeAll, describe, expect, jest, test} from '@jest/globals';
-import Ajv from 'ajv';
+import {Ajv} from 'ajv';
 import addFormats from 'ajv-formats';
 import {execa} from 'execa';
 import {existsSync, readFileSync, statSync} from 'node:fs';
@@ -73,9 +73,10 @@ function actionAsWorkflow(meta: any): object {
 
 function validator(schemaFile: string) {
   const ajv = new Ajv({strict: false, allErrors: true});
-  addFormats(ajv);
+  // ajv-formats' CommonJS default export, as test/support/result-schemas.ts calls it.
+  (addFormats as unknown as (a: Ajv) => void)(ajv);
   const validate = ajv.compile(JSON.parse(readFileSync(join(schemas, schemaFile), 'utf8')));
-  return (doc: unknown) => (validate(doc) ? [] : (validate.errors ?? []).map((e) => `${e.instancePath} ${e.message}`));
+  return (doc: unknown) => (validate(doc) ? [] : (validate.errors ?? []).map((e: {instancePath: string; message?: string}) => `${e.instancePath} ${e.message}`));
 }
 
 beforeAll(async () => {
