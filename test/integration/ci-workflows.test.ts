@@ -217,6 +217,14 @@ describe('the pipeline file', () => {
     expect(existsSync(join(repo, '.gitlab-ci.yml'))).toBe(false);
   });
 
+  test('fn ci lists the two (and names them in --json)', async () => {
+    const r = await runFn(['ci']);
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout).toMatch(/ci github +Write a GitHub Actions workflow/);
+    expect(r.stdout).toMatch(/ci gitlab +Write a GitLab CI\/CD pipeline/);
+    expect((await runFnJson(['ci'])).json.commands.map((c: {command: string}) => c.command)).toEqual(['fn ci github', 'fn ci gitlab']);
+  });
+
   test('no registry known is exit 2 before anything is written; no function is exit 8', async () => {
     const r = await runFnJson(['ci', 'gitlab', '--path', fnDir], {env: {FN_REGISTRY: 'ghcr.io/from-my-shell'}});
     expect(r.exitCode).toBe(2);
