@@ -46,6 +46,7 @@ fi
 path="${INPUT_PATH:-.}"
 if [[ -n ${INPUT_ROLLOUT_STEPS:-} ]]; then
   if enabled "${INPUT_NO_TRAFFIC:-}" no-traffic; then fail "no-traffic does not go with rollout-steps: a rollout starts the new revision at 0% itself"; fi
+  if enabled "${INPUT_ALL_TRAFFIC:-}" all-traffic; then fail "all-traffic does not go with rollout-steps: a rollout ends with all the traffic on the new revision itself"; fi
   image="${INPUT_IMAGE:-}"
   if [[ -z $image ]]; then
     opt --registry "${INPUT_REGISTRY:-}"
@@ -67,6 +68,7 @@ else
   if [[ -n ${INPUT_IMAGE:-} ]]; then opt --image "$INPUT_IMAGE"; else opt --registry "${INPUT_REGISTRY:-}"; fi
   opt --tag "${INPUT_TAG:-}"
   if enabled "${INPUT_NO_TRAFFIC:-}" no-traffic; then args+=(--no-traffic); fi
+  if enabled "${INPUT_ALL_TRAFFIC:-}" all-traffic; then args+=(--all-traffic); fi
 fi
 opt --namespace "${INPUT_NAMESPACE:-}"
 opt --context "${INPUT_CONTEXT:-}"

@@ -138,7 +138,7 @@ function pathFilters(options: PipelineOptions): string[] | undefined {
 }
 
 function describeMain(options: PipelineOptions): string {
-  return options.rollout ? `roll it out (fn rollout, steps ${options.rollout.steps})` : 'deploy it with 100% of the traffic';
+  return options.rollout ? `roll it out (fn rollout, steps ${options.rollout.steps})` : 'deploy it with all the traffic (fn deploy --all-traffic)';
 }
 
 /** The GitHub Actions workflow (.github/workflows/fn.yml). */
@@ -194,9 +194,10 @@ export function githubWorkflow(options: GithubOptions): string {
             uses: options.action,
             with: {
               ...common,
+              // A preview pinned the split (its revision at 0% by name), which a plain fn deploy keeps.
               ...(rollout
                 ? {'rollout-steps': rollout.steps, ...(rollout.interval ? {'rollout-interval': rollout.interval} : {}), ...(rollout.check ? {'rollout-check': rollout.check} : {})}
-                : {}),
+                : {'all-traffic': true}),
             },
           },
         ],
@@ -240,7 +241,8 @@ export function gitlabPipeline(options: GitlabOptions): string {
           ...(rollout.check ? [`--check ${sh(rollout.check)}`] : []),
         ].join(' ') + namespace,
       ]
-    : [`fn deploy --path "$FN_PATH"${registry}${namespace}`];
+    : // A preview pinned the split (its revision at 0% by name), which a plain fn deploy keeps.
+      [`fn deploy --path "$FN_PATH" --all-traffic${registry}${namespace}`];
   const pipeline = {
     stages: ['preview', 'deploy'],
     variables: {

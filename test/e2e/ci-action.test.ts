@@ -47,6 +47,7 @@ describe("fn's action against the local cluster", () => {
   }, TIMEOUT);
   afterAll(() => cluster.cleanup());
 
+  /** The step with these inputs (fn's waits bounded by timeout 100s, so a stuck cluster fails with fn's reason, within the test's time). */
   async function runStep(inputs: Record<string, string>) {
     const files = await mkdtemp(join(tmpdir(), 'fn-step-'));
     const output = join(files, 'output');
@@ -67,18 +68,23 @@ describe("fn's action against the local cluster", () => {
         RUNNER_TEMP: runnerTemp,
         ...clusterFnEnv(),
         KUBECONFIG: '',
-        ...stepEnv({path: basename(dir), namespace: ns, kubeconfig: readFileSync(kubeconfigPath(), 'utf8'), 'registry-username': 'ci', 'registry-password': 'not-checked-by-the-open-registry', ...inputs}),
+        ...stepEnv({path: basename(dir), namespace: ns, kubeconfig: readFileSync(kubeconfigPath(), 'utf8'), 'registry-username': 'ci', 'registry-password': 'not-checked-by-the-open-registry', timeout: '100s', ...inputs}),
       },
     });
     return {...r, outputs: outputs(await readFile(output, 'utf8')), summary: await readFile(summary, 'utf8').catch(() => '')};
   }
 
   test('a pull request: fn deploy --tag pr-7 --no-traffic, and the outputs action.yml maps', async () => {
+    expect((await runStep({})).exitCode).toBe(0);
+    const serving = (await cluster.get('services', ns, 'hello'))?.status?.latestReadyRevisionName;
+    await appendFile(join(dir, 'index.js'), '\n// pr-7\n');
     const r = await runStep({tag: 'pr-7', 'no-traffic': 'true'});
     expect({exit: r.exitCode, stdout: r.stdout, stderr: r.stderr}).toMatchObject({exit: 0});
     const svc = await cluster.get('services', ns, 'hello');
     const tagged = svc?.status?.traffic?.find((t: any) => t.tag === 'pr-7');
     expect(tagged?.url).toBe(`http://pr-7-hello.${ns}.${DOMAIN}`);
+    expect(tagged.percent).toBe(0);
+    expect((svc?.status?.traffic ?? []).filter((t: any) => t.percent > 0)).toEqual([expect.objectContaining({revisionName: serving, percent: 100})]);
     expect(r.outputs).toMatchObject({
       service: 'hello',
       namespace: ns,
@@ -95,9 +101,20 @@ describe("fn's action against the local cluster", () => {
     expect(readdirSync(runnerTemp)).toEqual([]);
   }, TIMEOUT);
 
+  test('the branch after a preview: the new revision takes all the traffic, the preview keeps its tag', async () => {
+    // The preview pinned the split (its revision at 0% by name); a plain fn deploy would keep that.
+    await appendFile(join(dir, 'index.js'), '\n// main\n');
+    const r = await runStep({'all-traffic': 'true'});
+    expect({exit: r.exitCode, stdout: r.stdout, stderr: r.stderr}).toMatchObject({exit: 0});
+    const svc = await cluster.get('services', ns, 'hello');
+    const routed = (svc?.status?.traffic ?? []).filter((t: any) => t.percent > 0);
+    expect(routed).toEqual([expect.objectContaining({revisionName: r.outputs.revision, percent: 100})]);
+    expect(svc?.status?.traffic?.find((t: any) => t.tag === 'pr-7')?.percent).toBe(0);
+  }, TIMEOUT);
+
   test('the branch with rollout-steps: fn build --push, then fn rollout of the pushed digest to 100%', async () => {
     await appendFile(join(dir, 'index.js'), '\n// v2\n');
-    const r = await runStep({'rollout-steps': '50,100', 'rollout-interval': '1s', 'rollout-requests': '5', 'rollout-max-p95': '2s', timeout: '120s'});
+    const r = await runStep({'rollout-steps': '50,100', 'rollout-interval': '1s', 'rollout-requests': '5', 'rollout-max-p95': '2s'});
     expect({exit: r.exitCode, stdout: r.stdout, stderr: r.stderr}).toMatchObject({exit: 0});
     const pushed = JSON.parse(await readFile(join(dir, '.fn/build.json'), 'utf8')).reference;
     const svc = await cluster.get('services', ns, 'hello');
@@ -119,6 +136,12 @@ describe("fn's action against the local cluster", () => {
     const both = await runStep({'rollout-steps': '100', 'no-traffic': 'true'});
     expect(both.exitCode).toBe(2);
     expect(both.stdout).toContain('no-traffic does not go with rollout-steps');
+    const rolledAll = await runStep({'rollout-steps': '100', 'all-traffic': 'true'});
+    expect(rolledAll.exitCode).toBe(2);
+    expect(rolledAll.stdout).toContain('all-traffic does not go with rollout-steps');
+    // fn's own check: --no-traffic and --all-traffic exclude each other (fn deploy says so, exit 2).
+    const contradiction = await runStep({'no-traffic': 'true', 'all-traffic': 'true'});
+    expect(contradiction.exitCode).toBe(2);
     const notKube = await runStep({kubeconfig: 'bm90IGEga3ViZWNvbmZpZw==', tag: 'pr-8'});
     expect(notKube.exitCode).toBe(7);
     expect(readdirSync(runnerTemp)).toEqual([]);

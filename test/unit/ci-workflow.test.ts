@@ -115,6 +115,7 @@ describe('GitHub workflow', () => {
     expect(step.with.tag).toBeUndefined();
     expect(step.with['no-traffic']).toBeUndefined();
     expect(step.with['rollout-steps']).toBeUndefined();
+    expect(step.with['all-traffic']).toBe(true);
     const rolled = roll.jobs.deploy.steps.find((s: any) => s.id === 'fn');
     expect(rolled.with).toMatchObject({'rollout-steps': '10,50,100', 'rollout-interval': '1m', 'rollout-check': '/health', 'registry-server': 'ghcr.io'});
     expect(roll.jobs.deploy.outputs).toEqual({url: '${{ steps.fn.outputs.url }}', revision: '${{ steps.fn.outputs.revision }}', image: '${{ steps.fn.outputs.image }}'});
@@ -144,8 +145,8 @@ describe('GitLab pipeline', () => {
 
   test('the commands: a tagged preview with no traffic; deploy, or build --push then rollout of the pushed digest', () => {
     expect(minimal.preview.script).toEqual(['fn deploy --path "$FN_PATH" --tag "pr-$CI_MERGE_REQUEST_IID" --no-traffic']);
-    expect(minimal.deploy.script).toEqual(['fn deploy --path "$FN_PATH"']);
-    expect(sub.deploy.script).toEqual(['fn deploy --path "$FN_PATH" --registry ghcr.io/acme --namespace prod']);
+    expect(minimal.deploy.script).toEqual(['fn deploy --path "$FN_PATH" --all-traffic']);
+    expect(sub.deploy.script).toEqual(['fn deploy --path "$FN_PATH" --all-traffic --registry ghcr.io/acme --namespace prod']);
     expect(roll.deploy.script).toEqual([
       'fn build --push --path "$FN_PATH" --registry ghcr.io/acme',
       `fn rollout --path "$FN_PATH" --image "$(node -p 'require(require("path").resolve(process.argv[1], ".fn/build.json")).reference' "$FN_PATH")" --steps 10,50,100 --interval 1m --check /health --namespace prod`,
