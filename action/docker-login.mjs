@@ -2,7 +2,7 @@
 // config folder ($FN_LOGIN_DOCKER_CONFIG) that the action then hands fn as DOCKER_CONFIG: the config.json
 // fn already reads (credHelpers, credsStore, auths) is copied, and this registry's entry set in auths.
 // Which registry: registry-server, else the host of image, else where fn build would push (fn's own rule,
-// resolveImage: fn.yaml image, else registry / fn.yaml registry / FN_REGISTRY). The secret goes only into
+// resolveImage: fn.yaml image, else the registry input or FN_REGISTRY, else fn.yaml registry). The secret goes only into
 // the file (mode 600) and is masked in the log.
 import {chmodSync, mkdirSync, writeFileSync} from 'node:fs';
 import {join, resolve} from 'node:path';
@@ -25,7 +25,8 @@ async function pushRegistry() {
   const image = input('IMAGE');
   if (image) return parseImageRef(image, 'image').registry;
   const config = await loadFunction(resolve(input('PATH') ?? '.'));
-  return resolveImage(config, {registry: input('REGISTRY')}).ref.registry;
+  // As fn build gets it: the registry input as --registry, else FN_REGISTRY (--registry's variable).
+  return resolveImage(config, {registry: input('REGISTRY') ?? (process.env.FN_REGISTRY || undefined)}).ref.registry;
 }
 
 async function main() {

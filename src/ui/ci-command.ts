@@ -82,15 +82,14 @@ export abstract class CiCommand extends FnCommand {
     const {root, found} = repositoryRoot(dir);
     if (!found) this.progress.warn(`${dir} is in no git repository: the pipeline's paths are relative to it`);
     const file = flags.output ? resolve(flags.output) : join(root, defaultOutput);
-    // The pipeline pushes where fn would: --registry, else fn.yaml's image or registry. The machine's own
-    // FN_REGISTRY does not count: the pipeline runs elsewhere.
+    // The pipeline pushes where fn would: fn.yaml's image, else --registry (or FN_REGISTRY), else fn.yaml's registry.
     let pushTo: string;
     try {
-      pushTo = resolveImage(config, {registry: flags.registry}, {}).ref.registry;
+      pushTo = resolveImage(config, {registry: flags.registry}).ref.registry;
     } catch (e) {
       if (!(e instanceof FnError && e.code === 'NO_REGISTRY')) throw e;
       throw new FnError('NO_REGISTRY', 'usage', `the pipeline has no registry to push ${config.name} to`, {
-        suggestion: 'pass --registry HOST[:PORT]/NAMESPACE, or set registry: (or image:) in fn.yaml',
+        suggestion: 'pass --registry HOST[:PORT]/NAMESPACE (or set FN_REGISTRY), or set registry: (or image:) in fn.yaml',
       });
     }
     const server = flags['registry-server'];

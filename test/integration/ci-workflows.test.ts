@@ -168,7 +168,7 @@ describe("GitLab: GitLab's schema for .gitlab-ci.yml", () => {
     expect(doc.preview.rules[0].if).toBe('$CI_PIPELINE_SOURCE == "merge_request_event"');
     expect(doc.deploy.rules[0].if).toMatch(/^\$CI_COMMIT_BRANCH == "(main|release\/v2)"$/);
     expect(doc.variables.FN_PATH).toBe(functionDir);
-    expect(doc.variables.FN_REGISTRY_SERVER).toBe('registry.gitlab.com');
+    expect(doc['.fn'].before_script[3]).toContain(" registry.gitlab.com \"$(printf '%s:%s' ");
   });
 
   test('the schema bites: a misspelt job key, a script that is no list of strings', () => {
@@ -225,8 +225,11 @@ describe('the pipeline file', () => {
     expect((await runFnJson(['ci'])).json.commands.map((c: {command: string}) => c.command)).toEqual(['fn ci github', 'fn ci gitlab']);
   });
 
-  test('no registry known is exit 2 before anything is written; no function is exit 8', async () => {
-    const r = await runFnJson(['ci', 'gitlab', '--path', fnDir], {env: {FN_REGISTRY: 'ghcr.io/from-my-shell'}});
+  test('no registry known is exit 2 before anything is written (FN_REGISTRY is --registry); no function is exit 8', async () => {
+    const viaEnv = await runFn(['ci', 'gitlab', '--path', fnDir, '--dry-run'], {env: {FN_REGISTRY: 'ghcr.io/from-env'}});
+    expect(viaEnv.exitCode).toBe(0);
+    expect(parse(viaEnv.stdout).deploy.script[0]).toContain('--registry ghcr.io/from-env');
+    const r = await runFnJson(['ci', 'gitlab', '--path', fnDir], {env: {FN_REGISTRY: ''}});
     expect(r.exitCode).toBe(2);
     expect(r.json.error).toMatchObject({code: 'NO_REGISTRY', message: 'the pipeline has no registry to push hello to'});
     expect(existsSync(join(repo, '.gitlab-ci.yml'))).toBe(false);

@@ -151,8 +151,10 @@ describe('GitLab pipeline', () => {
       'fn build --push --path "$FN_PATH" --registry ghcr.io/acme',
       `fn rollout --path "$FN_PATH" --image "$(node -p 'require(require("path").resolve(process.argv[1], ".fn/build.json")).reference' "$FN_PATH")" --steps 10,50,100 --interval 1m --check /health --namespace prod`,
     ]);
-    expect(sub.variables).toMatchObject({FN_PATH: 'functions/hello', FN_SOURCE: 'https://gitlab.example.com/tools/fn.git', FN_SOURCE_REF: 'v1', FN_REGISTRY_SERVER: 'ghcr.io'});
-    expect(roll.variables.FN_SOURCE_REF).toBe('main');
+    expect(sub.variables.FN_PATH).toBe('functions/hello');
+    // The pipeline's own variables never look like fn's FN_<FLAG> ones: only FN_PATH, which is --path.
+    expect(Object.keys(sub.variables).filter((v) => v.startsWith('FN_'))).toEqual(['FN_PATH']);
+    expect(roll['.fn'].before_script[0]).toBe('git clone --quiet --depth 1 --branch main https://gitlab.example.com/tools/fn.git /tmp/fn-cli');
   });
 
   test('every fn command in every pipeline is a command fn has, with flags it has', () => {
@@ -166,10 +168,10 @@ describe('GitLab pipeline', () => {
   test('jobs build fn from its repository, then write the kubeconfig and the registry login from the variables named', () => {
     const before: string[] = sub['.fn'].before_script;
     expect(sub['.fn']).toMatchObject({image: 'node:20', services: ['docker:27-dind']});
-    expect(before[0]).toBe('git clone --quiet --depth 1 --branch "$FN_SOURCE_REF" "$FN_SOURCE" /tmp/fn-cli');
+    expect(before[0]).toBe('git clone --quiet --depth 1 --branch v1 https://gitlab.example.com/tools/fn.git /tmp/fn-cli');
     expect(before[2]).toContain('"$PROD_KUBECONFIG" > /tmp/fn-kubeconfig');
     expect(before[2]).toContain('export KUBECONFIG="$PROD_KUBECONFIG"');
-    expect(before[3]).toContain('"$CI_REGISTRY_USER" "$CI_REGISTRY_PASSWORD"');
+    expect(before[3]).toContain(`printf '{"auths":{"%s":{"auth":"%s"}}}\\n' ghcr.io "$(printf '%s:%s' "$CI_REGISTRY_USER" "$CI_REGISTRY_PASSWORD" | base64`);
     // Secrets are only ever expanded by the shell, never written into the file.
     expect(minimal['.fn'].before_script[2]).not.toContain('export KUBECONFIG="$KUBECONFIG"');
   });

@@ -1,6 +1,7 @@
 import {Flags} from '@oclif/core';
 import {checkActionRef, DEFAULT_GITHUB_OUTPUT, githubWorkflow, pipelineSecrets, PLACEHOLDER_ACTION} from '../../core/ci-workflow.js';
 import {CiCommand, ciFlags, type CiResult} from '../../ui/ci-command.js';
+import {withEnv} from '../../ui/flags.js';
 
 export default class CiGithub extends CiCommand {
   static summary = 'Write a GitHub Actions workflow that previews pull requests and deploys the branch with fn.';
@@ -13,14 +14,14 @@ Exit codes: 2 bad flag or fn.yaml value (or no registry known), 3 the file exist
     '<%= config.bin %> ci github --kubeconfig-secret STAGING_KUBECONFIG --namespace staging --dry-run',
   ];
 
-  static flags = {
+  static flags = withEnv({
     ...ciFlags,
     action: Flags.string({
       description: `fn's action, OWNER/REPO@REF where fn's repository lives (or ./PATH); the default is a placeholder that fails to resolve`,
       default: PLACEHOLDER_ACTION,
       parse: async (value) => checkActionRef(value),
     }),
-  };
+  });
 
   async run(): Promise<CiResult> {
     const {flags} = await this.parse(CiGithub);

@@ -1,6 +1,7 @@
 import {Flags} from '@oclif/core';
 import {checkFnSource, DEFAULT_GITLAB_OUTPUT, gitlabPipeline, pipelineSecrets, PLACEHOLDER_FN_SOURCE} from '../../core/ci-workflow.js';
 import {CiCommand, ciFlags, type CiResult} from '../../ui/ci-command.js';
+import {withEnv} from '../../ui/flags.js';
 
 export default class CiGitlab extends CiCommand {
   static summary = 'Write a GitLab CI/CD pipeline that previews merge requests and deploys the branch with fn.';
@@ -13,14 +14,14 @@ Exit codes: 2 bad flag or fn.yaml value (or no registry known), 3 the file exist
     '<%= config.bin %> ci gitlab --output ci/fn.gitlab-ci.yml --dry-run',
   ];
 
-  static flags = {
+  static flags = withEnv({
     ...ciFlags,
     'fn-source': Flags.string({
       description: 'fn\'s git repository and the branch or tag the jobs build, URL#REF; the default is a placeholder',
       default: PLACEHOLDER_FN_SOURCE,
       parse: async (value) => (checkFnSource(value), value),
     }),
-  };
+  });
 
   async run(): Promise<CiResult> {
     const {flags} = await this.parse(CiGitlab);
