@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The step of fn's GitHub Action (action.yml): the kubeconfig and the registry login go into a private
-# temp folder that is removed when the step ends, then `fn deploy` runs, or, with rollout-steps,
-# `fn build --push` and `fn rollout --image` with the digest it pushed (fn rollout does not build).
+# temp folder that is removed when the step ends, then `fn deploy` runs, or, with rollout-steps, `fn rollout`
+# (each builds and pushes the function first unless the image input names one).
 # action.yml hands every input over as INPUT_<NAME>; fn itself writes the step outputs (url, revision,
 # image, tag-<tag>-url, …) and the job summary when $GITHUB_OUTPUT is set, and this script adds tag-url
 # and tag-urls. An empty input means fn's default.
@@ -47,13 +47,9 @@ path="${INPUT_PATH:-.}"
 if [[ -n ${INPUT_ROLLOUT_STEPS:-} ]]; then
   if enabled "${INPUT_NO_TRAFFIC:-}" no-traffic; then fail "no-traffic does not go with rollout-steps: a rollout starts the new revision at 0% itself"; fi
   if enabled "${INPUT_ALL_TRAFFIC:-}" all-traffic; then fail "all-traffic does not go with rollout-steps: a rollout ends with all the traffic on the new revision itself"; fi
-  image="${INPUT_IMAGE:-}"
-  if [[ -z $image ]]; then
-    opt --registry "${INPUT_REGISTRY:-}"
-    fn build --push --path "$path" "${args[@]}"
-    image="$(node -p 'require(require("path").resolve(process.argv[1], ".fn/build.json")).reference' "$path")"
-  fi
-  args=(rollout --path "$path" --image "$image" --steps "$INPUT_ROLLOUT_STEPS")
+  # Without an image fn rollout builds and pushes the function, as fn deploy does.
+  args=(rollout --path "$path" --steps "$INPUT_ROLLOUT_STEPS")
+  if [[ -n ${INPUT_IMAGE:-} ]]; then opt --image "$INPUT_IMAGE"; else opt --registry "${INPUT_REGISTRY:-}"; fi
   opt --tag "${INPUT_TAG:-}"
   opt --interval "${INPUT_ROLLOUT_INTERVAL:-}"
   opt --check "${INPUT_ROLLOUT_CHECK:-}"

@@ -231,15 +231,12 @@ export function gitlabPipeline(options: GitlabOptions): string {
   const rollout = options.rollout;
   const mainScript = rollout
     ? [
-        `fn build --push --path "$FN_PATH"${registry}`,
-        // fn rollout takes a pushed image; fn build --push pinned it by digest in .fn/build.json.
         [
           'fn rollout --path "$FN_PATH"',
-          `--image "$(node -p 'require(require("path").resolve(process.argv[1], ".fn/build.json")).reference' "$FN_PATH")"`,
           `--steps ${sh(rollout.steps)}`,
           ...(rollout.interval ? [`--interval ${sh(rollout.interval)}`] : []),
           ...(rollout.check ? [`--check ${sh(rollout.check)}`] : []),
-        ].join(' ') + namespace,
+        ].join(' ') + registry + namespace,
       ]
     : // A preview pinned the split (its revision at 0% by name), which a plain fn deploy keeps.
       [`fn deploy --path "$FN_PATH" --all-traffic${registry}${namespace}`];

@@ -1,8 +1,8 @@
 // fn's GitHub Action, its fn step run as the runner runs it: action/run.sh with each input handed over
 // the way action.yml's env maps it (defaults from action.yml), $GITHUB_OUTPUT, $GITHUB_STEP_SUMMARY and
 // $RUNNER_TEMP set, no KUBECONFIG but the kubeconfig input, against the local Knative cluster and the
-// test registry. A pull request's preview (tag pr-7, no traffic), then a rollout from source (fn build
-// --push, fn rollout --image): the step outputs action.yml maps are what Knative reports, and the private
+// test registry. A pull request's preview (tag pr-7, no traffic), the branch's deploy, then a rollout from
+// source: the step outputs action.yml maps are what Knative reports, and the private
 // folder with the kubeconfig and the Docker login is gone afterwards.
 // Needs `npm run build`, test/cluster/up.sh and test/env/docker-up.sh.
 import {afterAll, beforeAll, describe, expect, test} from '@jest/globals';
@@ -112,7 +112,7 @@ describe("fn's action against the local cluster", () => {
     expect(svc?.status?.traffic?.find((t: any) => t.tag === 'pr-7')?.percent).toBe(0);
   }, TIMEOUT);
 
-  test('the branch with rollout-steps: fn build --push, then fn rollout of the pushed digest to 100%', async () => {
+  test('the branch with rollout-steps: fn rollout from source to 100%', async () => {
     await appendFile(join(dir, 'index.js'), '\n// v2\n');
     const r = await runStep({'rollout-steps': '50,100', 'rollout-interval': '1s', 'rollout-requests': '5', 'rollout-max-p95': '2s'});
     expect({exit: r.exitCode, stdout: r.stdout, stderr: r.stderr}).toMatchObject({exit: 0});

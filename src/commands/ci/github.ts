@@ -5,7 +5,7 @@ import {withEnv} from '../../ui/flags.js';
 
 export default class CiGithub extends CiCommand {
   static summary = 'Write a GitHub Actions workflow that previews pull requests and deploys the branch with fn.';
-  static description = `Writes .github/workflows/fn.yml in the repository that holds the function (--output elsewhere; --dry-run prints it). Pull requests into --branch deploy a preview: \`fn deploy --tag pr-<number> --no-traffic\`, a revision with its own URL and no traffic (forks get no secrets, so theirs are skipped). Pushes to --branch run \`fn deploy\`, or with --rollout-steps \`fn build --push\` then \`fn rollout\`.
+  static description = `Writes .github/workflows/fn.yml in the repository that holds the function (--output elsewhere; --dry-run prints it). Pull requests into --branch deploy a preview: \`fn deploy --tag pr-<number> --no-traffic\`, a revision with its own URL and no traffic (forks get no secrets, so theirs are skipped). Pushes to --branch run \`fn deploy --all-traffic\` (a preview pinned the split), or with --rollout-steps \`fn rollout\` (which builds and pushes, as deploy does).
 Every step is fn's action (action.yml in fn's repository, --action OWNER/REPO@REF): it installs fn, logs in to the registry with the registry secrets, writes the kubeconfig secret to a private file, and gives the URL, revision, image and tag URL as outputs.
 Exit codes: 2 bad flag or fn.yaml value (or no registry known), 3 the file exists (use --force), 8 no fn.yaml in --path.`;
   static examples = [

@@ -5,7 +5,7 @@ import {withEnv} from '../../ui/flags.js';
 
 export default class CiGitlab extends CiCommand {
   static summary = 'Write a GitLab CI/CD pipeline that previews merge requests and deploys the branch with fn.';
-  static description = `Writes .gitlab-ci.yml in the repository that holds the function (--output elsewhere, e.g. to include it; --dry-run prints it). Merge requests deploy a preview: \`fn deploy --tag pr-<IID> --no-traffic\`, a revision with its own URL and no traffic. Pushes to --branch run \`fn deploy\`, or with --rollout-steps \`fn build --push\` then \`fn rollout --image\` with the digest it pushed.
+  static description = `Writes .gitlab-ci.yml in the repository that holds the function (--output elsewhere, e.g. to include it; --dry-run prints it). Merge requests deploy a preview: \`fn deploy --tag pr-<IID> --no-traffic\`, a revision with its own URL and no traffic. Pushes to --branch run \`fn deploy --all-traffic\` (a preview pinned the split), or with --rollout-steps \`fn rollout\` (which builds and pushes, as deploy does).
 Jobs run in node:20 with a docker:dind service; they clone and build fn's repository (--fn-source), write the kubeconfig variable (a File variable, or its text) to a private file, and log in to the registry the way \`docker login\` does.
 Exit codes: 2 bad flag or fn.yaml value (or no registry known), 3 the file exists (use --force), 8 no fn.yaml in --path.`;
   static examples = [
