@@ -4,7 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(docker.io docker-registry etcd-server apache2-utils debootstrap openssl jq wrk hyperfine git curl)
+# shellcheck: actionlint checks the workflows' run: scripts with it (test/integration/ci-workflows.test.ts).
+packages=(docker.io docker-registry etcd-server apache2-utils debootstrap openssl jq wrk hyperfine git curl shellcheck)
 missing=()
 for p in "${packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if ((${#missing[@]})); then
@@ -24,3 +25,7 @@ npm run build
 # The CloudEvents conformance tool the invokers' and templates' tests send events with (built once from its
 # pinned module into ~/.cache/fn-testenv).
 bash runtimes/conformance/install.sh >/dev/null
+# actionlint and the GitLab CI / GitHub Actions JSON schemas, which the tests of `fn ci` and action.yml
+# check generated pipelines with (built or fetched once, pinned, into ~/.cache/fn-testenv).
+bash test/tools/actionlint/install.sh >/dev/null
+bash test/tools/ci-schemas/install.sh >/dev/null
