@@ -16,7 +16,9 @@
 import {build} from 'esbuild';
 import {mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync} from 'node:fs';
 import {join, relative, sep} from 'node:path';
+import Module from 'node:module';
 import {fileURLToPath} from 'node:url';
+import {functionValidatorSource} from './standalone-validator.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const src = join(root, 'src');
@@ -70,6 +72,31 @@ const OCLIF_PATCHES = [
   ['config/plugin.js', '.sort((a, b) => a.id.localeCompare(b.id));', '.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));'],
 ];
 
+/** src/core/function-validator.ts's schema and options, from the sources (compiled here for that). */
+async function validatorInputs() {
+  const out = await build({entryPoints: [join(src, 'core', 'function-validator.ts')], bundle: true, format: 'cjs', platform: 'node', packages: 'external', write: false});
+  const mod = new Module(join(src, 'core', 'function-validator.cjs'));
+  mod.paths = Module._nodeModulePaths(src);
+  mod._compile(out.outputFiles[0].text, mod.id);
+  const schema = await build({entryPoints: [join(src, 'core', 'function-schema.ts')], bundle: true, format: 'cjs', platform: 'node', write: false});
+  const schemaMod = new Module(join(src, 'core', 'function-schema.cjs'));
+  schemaMod._compile(schema.outputFiles[0].text, schemaMod.id);
+  return {schema: schemaMod.exports.functionSchema, options: mod.exports.AJV_OPTIONS};
+}
+const validator = await validatorInputs();
+
+/** Modules whose bundled source is generated at build time. */
+const generated = {
+  name: 'fn-generated',
+  setup(b) {
+    b.onLoad({filter: /[\\/]src[\\/]core[\\/]function-validator\.ts$/}, () => ({
+      contents: functionValidatorSource(validator.schema, validator.options),
+      loader: 'js',
+      resolveDir: join(src, 'core'),
+    }));
+  },
+};
+
 const packages = {
   name: 'fn-packages',
   setup(b) {
@@ -121,7 +148,7 @@ const result = await build({
       "const _fnimp = typeof __fn_import === 'function' ? __fn_import : (specifier) => import (specifier);",
     ].join('\n'),
   },
-  plugins: [packages],
+  plugins: [generated, packages],
   metafile: process.argv.includes('--analyze'),
   logLevel: 'warning',
   write: false,
