@@ -3,9 +3,9 @@
 // loader. All of fn, oclif included, is one bundle, dist/fn.cjs (scripts/bundle.mjs): loading it is
 // one file instead of ~400, and it is compiled through vm.Script with a V8 code cache kept in the
 // user's cache folder, so after the first run V8 deserializes the compiled code instead of parsing
-// and compiling it again on every start (Node 20 has no module.enableCompileCache). The cache is
-// written once, at the end of a run, for this bundle and this Node; V8 itself rejects one that does
-// not match, and then it is written again. FN_NO_CODE_CACHE=1 turns it off.
+// and compiling it again on every start (Node 20 has no module.enableCompileCache). A cache is
+// written once per command, at the end of its first run, for this bundle and this Node; V8 itself
+// rejects one that does not match, and then it is written again. FN_NO_CODE_CACHE=1 turns it off.
 'use strict';
 const {mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync} = require('node:fs');
 const Module = require('node:module');
@@ -40,7 +40,11 @@ function loadBundle(file) {
   const cacheDir = process.env.FN_NO_CODE_CACHE
     ? undefined
     : process.env.FN_CACHE_DIR || join(process.env.XDG_CACHE_HOME || join(require('node:os').homedir(), '.cache'), 'fn');
-  const cacheName = `fn.cjs-${process.version}-${process.arch}-${stat.size}-${Math.trunc(stat.mtimeMs)}.v8`;
+  // One cache per command (its first word): a cache holds the functions the run that wrote it
+  // compiled, so the command that happened to run first would otherwise decide it for all.
+  const command = /^[a-z][a-z-]{0,39}$/.test(args[0] ?? '') ? args[0] : '-';
+  const bundleKey = `fn.cjs-${process.version}-${process.arch}-${stat.size}-${Math.trunc(stat.mtimeMs)}`;
+  const cacheName = `${bundleKey}-${command}.v8`;
   let cachedData;
   if (cacheDir) {
     try {
@@ -49,9 +53,9 @@ function loadBundle(file) {
       // first run of this bundle with this Node
     }
   }
-  // CommonJS's wrapper, plus the bundle's import() of what it leaves in node_modules (execa, cloudevents, …):
+  // ASCII only (scripts/bundle.mjs sees to it): latin1 is its fastest decoding. CommonJS's wrapper, plus the bundle's import() of what it leaves in node_modules (execa, cloudevents, …):
   // Node 20 forgets a vm.Script's importModuleDynamically when the script comes from a code cache.
-  const source = `(function (exports, require, module, __filename, __dirname, __fn_import) {${readFileSync(file, 'utf8')}\n})`;
+  const source = `(function (exports, require, module, __filename, __dirname, __fn_import) {${readFileSync(file, 'latin1')}\n})`;
   const script = new vm.Script(source, {filename: file, cachedData});
   const bundle = new Module(file, module);
   bundle.filename = file;
@@ -65,7 +69,8 @@ function loadBundle(file) {
     process.once('exit', () => {
       try {
         mkdirSync(cacheDir, {recursive: true});
-        for (const old of readdirSync(cacheDir)) if (old.startsWith('fn.cjs-') && old !== cacheName) rmSync(join(cacheDir, old), {force: true});
+        // Caches of other builds (or Node versions) are of no more use.
+        for (const old of readdirSync(cacheDir)) if (old.startsWith('fn.cjs-') && !old.startsWith(`${bundleKey}-`)) rmSync(join(cacheDir, old), {force: true});
         const tmp = join(cacheDir, `${cacheName}.${process.pid}.tmp`);
         writeFileSync(tmp, script.createCachedData());
         renameSync(tmp, join(cacheDir, cacheName));

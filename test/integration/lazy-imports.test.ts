@@ -6,6 +6,8 @@
 // package but the start-up ones in node_modules, so each package a command loads is seen here.
 import {describe, expect, test} from '@jest/globals';
 import {readFileSync, writeFileSync} from 'node:fs';
+import http from 'node:http';
+import type {AddressInfo} from 'node:net';
 import {mkdtemp, readFile} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
@@ -32,8 +34,15 @@ async function packagesLoadedBy(args: string[], env: Record<string, string> = {}
 }
 
 describe('lazy imports', () => {
-  test('the recorder sees what a command does load (the help plugin for fn help)', async () => {
-    expect(await packagesLoadedBy(['help', 'deploy'])).toContain('@oclif/plugin-help');
+  test('the recorder sees what a command does load (cloudevents for fn invoke --cloudevent)', async () => {
+    const server = http.createServer((_req, res) => res.end('ok'));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const target = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      expect(await packagesLoadedBy(['invoke', '--target', target, '--cloudevent', '--data', '{}'])).toContain('cloudevents');
+    } finally {
+      server.close();
+    }
   });
 
   test.each([
