@@ -31,7 +31,7 @@ const outfile = join(root, 'dist', 'fn.cjs');
  */
 const PLUGINS = ['@oclif/plugin-help', '@oclif/plugin-autocomplete'];
 /** Packages bundled: oclif, its plugins and the libraries on every command's start-up path. */
-const BUNDLED = ['@oclif/core', ...PLUGINS, 'yaml', 'ajv', 'fastest-levenshtein', 'fast-json-stable-stringify', 'ignore', 'chalk'];
+const BUNDLED = ['@oclif/core', ...PLUGINS, 'yaml', 'js-yaml', 'ajv', 'fastest-levenshtein', 'fast-json-stable-stringify', 'ignore', 'chalk'];
 /** What oclif requires only to run TypeScript sources in development: never on a user's path. */
 const DEV_ONLY = ['typescript', 'ts-node', 'tsx', 'pnpapi'];
 
@@ -119,6 +119,13 @@ const OCLIF_PATCHES = [
   ],
   ['util/os.js', 'const node_child_process_1 = require("node:child_process");', 'const node_child_process_1 = {execSync: (...a) => require("node:child_process").execSync(...a)};'],
   ['util/os.js', "return (await import('wsl-utils')).isWsl ? 'wsl' : (0, node_os_1.platform)();", "return (await import('is-wsl')).default ? 'wsl' : (0, node_os_1.platform)();"],
+  // Running a command loaded the whole Config a second time (Command.run reloads any Config it is
+  // given, for plugins built on another @oclif/core; here there is one): ~5 ms, and debug with it.
+  [
+    'config/config.js',
+    'static async load(opts = module.filename || __dirname) {\n        (0, logger_1.setLogger)(opts);',
+    'static async load(opts = module.filename || __dirname) {\n        if (isConfig(opts) && opts._base === BASE)\n            return opts;\n        (0, logger_1.setLogger)(opts);',
+  ],
 ];
 
 /** src/core/function-validator.ts's schema and options, from the sources (compiled here for that). */
