@@ -13,9 +13,9 @@ import {performance} from 'node:perf_hooks';
 
 const root = new URL('../../', import.meta.url).pathname;
 const fnBin = join(root, 'bin/run.js');
-const {prepareBuild} = await import(join(root, 'dist/core/build.js'));
-const {loadFunction} = await import(join(root, 'dist/core/function.js'));
-const {runtimesDir} = await import(join(root, 'dist/paths.js'));
+const {prepareBuild} = await import(join(root, 'src/core/build.ts'));
+const {loadFunction} = await import(join(root, 'src/core/function.ts'));
+const {runtimesDir} = await import(join(root, 'src/paths.ts'));
 
 const out = process.argv[2];
 const rounds = Number(process.env.BENCH_ROUNDS ?? 5);
