@@ -34,35 +34,46 @@ if (!process.env.FN_NO_FAST_PATH && args.length <= 1) {
   }
 }
 
-/** Runs dist/fn.cjs as the CommonJS module it is, compiled with the code cache when there is one. */
-function loadBundle(file) {
+const dist = join(root, 'dist');
+const cacheDir = process.env.FN_NO_CODE_CACHE
+  ? undefined
+  : process.env.FN_CACHE_DIR || join(process.env.XDG_CACHE_HOME || join(require('node:os').homedir(), '.cache'), 'fn');
+const loaded = new Map();
+
+/**
+ * Runs dist/NAME.cjs as the CommonJS module it is, compiled with its code cache when there is one:
+ * fn.cjs (everything every command needs), and the bundles it asks for (_fnbundle: docker.cjs).
+ * The main bundle has one cache per command (its first word): a cache holds the functions the run
+ * that wrote it compiled, so the command that happened to run first would otherwise decide it for all.
+ */
+function loadBundle(name) {
+  if (loaded.has(name)) return loaded.get(name).exports;
+  const file = join(dist, `${name}.cjs`);
   const stat = statSync(file);
-  const cacheDir = process.env.FN_NO_CODE_CACHE
-    ? undefined
-    : process.env.FN_CACHE_DIR || join(process.env.XDG_CACHE_HOME || join(require('node:os').homedir(), '.cache'), 'fn');
-  // One cache per command (its first word): a cache holds the functions the run that wrote it
-  // compiled, so the command that happened to run first would otherwise decide it for all.
   const command = /^[a-z][a-z-]{0,39}$/.test(args[0] ?? '') ? args[0] : '-';
-  const bundleKey = `fn.cjs-${process.version}-${process.arch}-${stat.size}-${Math.trunc(stat.mtimeMs)}`;
-  const cacheName = `${bundleKey}-${command}.v8`;
+  const bundleKey = `${name}.cjs-${process.version}-${process.arch}-${stat.size}-${Math.trunc(stat.mtimeMs)}`;
+  const cacheName = name === 'fn' ? `${bundleKey}-${command}.v8` : `${bundleKey}.v8`;
   let cachedData;
   if (cacheDir) {
     try {
       cachedData = readFileSync(join(cacheDir, cacheName));
     } catch {
-      // first run of this bundle with this Node
+      // first run of this bundle (and command) with this Node
     }
   }
-  // ASCII only (scripts/bundle.mjs sees to it): latin1 is its fastest decoding. CommonJS's wrapper, plus the bundle's import() of what it leaves in node_modules (execa, cloudevents, …):
-  // Node 20 forgets a vm.Script's importModuleDynamically when the script comes from a code cache.
-  const source = `(function (exports, require, module, __filename, __dirname, __fn_import) {${readFileSync(file, 'latin1')}\n})`;
+  // ASCII only (scripts/bundle.mjs sees to it): latin1 is its fastest decoding. CommonJS's wrapper,
+  // plus the bundle's import() of what it leaves in node_modules (execa, cloudevents, …): Node 20
+  // forgets a vm.Script's importModuleDynamically when the script comes from a code cache.
+  const source = `(function (exports, require, module, __filename, __dirname, __fn_import, __fn_bundle) {${readFileSync(file, 'latin1')}\n})`;
   const script = new vm.Script(source, {filename: file, cachedData});
   const bundle = new Module(file, module);
   bundle.filename = file;
-  bundle.paths = Module._nodeModulePaths(dirname(file));
+  bundle.paths = Module._nodeModulePaths(dist);
   // oclif loads its commands from this same file (package.json oclif.commands): it gets this instance.
   Module._cache[file] = bundle;
-  script.runInThisContext().call(bundle.exports, bundle.exports, Module.createRequire(file), bundle, file, dirname(file), (specifier) => import(specifier));
+  loaded.set(name, bundle);
+  const run = script.runInThisContext();
+  run.call(bundle.exports, bundle.exports, Module.createRequire(file), bundle, file, dist, (specifier) => import(specifier), (other) => loadBundle(other));
   bundle.loaded = true;
   if (cacheDir && (!cachedData || script.cachedDataRejected)) {
     // At the end, so that the functions this run compiled are in the cache too.
@@ -70,7 +81,7 @@ function loadBundle(file) {
       try {
         mkdirSync(cacheDir, {recursive: true});
         // Caches of other builds (or Node versions) are of no more use.
-        for (const old of readdirSync(cacheDir)) if (old.startsWith('fn.cjs-') && !old.startsWith(`${bundleKey}-`)) rmSync(join(cacheDir, old), {force: true});
+        for (const old of readdirSync(cacheDir)) if (old.startsWith(`${name}.cjs-`) && !old.startsWith(bundleKey)) rmSync(join(cacheDir, old), {force: true});
         const tmp = join(cacheDir, `${cacheName}.${process.pid}.tmp`);
         writeFileSync(tmp, script.createCachedData());
         renameSync(tmp, join(cacheDir, cacheName));
@@ -82,4 +93,4 @@ function loadBundle(file) {
   return bundle.exports;
 }
 
-loadBundle(join(root, 'dist', 'fn.cjs')).run(root);
+loadBundle('fn').run(root);

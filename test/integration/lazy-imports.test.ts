@@ -45,6 +45,14 @@ describe('lazy imports', () => {
     }
   });
 
+  test('the recorder sees a lazily loaded bundle: dockerode for fn build (dist/docker.cjs)', async () => {
+    const folder = join(await mkdtemp(join(tmpdir(), 'fn-lazy-build-')), 'probe');
+    expect((await runFn(['init', folder, '--runtime', 'node'])).exitCode).toBe(0);
+    const r = await run(['build', '--path', folder, '--registry', '127.0.0.1:5999/x'], {DOCKER_HOST: `unix://${join(folder, 'no-engine.sock')}`});
+    expect(r.exitCode).toBe(4);
+    expect(r.loaded).toContain('dockerode');
+  });
+
   test.each([
     ['--help', ['--help'], {FN_NO_FAST_PATH: '1'}],
     ['--version', ['--version'], {FN_NO_FAST_PATH: '1'}],
