@@ -29,6 +29,7 @@ const images = {
 };
 const runtimes = (env.BENCH_RUNTIMES ?? 'node,typescript,python,go').split(',');
 const work = mkdtempSync(join(tmpdir(), 'fn-bench-build-'));
+const runId = `${process.pid}-${Date.now()}`;
 const fnEnv = {...env, CI: 'true', DOCKER_CONFIG: mkdtempSync(join(tmpdir(), 'fn-bench-docker-'))};
 
 function run(cmd, args, options = {}) {
@@ -82,16 +83,17 @@ for (const runtime of runtimes) {
   const engineTimes = [];
   const rawTimes = [];
   for (let i = 0; i < rounds; i++) {
-    // Different lines for fn and raw: neither may find the other's layers in the engine's cache.
+    // Different lines for fn and raw, and for every run of this benchmark: neither may find the
+    // other's layers, or an earlier run's, in the engine's cache.
     const fnRound = () => {
-      appendFileSync(join(dir, im.source), `\n${im.comment} fn change ${i}\n`);
+      appendFileSync(join(dir, im.source), `\n${im.comment} fn change ${runId} ${i}\n`);
       const r = fn(['build', ...flags]);
       fnTimes.push(r.ms);
       // fn's own report of the engine part: "Built <image> (<id>) in 1.2s".
       engineTimes.push(Number(r.stderr.match(/Built \S+ \(\w+\) in ([\d.]+)s/)?.[1] ?? NaN) * 1000);
     };
     const rawRound = () => {
-      appendFileSync(join(raw, im.source), `\n${im.comment} raw change ${i}\n`);
+      appendFileSync(join(raw, im.source), `\n${im.comment} raw change ${runId} ${i}\n`);
       rawTimes.push(rawBuild().ms);
     };
     if (i % 2) { rawRound(); fnRound(); } else { fnRound(); rawRound(); }
