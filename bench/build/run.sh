@@ -9,8 +9,8 @@ bash test/env/docker-up.sh >&2
 set -a
 . "$STATE/docker.env"
 set +a
-[ -f dist/core/build.js ] || npm run build >&2
+[ -f dist/fn.cjs ] || npm run build >&2
 out=$(mktemp)
-node bench/build/bench.mjs "$out"
+npx tsx bench/build/bench.mjs "$out"  # tsx: it reads the build inputs with src/core itself
 node bench/update-results.mjs build "$out"
 rm -f "$out"

@@ -53,6 +53,10 @@ async function main() {
       ['revisions', ['revisions', ...at]],
       ['rollback', ['rollback', ...at]],
       ['describe', ['describe', ...at]],
+      // Progressive rollouts of 2 and 4 steps (gate: a command that passes, no wait between steps):
+      // the difference is what two more steps cost.
+      ['rollout, 2 steps', ['rollout', '--image', digest('c3'), '--steps', '50,100', '--interval', '1ms', '--check-cmd', 'true', ...at]],
+      ['rollout, 4 steps', ['rollout', '--image', digest('d4'), '--steps', '5,25,50,100', '--interval', '1ms', '--check-cmd', 'true', ...at]],
     ];
     const measured: Measured[] = [];
     for (const [label, args] of steps) {
@@ -148,6 +152,13 @@ async function main() {
       '|---|---|---|---|---|',
       ...measured.map((m) => `| ${m.label} | \`${m.command}\` | ${m.requests} | ${m.watches} | ${m.ms.toFixed(0)} |`),
       '',
+      ...(() => {
+        const two = measured.find((m) => m.label === 'rollout, 2 steps');
+        const four = measured.find((m) => m.label === 'rollout, 4 steps');
+        if (!two || !four) return [];
+        const perStep = (four.requests - two.requests) / 2;
+        return [`A rollout step (traffic moved, then watched until Knative routes it) costs ${perStep} API requests: (4-step rollout − 2-step rollout) ÷ 2. Goal: ≤ 5 — ${perStep <= 5 ? '✔' : '✘'}.`, ''];
+      })(),
       `### \`fn revisions\` with ${REVISIONS} revisions`,
       '',
       `${toCreate} Revision objects created directly (${(createMs / 1000).toFixed(1)} s), labelled and owned as the function's; Knative made them Ready in ${(settleMs / 1000).toFixed(0)} s; then \`fn revisions\` ${RUNS} times.`,

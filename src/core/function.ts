@@ -1,13 +1,14 @@
 // fn.yaml: the function's configuration. Parsed with `yaml` (keeping node positions) and validated
 // against a JSON schema; every error names the file, line:column, the field and what is accepted.
 import {join} from 'node:path';
-import {Ajv, type ErrorObject} from 'ajv';
+import type {ErrorObject} from 'ajv';
 import {closest} from 'fastest-levenshtein';
 import {stringify} from 'yaml';
 import {FnError} from './errors.js';
 import type {Schedule, Subscription} from './eventing.js';
 import {functionSchema, type RUNTIMES, type TEMPLATES, type ROUTING_MODES, type SCALE_METRICS} from './function-schema.js';
 import {functionProblems, problemError} from './function-checks.js';
+import {functionValidator} from './function-validator.js';
 import {parseFnYaml, positionOf, readFnYaml} from './fn-yaml.js';
 
 export const FUNCTION_FILE = 'fn.yaml';
@@ -71,12 +72,6 @@ export interface FunctionConfig {
   schedules?: Schedule[];
 }
 
-let compiled: ReturnType<Ajv['compile']> | undefined;
-function validator() {
-  compiled ??= new Ajv({allErrors: true, strict: false}).compile(functionSchema);
-  return compiled;
-}
-
 /** The schema node at an ajv schemaPath such as `#/properties/env/items/additionalProperties`. */
 function schemaAt(schemaPath: string): any {
   let node: any = functionSchema;
@@ -127,7 +122,7 @@ function describe(e: ErrorObject): {field: string; message: string; path: string
 export function parseFunction(text: string, file = FUNCTION_FILE): FunctionConfig {
   const parsed = parseFnYaml(text, file);
   const {data} = parsed;
-  const validate = validator();
+  const validate = functionValidator();
   if (!validate(data)) {
     // Most specific first: an unknown key beats the generic "must be object" of its parent.
     const errors = [...(validate.errors ?? [])].sort((a, b) => b.instancePath.length - a.instancePath.length);

@@ -29,8 +29,12 @@ export abstract class FnCommand extends Command {
    * Flags from FN_<FLAG> yield to the command line: a variable whose flag is exclusive with one typed
    * on the command line is not read (FN_REGISTRY set for a pipeline, `--image` in one step: the image
    * wins, no "cannot also be provided"). Two such variables together are still refused.
+   * Arguments never come from stdin: for a missing argument, oclif otherwise reads piped stdin (a
+   * pipeline's input, meant for something else, became the function's name) and, with nothing there,
+   * waits 10 ms for it, on every run in CI and scripts.
    */
   protected async parse<F extends Output, B extends Output, A extends Output>(options?: Input<F, B, A>, argv: string[] = this.argv): Promise<ParserOutput<F, B, A>> {
+    for (const arg of Object.values(options?.args ?? {})) (arg as {ignoreStdin?: boolean}).ignoreStdin = true;
     const definitions = (options?.flags ?? (this.constructor as typeof Command).flags ?? {}) as Record<string, {char?: string; env?: string; exclusive?: string[]}>;
     const typed = new Set(
       Object.entries(definitions)

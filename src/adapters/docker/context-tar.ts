@@ -2,9 +2,10 @@
 // then fn's generated files. Owners are root and modes are 644/755, as the docker CLI sends them,
 // so the engine's layer cache does not depend on who checked the files out or their umask.
 import type {Readable} from 'node:stream';
-import tarFs from 'tar-fs';
+import type tarFs from 'tar-fs';
 import type {Pack} from 'tar-stream';
 import type {BuildContext} from '../../core/build-context.js';
+import {loadTarFs} from './dockerode.js';
 
 type Header = {name: string; mode?: number; uid?: number; gid?: number; uname?: string; gname?: string; type?: string};
 
@@ -30,7 +31,7 @@ export function contextTar(context: BuildContext): Readable {
   // Sources one after the other into the same tar; the generated files close it.
   const packSource = (index: number, into?: Pack): Pack => {
     const source = context.sources[index];
-    return tarFs.pack(source.root, {
+    return loadTarFs().pack(source.root, {
       pack: into,
       entries: source.files,
       map: normalize(source.prefix),

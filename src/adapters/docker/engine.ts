@@ -1,44 +1,11 @@
 // The Docker engine (or Podman's Docker-compatible socket): DOCKER_HOST, else the default socket.
 // Checked with a ping so that "no engine" is one clear error naming the address that was tried.
 import {existsSync} from 'node:fs';
-import {createRequire, Module} from 'node:module';
 import {homedir} from 'node:os';
-import {dirname, join} from 'node:path';
+import {join} from 'node:path';
 import type Docker from 'dockerode';
 import {FnError} from '../../core/errors.js';
-
-const require = createRequire(import.meta.url);
-
-function stubModule(file: string, why: string): void {
-  if (require.cache[file]) return;
-  const stub = new Module(file);
-  stub.filename = file;
-  stub.loaded = true;
-  stub.exports = () => {
-    throw new Error(why);
-  };
-  require.cache[file] = stub;
-}
-
-/**
- * dockerode loads gRPC and protobuf (about 400 modules, a third of `fn build`'s start-up) at its top
- * for BuildKit sessions, which fn never opens (it builds through the classic /build API), and ssh2 for
- * ssh:// engines. Those modules are replaced by stubs before dockerode loads (ssh2 only when
- * DOCKER_HOST is not ssh://); if the layout ever changes, dockerode simply loads whole.
- */
-function loadDockerode(): typeof Docker {
-  try {
-    const dockerode = require.resolve('dockerode');
-    stubModule(require.resolve('./session.js', {paths: [dirname(dockerode)]}), 'fn does not open BuildKit sessions');
-    if (!process.env.DOCKER_HOST?.startsWith('ssh://')) {
-      const modem = require.resolve('docker-modem', {paths: [dirname(dockerode)]});
-      stubModule(require.resolve('./ssh.js', {paths: [dirname(modem)]}), 'DOCKER_HOST is not ssh://');
-    }
-  } catch {
-    // not where we expect them: load dockerode as it is
-  }
-  return require('dockerode');
-}
+import {loadDockerode} from './dockerode.js';
 
 /** The address dockerode will use, as a user would write it in DOCKER_HOST. */
 export function engineAddress(env: NodeJS.ProcessEnv = process.env): string {

@@ -3,7 +3,6 @@
 // credential plugin (EKS, GKE, AKS: `aws eks get-token`, gke-gcloud-auth-plugin, kubelogin) run as
 // kubectl runs it — command, args and env from the kubeconfig, an ExecCredential printed on stdout —
 // again once its expirationTimestamp has passed, and once after a 401.
-import {spawn} from 'node:child_process';
 import {readFileSync} from 'node:fs';
 import {FnError} from '../../core/errors.js';
 
@@ -119,7 +118,7 @@ function pluginError(exec: ExecConfig, why: string, cause?: unknown, suggestion?
 }
 
 /** Runs the plugin once and reads its ExecCredential. */
-export function runPlugin(exec: ExecConfig, timeoutMs: number): Promise<{credential: Credential; expiresAt?: number}> {
+export async function runPlugin(exec: ExecConfig, timeoutMs: number): Promise<{credential: Credential; expiresAt?: number}> {
   const canAsk = Boolean(process.stdin.isTTY) && !process.env.CI;
   const interactive = exec.interactiveMode !== 'Never' && canAsk;
   if (exec.interactiveMode === 'Always' && !interactive) {
@@ -128,6 +127,8 @@ export function runPlugin(exec: ExecConfig, timeoutMs: number): Promise<{credent
     );
   }
   const info = {kind: 'ExecCredential', apiVersion: exec.apiVersion, spec: {interactive, ...(exec.cluster ? {cluster: exec.cluster} : {})}};
+  // Loaded here, for kubeconfigs with a plugin: child_process is a dozen Node modules at every start.
+  const {spawn} = await import('node:child_process');
   return new Promise((resolve, reject) => {
     const child = spawn(exec.command, exec.args, {
       env: {...process.env, ...exec.env, KUBERNETES_EXEC_INFO: JSON.stringify(info)},

@@ -5,7 +5,9 @@
 import {existsSync, readFileSync} from 'node:fs';
 import {homedir} from 'node:os';
 import {delimiter, dirname, isAbsolute, join} from 'node:path';
-import {parse} from 'yaml';
+// js-yaml (client-node's kubeconfig parser too), not `yaml`: 4-5x faster on a kubeconfig's long base64
+// lines (a 6 KB kubeconfig: 0.7 ms against 3.4 ms, and 3 ms against 10 ms on the first parse).
+import {load} from 'js-yaml';
 import {FnError} from '../../core/errors.js';
 import {EXEC_API_VERSIONS, INTERACTIVE_MODES, type ExecConfig} from './kube-credentials.js';
 
@@ -80,7 +82,7 @@ function merged(files: string[]) {
   for (const file of files) {
     let doc: any;
     try {
-      doc = parse(readFileSync(file, 'utf8')) ?? {};
+      doc = load(readFileSync(file, 'utf8')) ?? {};
     } catch (e) {
       throw new FnError('INVALID_KUBECONFIG', 'clusterUnreachable', `the kubeconfig ${file} cannot be read: ${(e as Error).message.split('\n')[0]}`, {
         cause: e,
