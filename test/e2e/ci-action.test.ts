@@ -14,6 +14,7 @@ import {basename, dirname, join} from 'node:path';
 import {parse} from 'yaml';
 import {clusterFnEnv, initFunction} from '../support/function-project.js';
 import {DOMAIN, kubeconfigPath, TestCluster} from '../support/knative-env.js';
+import {expectExit} from '../support/cli.js';
 
 const TIMEOUT = 300_000;
 const root = process.cwd();
@@ -128,22 +129,22 @@ describe("fn's action against the local cluster", () => {
 
   test('inputs that make no sense stop the step before fn runs, as a GitHub error annotation', async () => {
     const maybe = await runStep({'no-traffic': 'maybe'});
-    expect(maybe.exitCode).toBe(2);
+    expectExit(maybe, 2);
     expect(maybe.stdout).toContain('::error title=fn action::no-traffic must be true or false, not "maybe"');
     const half = await runStep({'registry-password': ''});
-    expect(half.exitCode).toBe(2);
+    expectExit(half, 2);
     expect(half.stdout).toContain('registry-username and registry-password go together');
     const both = await runStep({'rollout-steps': '100', 'no-traffic': 'true'});
-    expect(both.exitCode).toBe(2);
+    expectExit(both, 2);
     expect(both.stdout).toContain('no-traffic does not go with rollout-steps');
     const rolledAll = await runStep({'rollout-steps': '100', 'all-traffic': 'true'});
-    expect(rolledAll.exitCode).toBe(2);
+    expectExit(rolledAll, 2);
     expect(rolledAll.stdout).toContain('all-traffic does not go with rollout-steps');
     // fn's own check: --no-traffic and --all-traffic exclude each other (fn deploy says so, exit 2).
     const contradiction = await runStep({'no-traffic': 'true', 'all-traffic': 'true'});
-    expect(contradiction.exitCode).toBe(2);
+    expectExit(contradiction, 2);
     const notKube = await runStep({kubeconfig: 'bm90IGEga3ViZWNvbmZpZw==', tag: 'pr-8'});
-    expect(notKube.exitCode).toBe(7);
+    expectExit(notKube, 7);
     expect(readdirSync(runnerTemp)).toEqual([]);
   }, TIMEOUT);
 });

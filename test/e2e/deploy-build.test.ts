@@ -4,7 +4,7 @@ import {afterAll, beforeAll, expect, test} from '@jest/globals';
 import {mkdtemp, readFile} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
-import {runFnJson} from '../support/cli.js';
+import {runFnJson, expectExit} from '../support/cli.js';
 import {dockerTestEnv} from '../support/docker-env.js';
 import {initFunction} from '../support/function-project.js';
 import {clusterEnv, TestCluster} from '../support/knative-env.js';
@@ -28,7 +28,7 @@ test('init → build → push → deploy: the revision runs the pushed digest', 
   const outputs = join(github, 'output');
   const summary = join(github, 'summary');
   const r = await runFnJson(['deploy', '--path', dir, '-n', ns], {env: {...env, GITHUB_OUTPUT: outputs, GITHUB_STEP_SUMMARY: summary}});
-  expect(r.exitCode).toBe(0);
+  expectExit(r, 0);
   expect(await readFile(outputs, 'utf8')).toBe(
     [`service=shipit`, `namespace=${ns}`, `url=${r.json.url}`, `revision=${r.json.revision}`, `image=${r.json.image}`, `traffic=@latest 100%`, ''].join('\n'),
   );
@@ -41,6 +41,6 @@ test('init → build → push → deploy: the revision runs the pushed digest', 
 
   // Nothing changed: the build is skipped and no new revision is made.
   const again = await runFnJson(['deploy', '--path', dir, '-n', ns], {env});
-  expect(again.exitCode).toBe(0);
+  expectExit(again, 0);
   expect(again.json).toMatchObject({revision: r.json.revision, newRevision: false});
 }, TIMEOUT);

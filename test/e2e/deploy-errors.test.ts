@@ -4,7 +4,7 @@ import {afterAll, beforeAll, describe, expect, test} from '@jest/globals';
 import {appendFile, mkdtemp, readFile, writeFile} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
-import {runFn, runFnJson} from '../support/cli.js';
+import {runFn, runFnJson, expectExit} from '../support/cli.js';
 import {clusterEnv, digest, missingImage, TestCluster} from '../support/knative-env.js';
 
 const TIMEOUT = 180_000;
@@ -26,20 +26,20 @@ afterAll(() => cluster.cleanup());
 describe('cluster selection', () => {
   test('an unreachable cluster: exit 7, naming the server', async () => {
     const r = await runFn(['deploy', '--path', dir, '--image', digest('a1'), '-n', 'x'], {env: {KUBECONFIG: cluster.unreachableKubeconfig()}});
-    expect(r.exitCode).toBe(7);
+    expectExit(r, 7);
     expect(r.stderr).toContain('cannot reach the Kubernetes API at https://127.0.0.1:1');
     expect(r.stderr).toContain('Try:');
   });
 
   test('an unknown --context: exit 2, listing the contexts', async () => {
     const r = await runFn(['describe', 'hello', '--context', 'nope'], {env: clusterEnv()});
-    expect(r.exitCode).toBe(2);
+    expectExit(r, 2);
     expect(r.stderr).toMatch(/--context "nope" is not in the kubeconfig\. Contexts: \S+/);
   });
 
   test('a missing namespace: exit 8, and how to create it', async () => {
     const r = await runFn(['deploy', '--path', dir, '--image', digest('a1'), '-n', 'fn-no-such-namespace'], {env: clusterEnv()});
-    expect(r.exitCode).toBe(8);
+    expectExit(r, 8);
     expect(r.stderr).toContain('namespace "fn-no-such-namespace" does not exist');
     expect(r.stderr).toContain('kubectl create namespace fn-no-such-namespace');
   });
@@ -54,7 +54,7 @@ describe('RBAC', () => {
   test('a user with no rights: exit 9 with the server\'s reason; nothing created', async () => {
     const kubeconfig = await cluster.serviceAccountKubeconfig(ns, 'nobody');
     const r = await runFn(['deploy', '--path', dir, '--image', digest('a1')], {env: {KUBECONFIG: kubeconfig}});
-    expect(r.exitCode).toBe(9);
+    expectExit(r, 9);
     expect(r.stderr).toContain(`User "system:serviceaccount:${ns}:nobody" cannot get resource "services" in API group "serving.knative.dev" in the namespace "${ns}"`);
     expect(r.stderr).toContain('kubectl auth can-i get services.serving.knative.dev');
     expect(await cluster.get('services', ns, 'hello')).toBeUndefined();
@@ -63,12 +63,12 @@ describe('RBAC', () => {
   test('a read-only user: refused at the write (exit 9, verb patch); nothing created', async () => {
     const kubeconfig = await cluster.serviceAccountKubeconfig(ns, 'reader', ['get', 'list', 'watch']);
     const r = await runFn(['deploy', '--path', dir, '--image', digest('a1')], {env: {KUBECONFIG: kubeconfig}});
-    expect(r.exitCode).toBe(9);
+    expectExit(r, 9);
     expect(r.stderr).toContain('cannot patch resource "services"');
     expect(await cluster.get('services', ns, 'hello')).toBeUndefined();
     // Reading works for it.
     const list = await runFnJson(['list'], {env: {KUBECONFIG: kubeconfig}});
-    expect(list.exitCode).toBe(0);
+    expectExit(list, 0);
   }, TIMEOUT);
 });
 
@@ -81,7 +81,7 @@ describe('Knative says no', () => {
   test('a webhook rejection shows Knative\'s message (exit 10); nothing created', async () => {
     const bad = await newFunction('windowed', 'annotations:\n  autoscaling.knative.dev/window: 1s\n');
     const r = await runFn(['deploy', '--path', bad, '--image', digest('a1'), '-n', ns], {env: clusterEnv()});
-    expect(r.exitCode).toBe(10);
+    expectExit(r, 10);
     expect(r.stderr).toMatch(/the cluster rejected windowed: .*1s.*autoscaling\.knative\.dev\/window/);
     expect(await cluster.get('services', ns, 'windowed')).toBeUndefined();
   }, TIMEOUT);
@@ -89,7 +89,7 @@ describe('Knative says no', () => {
   test('the same in route mode: both objects are validated first, so neither is created', async () => {
     const bad = await newFunction('windowed-route', 'deploy:\n  routing: route\nannotations:\n  autoscaling.knative.dev/window: 1s\n');
     const r = await runFn(['deploy', '--path', bad, '--image', digest('a1'), '-n', ns], {env: clusterEnv()});
-    expect(r.exitCode).toBe(10);
+    expectExit(r, 10);
     expect(await cluster.get('configurations', ns, 'windowed-route')).toBeUndefined();
     expect(await cluster.get('routes', ns, 'windowed-route')).toBeUndefined();
   }, TIMEOUT);
@@ -97,7 +97,7 @@ describe('Knative says no', () => {
   test('a revision whose image is not in the registry is reported with the registry\'s answer (exit 11), and a next step', async () => {
     const failing = await newFunction('broken');
     const r = await runFn(['deploy', '--path', failing, '--image', missingImage(), '-n', ns], {env: clusterEnv()});
-    expect(r.exitCode).toBe(11);
+    expectExit(r, 11);
     expect(r.stderr).toMatch(/Error: broken failed to become ready — revision broken-[0-9a-f]{10}: .*(ErrImagePull|ImagePullBackOff)/);
     expect(r.stderr).toContain('manifest unknown');
     expect(r.stderr).toMatch(/Try: check that .*exists in the registry/);
@@ -108,7 +108,7 @@ describe('Knative says no', () => {
     expect((await runFn(['deploy', '--path', good, '--image', digest('a1'), '-n', ns], {env: clusterEnv()})).exitCode).toBe(0);
     const crashing = digest('a1', {exitCode: 1, message: 'the container exited'});
     const r = await runFn(['deploy', '--path', good, '--image', crashing, '-n', ns], {env: clusterEnv()});
-    expect(r.exitCode).toBe(11);
+    expectExit(r, 11);
     expect(r.stderr).toMatch(/ExitCode1|exited with code 1/);
     expect(r.stderr).toContain('the container exited');
     const service = await cluster.get('services', ns, 'steady');
@@ -118,7 +118,7 @@ describe('Knative says no', () => {
     expect(routed[0].revisionName).not.toBe(service?.status?.latestCreatedRevisionName);
     // Traffic cannot be sent to the failed revision.
     const split = await runFn(['traffic', 'steady', '-n', ns, '--split', `${service?.status?.latestCreatedRevisionName}=10,${routed[0].revisionName}=90`], {env: clusterEnv()});
-    expect(split.exitCode).toBe(11);
+    expectExit(split, 11);
     expect(split.stderr).toMatch(/ExitCode1|exited with code 1/);
     // Refused before the write: the split is what it was.
     expect(((await cluster.get("services", ns, "steady"))?.spec?.traffic ?? []).map((t: any) => t.percent)).toEqual(service?.spec?.traffic?.map((t: any) => t.percent));
@@ -133,13 +133,13 @@ describe('field ownership', () => {
     await cluster.mergePatch('services', ns, 'hello', {metadata: {labels: {'app.kubernetes.io/name': 'edited'}}}, 'kubectl-edit');
     const before = await cluster.get('services', ns, 'hello');
     const r = await runFn(['deploy', '--path', dir, '--image', digest('b2'), '-n', ns], {env: clusterEnv()});
-    expect(r.exitCode).toBe(3);
+    expectExit(r, 3);
     expect(r.stderr).toContain('owned by "kubectl-edit"');
     expect(r.stderr).toContain('--force');
     const unchanged = await cluster.get('services', ns, 'hello');
     expect(unchanged?.metadata.resourceVersion).toBe(before?.metadata.resourceVersion);
     const forced = await runFn(['deploy', '--path', dir, '--image', digest('b2'), '-n', ns, '--force'], {env: clusterEnv()});
-    expect(forced.exitCode).toBe(0);
+    expectExit(forced, 0);
     expect((await cluster.get('services', ns, 'hello'))?.metadata.labels?.['app.kubernetes.io/name']).toBe('hello');
   }, TIMEOUT);
 });
@@ -151,7 +151,7 @@ describe('what is checked before any cluster is contacted', () => {
     [['--image', digest('a1'), '--timeout', 'soon'], 'is not a duration'],
   ])('deploy %j fails with exit 2 even with no cluster', async (args, message) => {
     const r = await runFn(['deploy', '--path', dir, ...args], {env: {KUBECONFIG: '/nonexistent'}});
-    expect(r.exitCode).toBe(2);
+    expectExit(r, 2);
     expect(r.stderr).toContain(message);
   });
 
@@ -159,7 +159,7 @@ describe('what is checked before any cluster is contacted', () => {
     const d = await newFunction('reserved');
     await writeFile(join(d, 'fn.yaml'), (await readFile(join(d, 'fn.yaml'), 'utf8')) + 'env:\n  - name: K_SERVICE\n    value: x\n');
     const r = await runFn(['deploy', '--path', d, '--image', digest('a1')], {env: {KUBECONFIG: '/nonexistent'}});
-    expect(r.exitCode).toBe(2);
+    expectExit(r, 2);
     expect(r.stderr).toContain('env[0].name "K_SERVICE" is reserved');
   });
 });

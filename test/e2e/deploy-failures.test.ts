@@ -4,7 +4,7 @@
 import {afterAll, beforeAll, expect, test} from '@jest/globals';
 import {appendFile, readFile, writeFile} from 'node:fs/promises';
 import {join} from 'node:path';
-import {runFnJson} from '../support/cli.js';
+import {runFnJson, expectExit} from '../support/cli.js';
 import {dockerTestEnv, freePort} from '../support/docker-env.js';
 import {TestCluster} from '../support/knative-env.js';
 import {clusterFnEnv, initFunction} from '../support/function-project.js';
@@ -31,7 +31,7 @@ test('an image that does not exist in the registry: ErrImagePull/ImagePullBackOf
   const dir = await initFunction('noimage', 'node');
   const image = `${dockerTestEnv().FN_TEST_REGISTRY}/e2e/never-pushed@sha256:${'e'.repeat(64)}`;
   const r = await deployTimed(['--path', dir, '--image', image]);
-  expect(r.exitCode).toBe(11);
+  expectExit(r, 11);
   expect(r.error.code).toBe('REVISION_FAILED');
   expect(r.error.message).toMatch(/revision noimage-[0-9a-f]+: (ErrImagePull|ImagePullBackOff): the image cannot be pulled/);
   expect(r.error.message).toContain(image);
@@ -46,9 +46,9 @@ test('a function that throws at import time: its exit code and last log lines', 
   await writeFile(index, `throw new Error('boom at import: DATABASE_URL is not set');\n${await readFile(index, 'utf8')}`);
   // Build and push first, so the time measured is the deploy's wait alone.
   const build = await runFnJson(['build', '--path', dir, '--push'], {env: clusterFnEnv()});
-  expect(build.exitCode).toBe(0);
+  expectExit(build, 0);
   const r = await deployTimed(['--path', dir]);
-  expect(r.exitCode).toBe(11);
+  expectExit(r, 11);
   expect(r.error.message).toMatch(/revision crashes-[0-9a-f]+: (ExitCode1|CrashLoopBackOff): the function's container exited with code 1/);
   expect(r.error.message).toContain('last log lines:');
   expect(r.error.message).toContain('boom at import: DATABASE_URL is not set');
@@ -65,7 +65,7 @@ test('a function listening on the wrong port: the failing readiness probe and th
   await writeFile(join(dir, 'server.cjs'), `require('http').createServer((q, r) => r.end('hi')).listen(${port}, () => console.log('listening on ${port}, not on $PORT'));\n`);
   expect((await runFnJson(['build', '--path', dir, '--push'], {env: clusterFnEnv()})).exitCode).toBe(0);
   const r = await deployTimed(['--path', dir]);
-  expect(r.exitCode).toBe(11);
+  expectExit(r, 11);
   expect(r.error.message).toMatch(/ReadinessProbeFailed: the container runs, but its readiness probe has kept failing for \d+s: Readiness probe failed: .*/);
   expect(r.error.message).toContain('Knative sends requests to port 8080 (the PORT environment variable)');
   expect(r.error.suggestion).toContain('listen on the port in $PORT (8080)');
@@ -81,7 +81,7 @@ test('requests above the namespace\'s default limit: the cluster\'s validation m
   await appendFile(join(dir, 'fn.yaml'), 'resources: {requests: {memory: 512Mi}}\n');
   expect((await runFnJson(['build', '--path', dir, '--push'], {env: clusterFnEnv()})).exitCode).toBe(0);
   const r = await deployTimed(['--path', dir], limited);
-  expect(r.exitCode).toBe(11);
+  expectExit(r, 11);
   expect(r.error.message).toMatch(/revision toobig-[0-9a-f]+: (InternalError|FailedCreate|ReplicaFailure)/);
   expect(r.error.message).toContain('must be less than or equal to memory limit');
   expect(r.error.suggestion).toContain('requests must not be above limits');

@@ -6,7 +6,7 @@ import {afterAll, beforeAll, describe, expect, test} from '@jest/globals';
 import {appendFile, mkdtemp} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
-import {runFn, runFnJson} from '../support/cli.js';
+import {runFn, runFnJson, expectExit} from '../support/cli.js';
 import {clusterEnv, condition, digest, DOMAIN, TestCluster} from '../support/knative-env.js';
 
 const TIMEOUT = 180_000;
@@ -28,14 +28,14 @@ describe.each(['service', 'route'] as const)('routing "%s": deploy, canary, roll
     ns = await cluster.namespace(`fn-flow-${routing}`);
     dir = join(await mkdtemp(join(tmpdir(), 'fn-flow-')), 'hello');
     const init = await runFn(['init', dir, '--runtime', 'node']);
-    expect(init.exitCode).toBe(0);
+    expectExit(init, 0);
     if (routing === 'route') await appendFile(join(dir, 'fn.yaml'), 'deploy:\n  routing: route\n');
   }, TIMEOUT);
   afterAll(() => cluster.cleanup());
 
   test('deploy v1 (tagged v1) waits until Ready and prints the URLs', async () => {
     const r = await fnJson(['deploy', '--image', digest('a1'), '--tag', 'v1']);
-    expect(r.exitCode).toBe(0);
+    expectExit(r, 0);
     v1 = r.json.revision;
     expect(v1).toMatch(/^hello-[0-9a-f]{10}$/);
     expect(r.json).toMatchObject({service: 'hello', namespace: ns, routing, image: digest('a1'), ready: true, newRevision: true, url: `http://hello.${ns}.${DOMAIN}`});
@@ -52,7 +52,7 @@ describe.each(['service', 'route'] as const)('routing "%s": deploy, canary, roll
   test('deploying unchanged inputs again creates no new revision', async () => {
     const before = await holder();
     const r = await fn(['deploy', '--image', digest('a1'), '--tag', 'v1']);
-    expect(r.exitCode).toBe(0);
+    expectExit(r, 0);
     expect(r.stderr).toContain('unchanged');
     const after = await holder();
     expect(after?.metadata.generation).toBe(before?.metadata.generation);
@@ -61,7 +61,7 @@ describe.each(['service', 'route'] as const)('routing "%s": deploy, canary, roll
 
   test('deploy v2 --tag v2 --no-traffic: v2 gets its own URL and 0%', async () => {
     const r = await fnJson(['deploy', '--image', digest('b2'), '--tag', 'v2', '--no-traffic']);
-    expect(r.exitCode).toBe(0);
+    expectExit(r, 0);
     v2 = r.json.revision;
     expect(v2).not.toBe(v1);
     expect(r.json.tags).toEqual(
@@ -77,7 +77,7 @@ describe.each(['service', 'route'] as const)('routing "%s": deploy, canary, roll
 
   test('traffic --split v1=90,v2=10: Knative reports 90/10 and the v2 tag URL', async () => {
     const r = await fnJson(['traffic', '--split', 'v1=90,v2=10']);
-    expect(r.exitCode).toBe(0);
+    expectExit(r, 0);
     expect(r.json.changed).toBe(true);
     const expected = [
       {revisionName: v1, percent: 90, tag: 'v1', url: `http://v1-hello.${ns}.${DOMAIN}`},
@@ -90,14 +90,14 @@ describe.each(['service', 'route'] as const)('routing "%s": deploy, canary, roll
 
   test('fn traffic alone shows the split', async () => {
     const r = await fn(['traffic']);
-    expect(r.exitCode).toBe(0);
+    expectExit(r, 0);
     expect(r.stdout).toMatch(new RegExp(`v1\\s+${v1}\\s+90%`));
     expect(r.stdout).toMatch(new RegExp(`v2\\s+${v2}\\s+10%\\s+http://v2-hello`));
   }, TIMEOUT);
 
   test('revisions --json: newest first, with tags, traffic and readiness', async () => {
     const r = await fnJson(['revisions']);
-    expect(r.exitCode).toBe(0);
+    expectExit(r, 0);
     expect(r.json.map((row: any) => [row.name, row.traffic, row.tags, row.ready, row.image])).toEqual([
       [v2, 10, ['v2'], 'True', digest('b2')],
       [v1, 90, ['v1'], 'True', digest('a1')],
@@ -108,7 +108,7 @@ describe.each(['service', 'route'] as const)('routing "%s": deploy, canary, roll
 
   test('rollback undoes the split: all traffic back to v1, both tags kept', async () => {
     const r = await fnJson(['rollback']);
-    expect(r.exitCode).toBe(0);
+    expectExit(r, 0);
     expect(r.json).toMatchObject({from: v2, to: v1, changed: true});
     expect(await routed()).toEqual([
       {revisionName: v1, percent: 100, tag: 'v1', url: `http://v1-hello.${ns}.${DOMAIN}`},
@@ -116,13 +116,13 @@ describe.each(['service', 'route'] as const)('routing "%s": deploy, canary, roll
     ]);
     // The split change is undone; what served before the first deploys was nothing fn recorded.
     const again = await fn(['rollback']);
-    expect(again.exitCode).toBe(8);
+    expectExit(again, 8);
     expect(again.stderr).toContain('fn has no record of what served hello before its current split');
   }, TIMEOUT);
 
   test('describe and list show it', async () => {
     const d = await fnJson(['describe']);
-    expect(d.exitCode).toBe(0);
+    expectExit(d, 0);
     expect(d.json).toMatchObject({name: 'hello', namespace: ns, routing, url: `http://hello.${ns}.${DOMAIN}`, latestCreatedRevision: v2, latestReadyRevision: v2});
     expect(d.json.conditions.find((c: any) => c.type === 'Ready').status).toBe('True');
     const l = await runFnJson(['list', '-n', ns], {env: env()});
@@ -137,15 +137,15 @@ describe.each(['service', 'route'] as const)('routing "%s": deploy, canary, roll
 
   test('delete needs --yes in CI, then removes the function and its revisions', async () => {
     const refused = await fn(['delete']);
-    expect(refused.exitCode).toBe(2);
+    expectExit(refused, 2);
     expect(refused.stderr).toContain('--yes');
     expect(await holder()).toBeDefined();
     const r = await fn(['delete', '--yes']);
-    expect(r.exitCode).toBe(0);
+    expectExit(r, 0);
     expect(await holder()).toBeUndefined();
     expect(await cluster.get('configurations', ns, 'hello')).toBeUndefined();
     expect(await cluster.list('revisions', ns, 'serving.knative.dev/configuration=hello')).toEqual([]);
     const gone = await fn(['describe']);
-    expect(gone.exitCode).toBe(8);
+    expectExit(gone, 8);
   }, TIMEOUT);
 });

@@ -5,7 +5,7 @@ import {afterAll, beforeAll, describe, expect, test} from '@jest/globals';
 import {mkdtemp, readFile, rm} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
-import {runFn, runFnJson} from '../support/cli.js';
+import {runFn, runFnJson, expectExit} from '../support/cli.js';
 import {clusterFnEnv, initFunction} from '../support/function-project.js';
 import {DOMAIN, TestCluster} from '../support/knative-env.js';
 
@@ -44,7 +44,7 @@ describe.each(['node', 'python', 'go'])('%s', (runtime) => {
 
     // Unchanged: nothing built, no new revision.
     const again = await runFnJson(['deploy', '--path', dir, '-n', ns], {env});
-    expect(again.exitCode).toBe(0);
+    expectExit(again, 0);
     expect(again.json).toMatchObject({image: record.reference, newRevision: false});
   }, TIMEOUT);
 });

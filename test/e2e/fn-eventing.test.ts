@@ -8,7 +8,7 @@ import {afterAll, beforeAll, describe, expect, test} from '@jest/globals';
 import {readFile, writeFile} from 'node:fs/promises';
 import {join} from 'node:path';
 import {sendToBroker, sinkEvents, sleep, waitFor} from '../support/broker-events.js';
-import {runFn, runFnJson} from '../support/cli.js';
+import {runFn, runFnJson, expectExit} from '../support/cli.js';
 import {eventSinkImage, type ReceivedEvent} from '../support/event-sink.js';
 import {clusterFnEnv, initFunction} from '../support/function-project.js';
 import {TestCluster, type KObject} from '../support/knative-env.js';
@@ -55,7 +55,7 @@ describe('fn and Knative Eventing', () => {
   test('bad input is refused before anything is built or applied: unknown broker (8), duplicate filter keys, invalid cron, unknown time zone (2)', async () => {
     await setEvents('subscriptions:\n  - broker: default\n    filters: {type: com.example.match}\n');
     const missing = await runFnJson(['deploy', '--path', dir], {env: env()});
-    expect(missing.exitCode).toBe(8);
+    expectExit(missing, 8);
     expect(missing.json.error).toMatchObject({code: 'BROKER_NOT_FOUND'});
     expect(missing.json.error.message).toContain(`subscriptions[0].broker: broker "default" does not exist in namespace "${ns}"`);
     expect(missing.json.error.suggestion).toContain(`fn broker create default -n ${ns}`);
@@ -79,7 +79,7 @@ describe('fn and Knative Eventing', () => {
 
   test('fn broker create makes a Ready broker; fn brokers lists it', async () => {
     const created = await runFnJson(['broker', 'create', 'default', '-n', ns], {env: env()});
-    expect(created.exitCode).toBe(0);
+    expectExit(created, 0);
     expect(created.json).toMatchObject({created: true, broker: {name: 'default', namespace: ns, ready: 'True', url: `http://broker-ingress.knative-eventing.svc.cluster.local/${ns}/default`}});
     const brokers = await runFnJson(['brokers', '-n', ns], {env: env()});
     expect(brokers.json.map((b: {name: string; ready: string}) => [b.name, b.ready])).toEqual([['default', 'True']]);
@@ -99,7 +99,7 @@ describe('fn and Knative Eventing', () => {
       ].join('\n'),
     );
     const deployed = await runFnJson(['deploy', '--path', dir], {env: env()});
-    expect(deployed.exitCode).toBe(0);
+    expectExit(deployed, 0);
     expect(deployed.json.subscriptions).toEqual([expect.objectContaining({name: 'recorder-default', broker: 'default', filters: 'type=com.example.match', ready: 'True'})]);
     expect(deployed.json.schedules).toEqual([expect.objectContaining({name: 'recorder-schedule-1', cron: '* * * * *', timezone: 'Europe/Berlin', ready: 'True'})]);
 
@@ -177,7 +177,7 @@ describe('fn and Knative Eventing', () => {
     expect((await list(EVENTING, 'triggers')).map((t) => t.metadata.name).sort()).toEqual(['greetings-to-sink', 'recorder-audit']);
 
     const deleted = await runFnJson(['delete', '--path', dir, '--yes'], {env: env()});
-    expect(deleted.exitCode).toBe(0);
+    expectExit(deleted, 0);
     expect(deleted.json).toMatchObject({deleted: true, triggers: ['recorder-audit'], schedules: []});
     // Gone at once (not left to the garbage collector); the hand-made Trigger is not fn's.
     expect((await list(EVENTING, 'triggers')).map((t) => t.metadata.name)).toEqual(['greetings-to-sink']);

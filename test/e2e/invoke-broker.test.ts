@@ -9,7 +9,7 @@ import http from 'node:http';
 import {mkdtemp, writeFile} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
-import {runFn, runFnJson} from '../support/cli.js';
+import {runFn, runFnJson, expectExit} from '../support/cli.js';
 import {eventSinkImage, type ReceivedEvent} from '../support/event-sink.js';
 import {clusterEnv, DOMAIN, TestCluster, type KObject} from '../support/knative-env.js';
 import {sleep, waitFor} from '../support/broker-events.js';
@@ -106,7 +106,7 @@ describe('fn invoke --broker', () => {
     const dir = await mkdtemp(join(tmpdir(), 'fn-invoke-broker-'));
     await writeFile(join(dir, 'fn.yaml'), `specVersion: 1\nname: hello\nruntime: node\nnamespace: ${ns}\n`);
     const r = await runFnJson(['invoke', '--broker', 'default', '--type', 'com.example.y', '--source', '/fn/e2e', '--data', 'hi', '--content-type', 'text/plain'], {env: env({FN_INGRESS: ingress()}), cwd: dir});
-    expect(r.exitCode).toBe(0);
+    expectExit(r, 0);
     const [host, port] = ingress().split(':');
     expect(r.json).toMatchObject({
       broker: {name: 'default', namespace: ns, url: `http://${BROKER_HOST}/${ns}/default`},
@@ -117,13 +117,13 @@ describe('fn invoke --broker', () => {
       sent: {type: 'com.example.y', source: '/fn/e2e', datacontenttype: 'text/plain'},
     });
     const verbose = await runFn(['invoke', '--broker', 'default', '--type', 'com.example.y', '-n', ns, '--ingress', ingress(), '--verbose'], {env: env()});
-    expect(verbose.exitCode).toBe(0);
+    expectExit(verbose, 0);
     expect(verbose.stderr).toContain(`broker default: ${BROKER_HOST} is sent to through the ingress: http://${BROKER_HOST}/${ns}/default via ${ingress()} (--ingress), request line in absolute form (as to an HTTP proxy)`);
   }, TIMEOUT);
 
   test('an unknown broker: exit 8 saying how to create it', async () => {
     const r = await runFn(['invoke', '--broker', 'orders', '-n', ns, '--ingress', ingress()], {env: env()});
-    expect(r.exitCode).toBe(8);
+    expectExit(r, 8);
     expect(r.stderr).toBe(`Error: broker "orders" does not exist in namespace "${ns}"\nTry: create it with: fn broker create orders -n ${ns} (or kn broker create orders -n ${ns})`);
     const json = await runFnJson(['invoke', '--broker', 'orders', '-n', ns], {env: env()});
     expect(json.json.error).toMatchObject({code: 'BROKER_NOT_FOUND', exitCode: 8, details: {broker: 'orders', namespace: ns}});
@@ -131,13 +131,13 @@ describe('fn invoke --broker', () => {
 
   test('a bad broker name: exit 2 before the cluster is contacted (no kubeconfig: that would be exit 7)', async () => {
     const r = await runFn(['invoke', '--broker', 'Orders_Broker', '-n', ns], {env: {KUBECONFIG: '/nonexistent/kubeconfig'}});
-    expect(r.exitCode).toBe(2);
+    expectExit(r, 2);
     expect(r.stderr).toContain('Error: --broker "Orders_Broker" is not a broker name: it must be lowercase letters, digits and \'-\', starting and ending with a letter or digit');
   });
 
   test('the cluster-local host with no --ingress or FN_INGRESS: exit 14 naming both and a port-forward', async () => {
     const r = await runFnJson(['invoke', '--broker', 'default', '-n', ns], {env: env()});
-    expect(r.exitCode).toBe(14);
+    expectExit(r, 14);
     expect(r.json.error).toMatchObject({
       code: 'NO_INGRESS',
       message: `broker "default" is at http://${BROKER_HOST}/${ns}/default, and ${BROKER_HOST} does not resolve from here (a cluster-local address)`,

@@ -3,7 +3,7 @@
 import {afterAll, beforeAll, expect, test} from '@jest/globals';
 import {execa} from 'execa';
 import {randomUUID} from 'node:crypto';
-import {fnBin, runFn} from '../support/cli.js';
+import {fnBin, runFn, expectExit} from '../support/cli.js';
 import {TestCluster} from '../support/knative-env.js';
 import {clusterFnEnv, initFunction} from '../support/function-project.js';
 
@@ -16,27 +16,27 @@ beforeAll(async () => {
   ns = await cluster.namespace('fn-logs');
   dir = await initFunction('talker', 'node');
   const deployed = await runFn(['deploy', '--path', dir, '-n', ns], {env: clusterFnEnv()});
-  expect(deployed.exitCode).toBe(0);
+  expectExit(deployed, 0);
 }, TIMEOUT);
 afterAll(() => cluster.cleanup());
 
 async function invoke(name: string): Promise<void> {
   const r = await runFn(['invoke', '--target', 'remote', '-n', ns, '--data', JSON.stringify({name})], {env: clusterFnEnv(), cwd: dir});
-  expect(r.exitCode).toBe(0);
+  expectExit(r, 0);
 }
 
 test('a line logged during a request shows in fn logs (text and --json)', async () => {
   const who = `ada-${randomUUID().slice(0, 8)}`;
   await invoke(who);
   const text = await runFn(['logs', '-n', ns], {env: clusterFnEnv(), cwd: dir});
-  expect(text.exitCode).toBe(0);
+  expectExit(text, 0);
   expect(text.stdout).toContain(`talker: saying hello to ${who}`);
   // One revision: no [revision] prefix.
   expect(text.stdout).not.toMatch(/^\[talker-/m);
 
   // --json is one object a line (not one document): parse line by line.
   const json = await runFn(['logs', 'talker', '-n', ns, '--tail', '50', '--json'], {env: clusterFnEnv()});
-  expect(json.exitCode).toBe(0);
+  expectExit(json, 0);
   const lines = json.stdout.trim().split('\n').map((l) => JSON.parse(l));
   const mine = lines.find((l) => l.line.includes(who));
   expect(mine).toMatchObject({revision: expect.stringMatching(/^talker-/), pod: expect.stringMatching(/^talker-.*-deployment-/), time: expect.stringMatching(/^\d{4}-\d\d-\d\dT/)});
@@ -62,12 +62,12 @@ test('fn logs -f follows a new request\'s line', async () => {
   } finally {
     follow.kill('SIGINT');
     const ended = await follow;
-    expect(ended.exitCode).toBe(0);
+    expectExit(ended, 0);
   }
 }, TIMEOUT);
 
 test('an unknown tag: exit 8, naming it', async () => {
   const r = await runFn(['logs', 'talker', '-n', ns, '--tag', 'nope'], {env: clusterFnEnv()});
-  expect(r.exitCode).toBe(8);
+  expectExit(r, 8);
   expect(r.stderr).toContain('has no tag "nope"');
 }, TIMEOUT);

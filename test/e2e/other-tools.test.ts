@@ -7,7 +7,7 @@ import {execa} from 'execa';
 import {mkdtemp} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
-import {fnBin, runFn, runFnJson} from '../support/cli.js';
+import {fnBin, runFn, runFnJson, expectExit} from '../support/cli.js';
 import {clusterEnv, TestCluster, type KObject} from '../support/knative-env.js';
 import {digest} from '../support/test-image.js';
 
@@ -50,14 +50,14 @@ describe('fn rollback undoes the last traffic change', () => {
     const ns = await cluster.namespace('fn-undo');
     const fn = fnIn(await project('undo'), ns);
     const a = await fn(['deploy', '--image', digest('undo-a'), '--tag', 'v1']);
-    expect(a.exitCode).toBe(0);
+    expectExit(a, 0);
     expect((await fn(['deploy', '--image', digest('undo-b'), '--tag', 'v2', '--no-traffic'])).exitCode).toBe(0);
     const a2 = await fn(['deploy', '--image', digest('undo-a2'), '--tag', 'v3', '--no-traffic']);
-    expect(a2.exitCode).toBe(0);
+    expectExit(a2, 0);
     expect((await fn(['traffic', '--split', 'v1=80,v3=20'])).exitCode).toBe(0);
 
     const rollback = await fn(['rollback']);
-    expect(rollback.exitCode).toBe(0);
+    expectExit(rollback, 0);
     expect(rollback.json).toMatchObject({changed: true, from: a2.json.revision, to: a.json.revision, restored: [{revisionName: a.json.revision, percent: 100}]});
     const service = await cluster.get('services', ns, 'undo');
     expect(shares(service?.status?.traffic)).toEqual([[a.json.revision, 100]]);
@@ -67,7 +67,7 @@ describe('fn rollback undoes the last traffic change', () => {
     const v2 = service!.spec.traffic.find((t: {tag?: string}) => t.tag === 'v2').revisionName;
     await cluster.mergePatch('services', ns, 'undo', {spec: {traffic: [{revisionName: v2, percent: 100, tag: 'v2'}]}}, 'kn');
     const refused = await fn(['rollback']);
-    expect(refused.exitCode).toBe(8);
+    expectExit(refused, 8);
     expect(refused.json.error).toMatchObject({code: 'NO_PREVIOUS_SPLIT'});
     expect(refused.json.error.suggestion).toContain('fn rollback REVISION --name undo');
     expect(shares((await cluster.get('services', ns, 'undo'))?.spec.traffic)).toEqual([[v2, 100]]);
@@ -80,7 +80,7 @@ describe('revision names cover what another tool left on the template', () => {
     const fn = fnIn(await project('kept'), ns);
     const image = digest('kept-a');
     const first = await fn(['deploy', '--image', image]);
-    expect(first.exitCode).toBe(0);
+    expectExit(first, 0);
     await cluster.mergePatch(
       'services',
       ns,
@@ -92,9 +92,9 @@ describe('revision names cover what another tool left on the template', () => {
 
     // kn set the template's name: fn would change it, so without --force that is kn's field (exit 3).
     const conflict = await fn(['deploy', '--image', image]);
-    expect(conflict.exitCode).toBe(3);
+    expectExit(conflict, 3);
     const forced = await fn(['deploy', '--image', image, '--force']);
-    expect(forced.exitCode).toBe(0);
+    expectExit(forced, 0);
     expect(forced.json).toMatchObject({newRevision: true, ready: true});
     expect(forced.json.revision).not.toBe(first.json.revision);
     const revision = await cluster.get('revisions', ns, forced.json.revision);
@@ -102,7 +102,7 @@ describe('revision names cover what another tool left on the template', () => {
     expect(revision?.metadata.annotations?.['autoscaling.knative.dev/min-scale']).toBe('1');
 
     const again = await fn(['deploy', '--image', image, '--force']);
-    expect(again.exitCode).toBe(0);
+    expectExit(again, 0);
     expect(again.json).toMatchObject({revision: forced.json.revision, newRevision: false, ready: true});
   }, TIMEOUT);
 });
@@ -112,14 +112,14 @@ describe('spec.traffic another tool wrote', () => {
     const ns = await cluster.namespace('fn-broken');
     const fn = fnIn(await project('broken'), ns);
     const v1 = await fn(['deploy', '--image', digest('broken-a'), '--tag', 'v1']);
-    expect(v1.exitCode).toBe(0);
+    expectExit(v1, 0);
     const v2 = await fn(['deploy', '--image', digest('broken-b'), '--tag', 'v2', '--no-traffic']);
-    expect(v2.exitCode).toBe(0);
+    expectExit(v2, 0);
     await cluster.mergePatch('services', ns, 'broken', {spec: {traffic: [{revisionName: 'latest', percent: 90}, {revisionName: v2.json.revision, percent: 10, tag: 'v2'}]}}, 'kn');
     await until(() => cluster.get('services', ns, 'broken'), (s) => s?.status?.conditions?.some((c: {type: string; status: string}) => c.type === 'Ready' && c.status === 'False'), 'the route to fail');
 
     const split = await fn(['traffic', '--split', 'latest=90,v2=10']);
-    expect(split.exitCode).toBe(8);
+    expectExit(split, 8);
     expect(split.json.error.code).toBe('UNKNOWN_TRAFFIC_KEY');
     expect(split.json.error.message).toContain('"latest" is not a tag, revision or generation of broken');
     // A split of revisions that exist repairs it (kn's block has no v1 tag any more: the name then).
@@ -132,18 +132,18 @@ describe('fn deploy --no-traffic does not claim the split', () => {
     const ns = await cluster.namespace('fn-keep');
     const fn = fnIn(await project('keep'), ns);
     const a = await fn(['deploy', '--image', digest('keep-a')]);
-    expect(a.exitCode).toBe(0);
+    expectExit(a, 0);
     await cluster.mergePatch('services', ns, 'keep', {spec: {traffic: [{revisionName: a.json.revision, percent: 100, tag: 'stable'}]}}, 'kn');
 
     const b = await fn(['deploy', '--image', digest('keep-b'), '--no-traffic']);
-    expect(b.exitCode).toBe(0);
+    expectExit(b, 0);
     let service = await cluster.get('services', ns, 'keep');
     expect(shares(service?.spec.traffic)).toEqual([[a.json.revision, 100]]);
     expect(trafficOwners(service)).toEqual(['kn']);
 
     // A tag for the new revision is a change of spec.traffic: fn makes it (and so takes the field).
     const c = await fn(['deploy', '--image', digest('keep-c'), '--no-traffic', '--tag', 'v3']);
-    expect(c.exitCode).toBe(0);
+    expectExit(c, 0);
     service = await cluster.get('services', ns, 'keep');
     expect(shares(service?.status?.traffic)).toEqual([[a.json.revision, 100]]);
     expect(service?.spec.traffic.find((t: {tag?: string}) => t.tag === 'v3').revisionName).toBe(c.json.revision);
@@ -151,7 +151,7 @@ describe('fn deploy --no-traffic does not claim the split', () => {
     await cluster.mergePatch('services', ns, 'keep', {spec: {traffic: [{latestRevision: true, percent: 100}]}}, 'kn');
     await until(() => cluster.get('services', ns, 'keep'), (s) => s?.status?.observedGeneration === s?.metadata.generation && s?.status?.traffic?.[0]?.latestRevision === true, 'kn\'s split routed');
     const d = await fn(['deploy', '--image', digest('keep-d'), '--no-traffic']);
-    expect(d.exitCode).toBe(0);
+    expectExit(d, 0);
     service = await cluster.get('services', ns, 'keep');
     expect(shares(service?.status?.traffic)).toEqual([[c.json.revision, 100]]);
   }, TIMEOUT);
@@ -163,11 +163,11 @@ describe('a split overwritten while fn waits for it', () => {
     const dir = await project('race');
     const fn = fnIn(dir, ns);
     const a = await fn(['deploy', '--image', digest('race-a'), '--tag', 'v1']);
-    expect(a.exitCode).toBe(0);
+    expectExit(a, 0);
     // v2 never becomes ready (it listens on the wrong port), so Knative does not route a split with it
     // for a while: the window in which another tool writes.
     const v2 = await fn(['deploy', '--image', digest('race-slow', {listenOn: 9999}), '--tag', 'v2', '--no-traffic', '--no-wait']);
-    expect(v2.exitCode).toBe(0);
+    expectExit(v2, 0);
 
     const ours = execa('node', [fnBin, 'traffic', '--split', 'v1=90,v2=10', '--path', dir, '-n', ns, '--json'], {reject: false, stdin: 'ignore', env: {CI: 'true', ...clusterEnv()}});
     await until(() => cluster.get('services', ns, 'race'), (s) => (s?.spec.traffic ?? []).some((t: {tag?: string; percent?: number}) => t.tag === 'v2' && t.percent === 10), 'fn\'s split written');
@@ -175,7 +175,7 @@ describe('a split overwritten while fn waits for it', () => {
     await cluster.mergePatch('services', ns, 'race', {spec: {traffic: theirs}}, 'kn');
 
     const result = await ours;
-    expect(result.exitCode).toBe(3);
+    expectExit(result, 3);
     const error = JSON.parse(String(result.stdout)).error;
     expect(error.code).toBe('TRAFFIC_OVERWRITTEN');
     expect(shares(error.details.written)).toEqual([[a.json.revision, 90], [v2.json.revision, 10]]);

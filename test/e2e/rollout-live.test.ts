@@ -8,7 +8,7 @@ import {afterAll, beforeAll, expect, test} from '@jest/globals';
 import {mkdtemp, readFile, writeFile} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
-import {runFn, runFnJson} from '../support/cli.js';
+import {runFn, runFnJson, expectExit} from '../support/cli.js';
 import {clusterFnEnv, initFunction} from '../support/function-project.js';
 import {clusterEnv, TestCluster} from '../support/knative-env.js';
 import {digest} from '../support/test-image.js';
@@ -27,7 +27,7 @@ async function deployed(name: string): Promise<{dir: string; v1: string}> {
   const dir = join(await mkdtemp(join(tmpdir(), 'fn-rollout-live-')), name);
   expect((await runFn(['init', dir, '--runtime', 'node'])).exitCode).toBe(0);
   const r = await runFnJson(['deploy', '--path', dir, '-n', ns, '--image', digest(`${name}-v1`)], {env: clusterEnv()});
-  expect(r.exitCode).toBe(0);
+  expectExit(r, 0);
   return {dir, v1: r.json.revision};
 }
 
@@ -39,7 +39,7 @@ const events = (stdout: string) => stdout.split('\n').filter((l) => l.trim()).ma
 test('a healthy canary, gated on its own answers through the ingress, reaches 100 %', async () => {
   const {dir} = await deployed('healthy');
   const r = await rollout('healthy', dir, digest('healthy-v2'));
-  expect(r.exitCode).toBe(0);
+  expectExit(r, 0);
   const all = events(r.stdout);
   const gates = all.filter((e) => e.event === 'gate' || e.type === 'gate' || e.gate);
   expect(gates.length).toBeGreaterThan(0);
@@ -49,14 +49,14 @@ test('a healthy canary, gated on its own answers through the ingress, reaches 10
   expect(routed[0].revisionName).toBe(svc?.status?.latestReadyRevisionName);
   // Knative now routes all traffic to the canary, which answers with its own seed.
   const answer = await runFnJson(['invoke', '--name', 'healthy', '-n', ns, '--target', 'remote'], {env: clusterEnv()});
-  expect(answer.exitCode).toBe(0);
+  expectExit(answer, 0);
   expect(JSON.parse(answer.json.body)).toMatchObject({seed: 'healthy-v2', revision: routed[0].revisionName});
 }, TIMEOUT);
 
 test('a canary that answers 500 fails the gate on real traffic: exit 13 and the prior split is back', async () => {
   const {dir, v1} = await deployed('failing');
   const r = await rollout('failing', dir, digest('failing-v2', {status: 500}));
-  expect(r.exitCode).toBe(13);
+  expectExit(r, 13);
   const last = events(r.stdout).at(-1);
   expect(JSON.stringify(last)).toMatch(/error rate|500/);
   const svc = await cluster.get('services', ns, 'failing');
@@ -68,7 +68,7 @@ test('fn rollout from source: a one-line change is built, pushed, deployed at 0%
   const dir = await initFunction('sourced', 'node');
   const env = clusterFnEnv();
   const first = await runFnJson(['deploy', '--path', dir, '-n', ns], {env});
-  expect(first.exitCode).toBe(0);
+  expectExit(first, 0);
   // Unchanged source and fn.yaml: nothing new to roll out.
   const same = await runFnJson(['rollout', '--path', dir, '-n', ns], {env});
   expect([same.exitCode, same.json.error.code]).toEqual([2, 'ROLLOUT_NOTHING_NEW']);
@@ -76,7 +76,7 @@ test('fn rollout from source: a one-line change is built, pushed, deployed at 0%
   const source = join(dir, 'index.js');
   await writeFile(source, (await readFile(source, 'utf8')).replace('`Hello ${name}`', '`Hello again ${name}`'));
   const r = await runFn(['rollout', '--path', dir, '-n', ns, '--steps', '50,100', '--interval', '1s', '--requests', '10', '--max-p95', '2s', '--timeout', '120s', '--json'], {env});
-  expect(r.exitCode).toBe(0);
+  expectExit(r, 0);
   const all = events(r.stdout);
   const deployedEvent = all.find((e) => e.event === 'deployed');
   expect(deployedEvent.image).toMatch(/\/e2e\/sourced@sha256:[0-9a-f]{64}$/);

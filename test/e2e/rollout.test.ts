@@ -23,7 +23,7 @@ import type {DeployedFunction, Knative} from '../../src/core/ports.js';
 import {parseState, rolloutAnnotation, type RolloutState} from '../../src/core/rollout/state.js';
 import {trafficSettled} from '../../src/core/traffic.js';
 import {knative} from '../../src/factory.js';
-import {fnBin, runFn} from '../support/cli.js';
+import {fnBin, runFn, expectExit} from '../support/cli.js';
 import {digest, missingImage} from '../support/test-image.js';
 
 function kubeconfigPath(): string {
@@ -122,10 +122,6 @@ async function settled(name: string): Promise<DeployedFunction> {
   });
 }
 
-/** The exit code, failing with the process's output when it is not the expected one. */
-function expectExit(result: {exitCode?: number; stdout: unknown; stderr: unknown}, code: number): void {
-  if (result.exitCode !== code) throw new Error(`expected exit ${code}, got ${result.exitCode}\nstdout: ${result.stdout}\nstderr: ${result.stderr}`);
-}
 
 function lines(stdout: string): any[] {
   return stdout
@@ -327,8 +323,9 @@ describe('fn rollout on the local control plane', () => {
     const result = await runFn(args, {env});
     expectExit(result, 13);
     const events = lines(result.stdout);
-    expect(events.filter((e) => e.event === 'gate').map((e) => e.passed)).toEqual([true, false]);
+    // The message first: when the rollout stopped for another reason, it says which.
     expect(events.at(-1).error.message).toMatch(/--check-cmd exited 1: checking commanded-\w+ at 50%/);
+    expect(events.filter((e) => e.event === 'gate').map((e) => e.passed)).toEqual([true, false]);
     expect(routed(await settled('commanded'))).toEqual([`${v1} 100%`]);
   }, 120_000);
 

@@ -9,7 +9,7 @@ import {knative} from '../../src/factory.js';
 import type {Progress} from '../../src/core/ports.js';
 import {changeTraffic} from '../../src/core/traffic-change.js';
 import {computeTraffic, parseTrafficRequest} from '../../src/core/traffic.js';
-import {runFn, runFnJson} from '../support/cli.js';
+import {runFn, runFnJson, expectExit} from '../support/cli.js';
 import {clusterEnv, digest, kubeconfigPath, TestCluster} from '../support/knative-env.js';
 
 const TIMEOUT = 180_000;
@@ -31,10 +31,10 @@ beforeAll(async () => {
   dir = join(await mkdtemp(join(tmpdir(), 'fn-traffic-')), 'hello');
   expect((await runFn(['init', dir, '--runtime', 'node'])).exitCode).toBe(0);
   const first = await runFnJson(['deploy', '--path', dir, '-n', ns, '--image', digest('a1'), '--tag', 'v1'], {env: clusterEnv()});
-  expect(first.exitCode).toBe(0);
+  expectExit(first, 0);
   v1 = first.json.revision;
   const second = await runFnJson(['deploy', '--path', dir, '-n', ns, '--image', digest('b2'), '--tag', 'v2', '--no-traffic'], {env: clusterEnv()});
-  expect(second.exitCode).toBe(0);
+  expectExit(second, 0);
   v2 = second.json.revision;
 }, TIMEOUT);
 afterAll(() => cluster.cleanup());
@@ -49,7 +49,7 @@ describe('checked before the cluster is contacted (no kubeconfig needed)', () =>
     [['--tag', '1=Not_A_Tag'], 'is not a valid tag'],
   ])('%j → exit 2', async (args, message) => {
     const r = await runFn(['traffic', 'hello', ...args], {env: {KUBECONFIG: '/nonexistent'}});
-    expect(r.exitCode).toBe(2);
+    expectExit(r, 2);
     expect(r.stderr).toContain(message);
   });
 });
@@ -58,7 +58,7 @@ describe('checked against the cluster before any change', () => {
   test('an unknown key fails (exit 8), lists revisions and tags, changes nothing', async () => {
     const before = (await service())?.metadata.resourceVersion;
     const r = await traffic('--split', 'v1=90,v3=10');
-    expect(r.exitCode).toBe(8);
+    expectExit(r, 8);
     expect(r.stderr).toContain('"v3" is not a tag, revision or generation of hello');
     expect(r.stderr).toContain('Tags: v1, v2');
     expect(r.stderr).toContain(`Revisions: ${v2} (2), ${v1} (1)`);
@@ -68,20 +68,20 @@ describe('checked against the cluster before any change', () => {
 
   test('two keys naming one revision fail (exit 2)', async () => {
     const r = await traffic('--split', `v1=50,${v1}=50`);
-    expect(r.exitCode).toBe(2);
+    expectExit(r, 2);
     expect(r.stderr).toContain(`both name ${v1}`);
   }, TIMEOUT);
 
   test('untagging a tag that does not exist fails (exit 8)', async () => {
     const r = await traffic('--untag', 'nope');
-    expect(r.exitCode).toBe(8);
+    expectExit(r, 8);
     expect(r.stderr).toContain('has no tag "nope". Tags: v1, v2');
   }, TIMEOUT);
 
   test('--dry-run: the cluster validates, nothing changes', async () => {
     const before = (await service())?.metadata.resourceVersion;
     const r = await trafficJson('--split', 'v1=50,v2=50', '--dry-run');
-    expect(r.exitCode).toBe(0);
+    expectExit(r, 0);
     expect(r.json).toMatchObject({dryRun: true, changed: true});
     expect((await service())?.metadata.resourceVersion).toBe(before);
   }, TIMEOUT);
@@ -90,7 +90,7 @@ describe('checked against the cluster before any change', () => {
 describe('the computed block', () => {
   test('generation keys (1, 00002) work; tags are kept at 0%', async () => {
     const r = await traffic('--split', '00002=100');
-    expect(r.exitCode).toBe(0);
+    expectExit(r, 0);
     expect(await specTraffic()).toEqual([`${v1}=0(v1)`, `${v2}=100(v2)`]);
   }, TIMEOUT);
 
@@ -103,7 +103,7 @@ describe('the computed block', () => {
 
   test('untag, tag and split in one write (kn\'s order)', async () => {
     const r = await traffic('--untag', 'v2', '--tag', `${v2}=canary`, '--split', 'v1=80,canary=20');
-    expect(r.exitCode).toBe(0);
+    expectExit(r, 0);
     expect(await specTraffic()).toEqual([`${v1}=80(v1)`, `${v2}=20(canary)`]);
     const routed = (await service())?.status.traffic.find((t: any) => t.tag === 'canary');
     expect(routed.url).toContain('canary-hello.');

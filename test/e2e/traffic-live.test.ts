@@ -8,7 +8,7 @@ import http from 'node:http';
 import {mkdtemp} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
-import {runFn, runFnJson} from '../support/cli.js';
+import {runFn, runFnJson, expectExit} from '../support/cli.js';
 import {clusterEnv, DOMAIN, TestCluster} from '../support/knative-env.js';
 import {digest} from '../support/test-image.js';
 
@@ -62,16 +62,16 @@ afterAll(async () => {
 test('fn traffic --split v1=90,v2=10: 1000 requests through the ingress split 90/10 (±5 points); tag URLs answer only their revision', async () => {
   const fn = (args: string[]) => runFnJson([...args, '--path', dir, '-n', ns], {env: clusterEnv()});
   const v1 = await fn(['deploy', '--image', digest('live-v1'), '--tag', 'v1']);
-  expect(v1.exitCode).toBe(0);
+  expectExit(v1, 0);
   const v2 = await fn(['deploy', '--image', digest('live-v2'), '--tag', 'v2', '--no-traffic']);
-  expect(v2.exitCode).toBe(0);
+  expectExit(v2, 0);
   const host = `split.${ns}.${DOMAIN}`;
 
   // Before the split, every answer comes from v1.
   expect(await tally(host, 50)).toEqual({[v1.json.revision]: 50});
 
   const split = await fn(['traffic', '--split', 'v1=90,v2=10']);
-  expect(split.exitCode).toBe(0);
+  expectExit(split, 0);
   const counts = await tally(host, 1000);
   expect(Object.keys(counts).sort()).toEqual([v1.json.revision, v2.json.revision].sort());
   expect(Math.abs(counts[v1.json.revision] / 10 - 90)).toBeLessThanOrEqual(5);

@@ -6,7 +6,7 @@ import {mkdtempSync, writeFileSync} from 'node:fs';
 import net from 'node:net';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
-import {runFn, runFnJson} from '../support/cli.js';
+import {runFn, runFnJson, expectExit} from '../support/cli.js';
 
 let server: net.Server;
 const sockets = new Set<net.Socket>();
@@ -45,7 +45,7 @@ describe('a server that accepts and never answers', () => {
     const started = Date.now();
     const r = await runFn(['list'], {env: {KUBECONFIG: kubeconfig, FN_API_TIMEOUT_MS: '1000'}, timeout: 30_000});
     const took = Date.now() - started;
-    expect(r.exitCode).toBe(7);
+    expectExit(r, 7);
     // 1 s of waiting plus the CLI's own start-up.
     expect(took).toBeLessThan(8000);
     expect(r.stderr).toContain(`the Kubernetes API at ${url} (context "hung") did not answer GET /apis/serving.knative.dev/v1/namespaces/team/`);
@@ -55,13 +55,13 @@ describe('a server that accepts and never answers', () => {
 
   test('fn describe --json: the same error as JSON', async () => {
     const r = await runFnJson(['describe', 'hello'], {env: {KUBECONFIG: kubeconfig, FN_API_TIMEOUT_MS: '500'}, timeout: 30_000});
-    expect(r.exitCode).toBe(7);
+    expectExit(r, 7);
     expect(r.json.error).toMatchObject({code: 'CLUSTER_TIMEOUT', exitCode: 7, details: {server: url, waitedMs: 500}});
   });
 
   test('a bad FN_API_TIMEOUT_MS is exit 2 naming it', async () => {
     const r = await runFn(['list'], {env: {KUBECONFIG: kubeconfig, FN_API_TIMEOUT_MS: '10s'}, timeout: 30_000});
-    expect(r.exitCode).toBe(2);
+    expectExit(r, 2);
     expect(r.stderr).toContain('FN_API_TIMEOUT_MS="10s" is not a positive whole number of milliseconds');
   });
 });

@@ -5,7 +5,7 @@ import {describe, expect, test} from '@jest/globals';
 import {appendFile, mkdtemp, readdir, writeFile} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
-import {runFn, runFnJson} from '../support/cli.js';
+import {runFn, runFnJson, expectExit} from '../support/cli.js';
 
 const IMAGE = `127.0.0.1:5000/team/hello@sha256:${'e5'.repeat(32)}`;
 /** Nothing is reachable: a cluster or engine contacted would be exit 7 or 4, not 2. */
@@ -56,7 +56,7 @@ describe('fn.yaml the API server would refuse', () => {
   test('the light fn.yaml read of the cluster commands checks the namespace too', async () => {
     const dir = await fnDir('namespace: Bad_NS\n');
     const r = await runFn(['revisions', '--path', dir], {env: NOWHERE});
-    expect(r.exitCode).toBe(2);
+    expectExit(r, 2);
     expect(r.stderr).toContain(`${join(dir, 'fn.yaml')}:5:12: namespace "Bad_NS" is not a valid namespace`);
     expect(r.stderr).toContain(`Try: set "namespace: bad-ns" in ${join(dir, 'fn.yaml')}`);
   }, 60_000);

@@ -5,7 +5,7 @@ import {beforeAll, describe, expect, jest, test} from '@jest/globals';
 import {appendFile, mkdir, mkdtemp, readFile, writeFile} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
-import {runFn, runFnJson} from '../support/cli.js';
+import {runFn, runFnJson, expectExit} from '../support/cli.js';
 import {dockerTestEnv, fnEnv, testDocker, testImages} from '../support/docker-env.js';
 import {filesIn} from '../support/image-files.js';
 
@@ -33,7 +33,7 @@ describe('node function rebuilds', () => {
     expect(first.json.skipped).toBe(false);
 
     const second = await runFn(args, {env: fnEnv()});
-    expect(second.exitCode).toBe(0);
+    expectExit(second, 0);
     expect(second.stderr).toContain('inputs unchanged since the last build');
     expect(second.stdout).toContain('Unchanged: ');
     const again = await runFnJson(args, {env: fnEnv()});
@@ -65,7 +65,7 @@ describe('node function rebuilds', () => {
     const beforeLayers = await layers(before.json.imageId);
     await appendFile(join(dir, 'index.js'), '\n// a one-line change\n');
     const after = await runFn([...args, '--verbose'], {env: fnEnv()});
-    expect(after.exitCode).toBe(0);
+    expectExit(after, 0);
     // The npm steps said "Using cache".
     expect(after.stderr).toMatch(/npm (ci|install)[^\n]*\n[^\n]*Using cache/);
     const record = JSON.parse(await readFile(join(dir, '.fn/build.json'), 'utf8'));
@@ -88,7 +88,7 @@ describe('node function rebuilds', () => {
     await writeFile(join(dir, 'kept.txt'), 'kept');
     await writeFile(join(dir, '.dockerignore'), 'notes.md\n');
     const built = await runFnJson(args, {env: fnEnv()});
-    expect(built.exitCode).toBe(0);
+    expectExit(built, 0);
     const files = await filesIn(built.json.imageId);
     expect(files).toEqual(expect.arrayContaining(['/function/index.js', '/function/package.json', '/function/kept.txt', '/function/.fn-invoker/invoker.mjs']));
     for (const never of ['/function/.env', '/function/id_rsa', '/function/server.pem', '/function/.git', '/function/.fn', '/function/notes.md', '/function/node_modules/junk']) {
@@ -106,12 +106,12 @@ describe('Dockerfiles the user owns', () => {
     const printed = await runFn(['dockerfile', '--path', dir, '--stdout', '--base-image', images.base, '--builder-image', images.builder]);
     expect(printed.stdout).toContain(`ARG BASE_IMAGE=${images.base}`);
     const eject = await runFnJson(['dockerfile', '--path', dir, '--base-image', images.base, '--builder-image', images.builder]);
-    expect(eject.exitCode).toBe(0);
+    expectExit(eject, 0);
     expect(eject.json.files).toEqual(expect.arrayContaining(['Dockerfile', '.fn-invoker/invoker.mjs', '.dockerignore']));
     expect((await readFile(join(dir, 'Dockerfile'), 'utf8')).trimEnd()).toBe(printed.stdout.trimEnd());
     // A second time refuses to overwrite.
     const again = await runFn(['dockerfile', '--path', dir]);
-    expect(again.exitCode).toBe(3);
+    expectExit(again, 3);
     expect(again.stderr).toContain('already exist');
 
     await appendFile(join(dir, 'Dockerfile'), 'LABEL dev.fn.test.ejected="yes"\n');

@@ -5,7 +5,7 @@ import {existsSync} from 'node:fs';
 import {mkdtemp, readdir, writeFile} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
-import {runFn, runFnJson} from '../support/cli.js';
+import {runFn, runFnJson, expectExit} from '../support/cli.js';
 import {dockerTestEnv, fnEnv, testImages} from '../support/docker-env.js';
 
 jest.setTimeout(300_000);
@@ -32,7 +32,7 @@ describe('fn build errors', () => {
   test('no Docker daemon with --builder docker: exit 4, naming the socket tried and how to start one', async () => {
     // (without --builder, no engine means the host builder: test/integration/build-host.test.ts)
     const r = await runFn(['build', '--path', dir, '--registry', registry, '--builder', 'docker'], {env: fnEnv({DOCKER_HOST: 'unix:///nonexistent/docker.sock'})});
-    expect(r.exitCode).toBe(4);
+    expectExit(r, 4);
     expect(r.stderr).toContain('no Docker engine answered at unix:///nonexistent/docker.sock (DOCKER_HOST): no such socket');
     expect(r.stderr).toMatch(/Try: start Docker .*podman/i);
     await expectUntouched();
@@ -40,17 +40,17 @@ describe('fn build errors', () => {
 
   test('an invalid image name: exit 2 before anything is built', async () => {
     const r = await runFnJson(['build', '--path', dir, '--image', 'Team/Hello World:1'], {env: fnEnv()});
-    expect(r.exitCode).toBe(2);
+    expectExit(r, 2);
     expect(r.json.error).toMatchObject({code: 'INVALID_IMAGE', details: {field: '--image', value: 'Team/Hello World:1'}});
     const bad = await runFnJson(['build', '--path', dir, '--registry', registry, '--base-image', 'Node:20'], {env: fnEnv()});
-    expect(bad.exitCode).toBe(2);
+    expectExit(bad, 2);
     expect(bad.json.error.message).toContain('--base-image "Node:20" is not a valid image reference');
     await expectUntouched();
   });
 
   test('no registry anywhere and --push: exit 2 naming the three ways to set one', async () => {
     const r = await runFn(['build', '--path', dir, '--push'], {env: fnEnv()});
-    expect(r.exitCode).toBe(2);
+    expectExit(r, 2);
     expect(r.stderr).toContain('Try: pass --registry');
     expect(r.stderr).toContain('FN_REGISTRY');
   });
@@ -58,7 +58,7 @@ describe('fn build errors', () => {
   test('a base image that does not exist: exit 5, BASE_IMAGE_NOT_FOUND naming it', async () => {
     const missing = `${dockerTestEnv().FN_TEST_REGISTRY}/fn-test/no-such-base:1`;
     const r = await runFnJson(['build', '--path', dir, '--registry', registry, '--base-image', missing, '--builder-image', missing], {env: fnEnv()});
-    expect(r.exitCode).toBe(5);
+    expectExit(r, 5);
     expect(r.json.error.code).toBe('BASE_IMAGE_NOT_FOUND');
     expect(r.json.error.message).toContain(missing);
     expect(r.json.error.suggestion).toContain('--base-image');
@@ -71,7 +71,7 @@ describe('fn build errors', () => {
     await writeFile(dockerfile, `FROM ${base}\nRUN echo "first line of output"\nRUN echo "preparing the failure" && echo "the last words" && exit 3\n`);
     try {
       const r = await runFn(['build', '--path', dir, '--registry', registry], {env: fnEnv()});
-      expect(r.exitCode).toBe(5);
+      expectExit(r, 5);
       // fn adds a LABEL step (OCI labels) to a project's Dockerfile: 3 of 4.
       expect(r.stderr).toContain('build failed at step 3/4 (RUN echo "preparing the failure"');
       expect(r.stderr).toContain('returned a non-zero code: 3');
@@ -86,7 +86,7 @@ describe('fn build errors', () => {
 
   test('an unknown Dockerfile path: exit 2', async () => {
     const r = await runFnJson(['build', '--path', dir, '--registry', registry, '--dockerfile', 'nope/Dockerfile'], {env: fnEnv()});
-    expect(r.exitCode).toBe(2);
+    expectExit(r, 2);
     expect(r.json.error.code).toBe('DOCKERFILE_NOT_FOUND');
   });
 });

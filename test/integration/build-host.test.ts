@@ -11,7 +11,7 @@ import {appendFile, mkdtemp, readFile, rm, writeFile} from 'node:fs/promises';
 import {createServer, type Server} from 'node:http';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
-import {runFn, runFnJson} from '../support/cli.js';
+import {runFn, runFnJson, expectExit} from '../support/cli.js';
 import {dockerTestEnv, fnEnv, freePort, pullImage, runImage, testDocker, testImages} from '../support/docker-env.js';
 import {blobOf, elfArchitecture, fileInLayer, manifestOf, multiPlatformCopy} from '../support/oci-registry.js';
 
@@ -101,7 +101,7 @@ describe.each([
     // (unique per run: the registry keeps the layers of earlier runs, and the same line would be the same layer)
     await appendFile(join(dir, source), `\n${comment} one more line ${Date.now()}\n`);
     const r = await runFnJson([...flags, '--push'], {env: hostEnv()});
-    expect(r.exitCode).toBe(0);
+    expectExit(r, 0);
     if (runtime === 'go') {
       expect(r.json).toMatchObject({digest: first.digest, layersPushed: 0, steps: 1, cachedSteps: 1});
       return;
@@ -139,7 +139,7 @@ test('the TLS + basic-auth registry, with the credentials of config.json auths; 
   // Without credentials: refused, the registry's exit code, nothing recorded beyond the last push.
   const before = await readFile(join(dir, '.fn/build.json'), 'utf8');
   const refused = await runFnJson(['build', '--path', dir, '--registry', `${env.FN_TEST_SECURE_REGISTRY}/it-host`, '--push', '--force', '--base-image', testImages('node').base], {env: hostEnv()});
-  expect(refused.exitCode).toBe(6);
+  expectExit(refused, 6);
   expect(refused.json.error).toMatchObject({code: 'REGISTRY_AUTH_FAILED'});
   expect(refused.json.error.message).toContain('anonymous access');
   expect(await readFile(join(dir, '.fn/build.json'), 'utf8')).toBe(before);
@@ -163,7 +163,7 @@ test('--platform linux/amd64,linux/arm64 (go): an index with both platforms, eac
   await answers(r.json.reference, {message: 'Hello Ada'});
   // A base with one platform cannot serve another: the error names what it has.
   const single = await runFnJson(['build', '--path', dir, '--registry', registry, '--base-image', testImages('go').base, '--platform', 'linux/arm64'], {env: hostEnv()});
-  expect(single.exitCode).toBe(5);
+  expectExit(single, 5);
   expect(single.json.error).toMatchObject({code: 'BASE_IMAGE_PLATFORM'});
   expect(single.json.error.message).toContain('is for linux/amd64 only, not linux/arm64');
 });
@@ -197,7 +197,7 @@ describe('refusals', () => {
     await writeFile(join(dir, 'package.json'), JSON.stringify({...pkg, dependencies: {'tiny-native-addon': `http://127.0.0.1:${port}/tiny-native-addon-1.0.0.tgz`}}));
     await rm(join(dir, 'package-lock.json'));
     const r = await runFnJson(['build', '--path', dir, '--registry', registry, '--push', '--base-image', testImages('node').base], {env: hostEnv()});
-    expect(r.exitCode).toBe(5);
+    expectExit(r, 5);
     expect(r.json.error.code).toBe('NATIVE_DEPENDENCY');
     expect(r.json.error.message).toContain('tiny-native-addon (node_modules/tiny-native-addon): its native addon is compiled at install time (binding.gyp)');
     expect(r.json.error.suggestion).toContain('--builder docker');
@@ -212,7 +212,7 @@ describe('refusals', () => {
     const dir = await init('host-wheel', 'python');
     await appendFile(join(dir, 'requirements.txt'), `tiny-native @ http://127.0.0.1:${port}/${wheel}\n`);
     const r = await runFnJson(['build', '--path', dir, '--registry', registry, '--push', '--base-image', testImages('python').base], {env: hostEnv()});
-    expect(r.exitCode).toBe(5);
+    expectExit(r, 5);
     expect(r.json.error).toMatchObject({code: 'NO_WHEEL', details: {requirement: 'tiny_native', wheel}});
     expect(r.json.error.message).toContain(`the wheel ${wheel}, which is not for Python 3.11 on linux/amd64 (glibc`);
     expect(existsSync(join(dir, '.fn/build.json'))).toBe(false);
@@ -222,10 +222,10 @@ describe('refusals', () => {
     const dir = await init('host-own-dockerfile', 'node');
     await writeFile(join(dir, 'Dockerfile'), `FROM ${testImages('node').base}\nCOPY . /app\n`);
     const auto = await runFnJson(['build', '--path', dir, '--registry', registry], {env: hostEnv()});
-    expect(auto.exitCode).toBe(4);
+    expectExit(auto, 4);
     expect(auto.json.error.code).toBe('DOCKER_UNAVAILABLE');
     const host = await runFnJson(['build', '--path', dir, '--registry', registry, '--builder', 'host'], {env: hostEnv()});
-    expect(host.exitCode).toBe(2);
+    expectExit(host, 2);
     expect(host.json.error.code).toBe('HOST_BUILD_NEEDS_GENERATED');
     expect(host.json.error.suggestion).toContain('--builder docker');
   });
@@ -233,10 +233,10 @@ describe('refusals', () => {
   test('several platforms need the host builder; a bad FN_BUILDER is named', async () => {
     const dir = await init('host-flags', 'go');
     const multi = await runFnJson(['build', '--path', dir, '--registry', registry, '--builder', 'docker', '--platform', 'linux/amd64,linux/arm64'], {env: fnEnv()});
-    expect(multi.exitCode).toBe(2);
+    expectExit(multi, 2);
     expect(multi.json.error.code).toBe('MULTI_PLATFORM_NEEDS_HOST');
     const bad = await runFnJson(['build', '--path', dir, '--registry', registry], {env: fnEnv({FN_BUILDER: 'kaniko'})});
-    expect(bad.exitCode).toBe(2);
+    expectExit(bad, 2);
     // (FN_BUILDER is --builder's variable: oclif checks it against the flag's options)
     expect(bad.json.error.message).toBe('Expected --builder=kaniko to be one of: docker, host');
   });
@@ -244,7 +244,7 @@ describe('refusals', () => {
   test('--builder docker insists on the engine: exit 4 naming the socket', async () => {
     const dir = await init('host-insist', 'node');
     const r = await runFn(['build', '--path', dir, '--registry', registry, '--builder', 'docker'], {env: hostEnv()});
-    expect(r.exitCode).toBe(4);
+    expectExit(r, 4);
     expect(r.stderr).toContain(`no Docker engine answered at ${NOWHERE} (DOCKER_HOST): no such socket`);
     expect(existsSync(join(dir, '.fn'))).toBe(false);
   });

@@ -6,7 +6,7 @@ import {chmod, mkdir, mkdtemp, readFile, writeFile} from 'node:fs/promises';
 import {existsSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
-import {runFn, runFnJson} from '../support/cli.js';
+import {runFn, runFnJson, expectExit} from '../support/cli.js';
 import {dockerTestEnv, fnEnv, freePort, testImages} from '../support/docker-env.js';
 
 jest.setTimeout(600_000);
@@ -65,7 +65,7 @@ describe('the TLS registry with basic auth', () => {
     await writeFile(join(dir, 'index.js'), (await readFile(join(dir, 'index.js'), 'utf8')) + '\n// changed\n');
     const config = await dockerConfig({auths: {[env.FN_TEST_SECURE_REGISTRY]: {auth: basic(env.FN_TEST_SECURE_REGISTRY_USER, wrong)}}});
     const r = await runFn([...buildArgs, '--verbose'], {env: fnEnv({DOCKER_CONFIG: config})});
-    expect(r.exitCode).toBe(6);
+    expectExit(r, 6);
     expect(r.stderr).toMatch(/registry 127\.0\.0\.1:5443 refused the credentials for user "fntest" from auths in/);
     expect(r.stderr).toContain(`Try: log in again: docker login ${env.FN_TEST_SECURE_REGISTRY}`);
     expect(r.stderr + r.stdout).not.toContain(wrong);
@@ -76,7 +76,7 @@ describe('the TLS registry with basic auth', () => {
 
   test('no credentials at all: refused, and the message says none were found', async () => {
     const r = await runFnJson([...buildArgs, '--force'], {env: fnEnv()});
-    expect(r.exitCode).toBe(6);
+    expectExit(r, 6);
     expect(r.json.error.code).toBe('REGISTRY_AUTH_FAILED');
     expect(r.json.error.message).toContain('anonymous access');
   });
@@ -85,7 +85,7 @@ describe('the TLS registry with basic auth', () => {
     const env = dockerTestEnv();
     const config = await dockerConfig({credHelpers: {[env.FN_TEST_SECURE_REGISTRY]: 'nosuchhelper'}});
     const r = await runFnJson([...buildArgs, '--force'], {env: fnEnv({DOCKER_CONFIG: config})});
-    expect(r.exitCode).toBe(6);
+    expectExit(r, 6);
     expect(r.json.error).toMatchObject({code: 'CREDENTIAL_HELPER_MISSING'});
     expect(r.json.error.message).toContain('docker-credential-nosuchhelper');
   });
@@ -98,7 +98,7 @@ test('an unreachable registry: registry exit code naming it', async () => {
   const port = await freePort();
   await mkdir(join(dir, '.fn'), {recursive: true});
   const r = await runFnJson(['build', '--path', dir, '--registry', `127.0.0.1:${port}/it`, '--push', '--base-image', images.base, '--builder-image', images.builder], {env: fnEnv()});
-  expect(r.exitCode).toBe(6);
+  expectExit(r, 6);
   expect(r.json.error.code).toBe('REGISTRY_UNREACHABLE');
   expect(r.json.error.message).toContain(`registry 127.0.0.1:${port} is unreachable`);
   expect(existsSync(join(dir, '.fn/build.json'))).toBe(false);

@@ -6,7 +6,7 @@ import {existsSync} from 'node:fs';
 import {mkdir, mkdtemp, readFile, rm, writeFile} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
-import {runFn, runFnJson} from '../support/cli.js';
+import {runFn, runFnJson, expectExit} from '../support/cli.js';
 import {dockerTestEnv, fnEnv, pullImage, runImage, testDocker, testImages} from '../support/docker-env.js';
 import {FUNC_PYTHON_FILES} from '../support/python-func.js';
 
@@ -56,7 +56,7 @@ describe.each(available)('%s %s', (runtime, template) => {
     work.push(tmp);
     const dir = join(tmp, `it-${runtime}-${template}`);
     const init = await runFn(['init', dir, '--runtime', runtime, '--template', template]);
-    expect(init.exitCode).toBe(0);
+    expectExit(init, 0);
 
     const images = testImages(runtime);
     const build = await runFnJson(

@@ -21,7 +21,7 @@ import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {parse, stringify} from 'yaml';
 import {credentialsFor} from '../../src/adapters/docker/credentials.js';
-import {runFn, runFnJson} from '../support/cli.js';
+import {runFn, runFnJson, expectExit} from '../support/cli.js';
 import {dockerTestEnv, fnEnv, testImages} from '../support/docker-env.js';
 
 jest.setTimeout(300_000);
@@ -161,7 +161,7 @@ describe("GitLab: GitLab's schema for .gitlab-ci.yml", () => {
     const {repo, fnDir} = await repository(functionDir);
     if (!flags.includes('--registry')) await writeFile(join(fnDir, 'fn.yaml'), `${await readFile(join(fnDir, 'fn.yaml'), 'utf8')}registry: registry.gitlab.com/acme\n`);
     const r = await runFn(['ci', 'gitlab', '--path', fnDir, ...flags]);
-    expect(r.exitCode).toBe(0);
+    expectExit(r, 0);
     const doc = parse(await readFile(join(repo, '.gitlab-ci.yml'), 'utf8'));
     expect(validator('gitlab-ci.json')(doc)).toEqual([]);
     expect(doc.stages).toEqual(['preview', 'deploy']);
@@ -186,7 +186,7 @@ describe('the pipeline file', () => {
 
   test('--dry-run prints it and writes nothing; --json gives the file, the secrets and the content', async () => {
     const dry = await runFn(['ci', 'github', '--path', fnDir, '--registry', 'ghcr.io/acme', '--dry-run']);
-    expect(dry.exitCode).toBe(0);
+    expectExit(dry, 0);
     expect(parse(dry.stdout).jobs.preview).toBeDefined();
     expect(dry.stderr).toContain('YOUR_ORG/fn@main, a placeholder');
     expect(existsSync(file())).toBe(false);
@@ -196,15 +196,15 @@ describe('the pipeline file', () => {
 
   test('writes it at the repository root; an existing file is exit 3 and stays as it was; --force replaces it', async () => {
     const first = await runFn(['ci', 'github', '--path', fnDir, '--registry', 'ghcr.io/acme', '--action', 'acme/fn@v1']);
-    expect(first.exitCode).toBe(0);
+    expectExit(first, 0);
     const written = await readFile(file(), 'utf8');
     expect(parse(written).jobs.preview.steps[1].with.path).toBe('hello');
     const again = await runFnJson(['ci', 'github', '--path', fnDir, '--registry', 'ghcr.io/other', '--action', 'acme/fn@v1']);
-    expect(again.exitCode).toBe(3);
+    expectExit(again, 3);
     expect(again.json.error).toMatchObject({code: 'WOULD_OVERWRITE', message: `${file()} already exists`});
     expect(await readFile(file(), 'utf8')).toBe(written);
     const forced = await runFn(['ci', 'github', '--path', fnDir, '--registry', 'ghcr.io/other', '--action', 'acme/fn@v1', '--force']);
-    expect(forced.exitCode).toBe(0);
+    expectExit(forced, 0);
     expect(parse(await readFile(file(), 'utf8')).jobs.deploy.steps[1].with.registry).toBe('ghcr.io/other');
     expect((await execa('ls', ['-a', join(repo, '.github/workflows')])).stdout.split('\n').filter((f) => !f.startsWith('.'))).toEqual(['fn.yml']);
   });
@@ -212,14 +212,14 @@ describe('the pipeline file', () => {
   test('--output writes elsewhere; the GitLab file too', async () => {
     const out = join(repo, 'ci', 'fn.gitlab-ci.yml');
     const r = await runFn(['ci', 'gitlab', '--path', fnDir, '--registry', 'ghcr.io/acme', '--output', out]);
-    expect(r.exitCode).toBe(0);
+    expectExit(r, 0);
     expect(parse(await readFile(out, 'utf8')).preview.rules[0].changes).toEqual(['hello/**/*', 'ci/fn.gitlab-ci.yml']);
     expect(existsSync(join(repo, '.gitlab-ci.yml'))).toBe(false);
   });
 
   test('fn ci lists the two (and names them in --json)', async () => {
     const r = await runFn(['ci']);
-    expect(r.exitCode).toBe(0);
+    expectExit(r, 0);
     expect(r.stdout).toMatch(/ci github +Write a GitHub Actions workflow/);
     expect(r.stdout).toMatch(/ci gitlab +Write a GitLab CI\/CD pipeline/);
     expect((await runFnJson(['ci'])).json.commands.map((c: {command: string}) => c.command)).toEqual(['fn ci github', 'fn ci gitlab']);
@@ -227,15 +227,15 @@ describe('the pipeline file', () => {
 
   test('no registry known is exit 2 before anything is written (FN_REGISTRY is --registry); no function is exit 8', async () => {
     const viaEnv = await runFn(['ci', 'gitlab', '--path', fnDir, '--dry-run'], {env: {FN_REGISTRY: 'ghcr.io/from-env'}});
-    expect(viaEnv.exitCode).toBe(0);
+    expectExit(viaEnv, 0);
     expect(parse(viaEnv.stdout).deploy.script[0]).toContain('--registry ghcr.io/from-env');
     const r = await runFnJson(['ci', 'gitlab', '--path', fnDir], {env: {FN_REGISTRY: ''}});
-    expect(r.exitCode).toBe(2);
+    expectExit(r, 2);
     expect(r.json.error).toMatchObject({code: 'NO_REGISTRY', message: 'the pipeline has no registry to push hello to'});
     expect(existsSync(join(repo, '.gitlab-ci.yml'))).toBe(false);
     expect((await runFn(['ci', 'github', '--path', repo, '--registry', 'ghcr.io/acme'])).exitCode).toBe(8);
     const bad = await runFnJson(['ci', 'github', '--path', fnDir, '--registry', 'ghcr.io/acme', '--kubeconfig-secret', 'MY-KUBE']);
-    expect(bad.exitCode).toBe(2);
+    expectExit(bad, 2);
     expect(bad.json.error.code).toBe('INVALID_SECRET_NAME');
   });
 });
@@ -284,7 +284,7 @@ describe('the registry login both pipelines write: read back by fn, accepted by 
     }
     // A bad registry-server is fn's usage error, as a GitHub annotation.
     const bad = await login({INPUT_REGISTRY_SERVER: 'https://ghcr.io'}, join(work, 'bad'));
-    expect(bad.exitCode).toBe(2);
+    expectExit(bad, 2);
     expect(bad.stdout).toMatch(/^::error title=fn action::registry-server "https:\/\/ghcr.io" must not include a scheme/m);
     expect(existsSync(join(work, 'bad', 'config.json'))).toBe(false);
   });
@@ -328,7 +328,7 @@ describe('the registry login both pipelines write: read back by fn, accepted by 
       reject: false,
       env: {DOCKER_CONFIG: empty, FN_LOGIN_DOCKER_CONFIG: out, INPUT_PATH: fnDir, INPUT_REGISTRY: `${env.FN_TEST_SECURE_REGISTRY}/ci`, INPUT_REGISTRY_USERNAME: env.FN_TEST_SECURE_REGISTRY_USER, INPUT_REGISTRY_PASSWORD: env.FN_TEST_SECURE_REGISTRY_PASSWORD},
     });
-    expect(login.exitCode).toBe(0);
+    expectExit(login, 0);
     const viaAction = await push(out);
     expect({exit: viaAction.exitCode, stderr: viaAction.stderr}).toMatchObject({exit: 0});
     expect(viaAction.stdout).toContain(`Pushed: ${env.FN_TEST_SECURE_REGISTRY}/ci/pushed@sha256:`);

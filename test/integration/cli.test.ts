@@ -5,7 +5,7 @@ import {execa} from 'execa';
 import {mkdir, mkdtemp, readdir, readFile, writeFile} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
-import {runFn, runFnJson} from '../support/cli.js';
+import {runFn, runFnJson, expectExit} from '../support/cli.js';
 
 const tmp = () => mkdtemp(join(tmpdir(), 'fn-cli-'));
 
@@ -13,14 +13,14 @@ describe('start-up', () => {
   test('--version names the package and version', async () => {
     const pkg = JSON.parse(await readFile(new URL('../../package.json', import.meta.url), 'utf8'));
     const r = await runFn(['--version']);
-    expect(r.exitCode).toBe(0);
+    expectExit(r, 0);
     expect(r.stdout).toMatch(new RegExp(`^${pkg.name}/${pkg.version.replaceAll('.', '\\.')} linux-x64 node-v20\\.`));
   });
 
   test('the cached root help is exactly what oclif renders', async () => {
     const fast = await runFn(['--help']);
     const slow = await runFn(['--help'], {env: {FN_NO_FAST_PATH: '1', COLUMNS: '100'}});
-    expect(fast.exitCode).toBe(0);
+    expectExit(fast, 0);
     expect(fast.stdout).toBe(slow.stdout);
     for (const command of ['init', 'run', 'invoke', 'templates']) expect(fast.stdout).toContain(`  ${command} `);
   });
@@ -29,24 +29,24 @@ describe('start-up', () => {
 describe('usage errors', () => {
   test('an unknown flag is a usage error (exit 2) with a JSON error under --json', async () => {
     const r = await runFnJson(['init', '--runtim', 'node']);
-    expect(r.exitCode).toBe(2);
+    expectExit(r, 2);
     expect(r.json.error).toMatchObject({code: 'USAGE', exitCode: 2});
     expect(r.json.error.message).toContain('--runtim');
   });
 
   test('an unknown command is a usage error (exit 2) naming the nearest command, never a prompt', async () => {
     const r = await runFnJson(['deplyo']);
-    expect(r.exitCode).toBe(2);
+    expectExit(r, 2);
     expect(r.json.error).toMatchObject({code: 'UNKNOWN_COMMAND', exitCode: 2, message: 'fn has no command "deplyo"', details: {nearest: 'deploy'}});
     expect(r.json.error.suggestion).toMatch(/^fn deploy /);
     const far = await runFn(['xyzzy']);
-    expect(far.exitCode).toBe(2);
+    expectExit(far, 2);
     expect(far.stderr).toBe('Error: fn has no command "xyzzy"\nTry: fn --help lists every command');
   });
 
   test('a value outside the options names the accepted ones', async () => {
     const r = await runFn(['init', await tmp(), '--runtime', 'ruby']);
-    expect(r.exitCode).toBe(2);
+    expectExit(r, 2);
     expect(r.stderr).toMatch(/node, typescript, python, go/);
   });
 });
@@ -68,7 +68,7 @@ describe('typed flag values, checked by one grammar before any cluster is read',
     [['revisions', 'prune', 'hello', '--keep', 'x'], 'INVALID_COUNT', '--keep "x" is not a whole number from 0 to 100000', 'from 0 to 100000'],
   ])('fn %j → exit 2 %s', async (args, code, message, suggestion) => {
     const r = await runFnJson(args, noCluster);
-    expect(r.exitCode).toBe(2);
+    expectExit(r, 2);
     expect(r.json.error.code).toBe(code);
     expect(r.json.error.message).toBe(message);
     expect(r.json.error.suggestion).toContain(suggestion);
@@ -77,7 +77,7 @@ describe('typed flag values, checked by one grammar before any cluster is read',
   test('durations with units, compound ones too, pass the flags (and then need a cluster: exit 7)', async () => {
     const r = await runFnJson(['traffic', 'hello', '--split', 'a=100', '--timeout', '1m30s'], noCluster);
     expect(r.json.error.code).not.toBe('INVALID_DURATION');
-    expect(r.exitCode).toBe(7);
+    expectExit(r, 7);
   });
 
   test('help shows defaults in the same grammar', async () => {
@@ -92,7 +92,7 @@ describe('fn init', () => {
   test('in CI without --runtime it names the flag instead of prompting', async () => {
     const dir = join(await tmp(), 'hello');
     const r = await runFn(['init', dir]);
-    expect(r.exitCode).toBe(2);
+    expectExit(r, 2);
     expect(r.stderr).toContain('--runtime is required');
     expect(r.stderr).toContain('Try: pass --runtime node|typescript|python|go');
     await expect(readdir(dir)).rejects.toThrow();
@@ -101,7 +101,7 @@ describe('fn init', () => {
   test('writes the template and fn.yaml; --json lists the files', async () => {
     const dir = join(await tmp(), 'hello');
     const r = await runFnJson(['init', dir, '--runtime', 'node']);
-    expect(r.exitCode).toBe(0);
+    expectExit(r, 0);
     expect(r.json).toMatchObject({name: 'hello', runtime: 'node', template: 'http', dir});
     expect(r.json.files).toContain('fn.yaml');
     const topLevel = new Set(r.json.files.map((f: string) => f.split('/')[0]));
@@ -112,7 +112,7 @@ describe('fn init', () => {
   test('an invalid folder name is refused with a fix, nothing written', async () => {
     const dir = join(await tmp(), 'My_Func');
     const r = await runFn(['init', dir, '--runtime', 'node']);
-    expect(r.exitCode).toBe(2);
+    expectExit(r, 2);
     expect(r.stderr).toContain('folder name');
     expect(r.stderr).toContain('Try: use --name my-func');
     await expect(readdir(dir)).rejects.toThrow();
@@ -121,19 +121,19 @@ describe('fn init', () => {
   test('existing files are listed and left untouched; --force overwrites', async () => {
     const dir = await tmp();
     const first = await runFnJson(['init', dir, '--runtime', 'node', '--name', 'first']);
-    expect(first.exitCode).toBe(0);
+    expectExit(first, 0);
     await writeFile(join(dir, 'fn.yaml'), 'mine\n');
     const before = (await readdir(dir)).sort();
 
     const refused = await runFn(['init', dir, '--runtime', 'node', '--name', 'second']);
-    expect(refused.exitCode).toBe(3);
+    expectExit(refused, 3);
     expect(refused.stderr).toContain('fn.yaml');
     expect(refused.stderr).toContain('nothing was written');
     expect(await readFile(join(dir, 'fn.yaml'), 'utf8')).toBe('mine\n');
     expect((await readdir(dir)).sort()).toEqual(before);
 
     const forced = await runFn(['init', dir, '--runtime', 'node', '--name', 'second', '--force']);
-    expect(forced.exitCode).toBe(0);
+    expectExit(forced, 0);
     expect(await readFile(join(dir, 'fn.yaml'), 'utf8')).toContain('name: second');
   });
 
@@ -154,11 +154,11 @@ describe('fn init', () => {
     await execa('git', ['commit', '-qm', 'templates'], git);
     const fromGit = join(await tmp(), 'viagit');
     const r = await runFn(['init', fromGit, '--runtime', 'node', '--repository', `file://${repo}`]);
-    expect(r.exitCode).toBe(0);
+    expectExit(r, 0);
     expect(await readFile(join(fromGit, 'index.js'), 'utf8')).toBe('export const name = "viagit";\n');
 
     const missing = await runFn(['init', join(await tmp(), 'x'), '--runtime', 'go', '--repository', repo]);
-    expect(missing.exitCode).toBe(2);
+    expectExit(missing, 2);
     expect(missing.stderr).toContain('available: node/http');
   });
 });

@@ -5,7 +5,7 @@ import {appendFile, mkdtemp, readFile} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {parseAllDocuments} from 'yaml';
-import {runFn} from '../support/cli.js';
+import {runFn, expectExit} from '../support/cli.js';
 
 const IMAGE = `127.0.0.1:5000/team/hello@sha256:${'e5'.repeat(32)}`;
 const manifest = JSON.parse(await readFile(join(process.cwd(), 'oclif.manifest.json'), 'utf8')) as {commands: Record<string, {flags: Record<string, {env?: string}>}>};
@@ -36,7 +36,7 @@ describe('FN_<FLAG> for every flag', () => {
     expect((await runFn(['init', dir, '--runtime', 'node'])).exitCode).toBe(0);
     const namespaceOf = async (args: string[], env: Record<string, string> = {}) => {
       const r = await runFn(['manifests', '--path', dir, '--image', IMAGE, ...args], {env: {KUBECONFIG: '/nonexistent', ...env}});
-      expect(r.exitCode).toBe(0);
+      expectExit(r, 0);
       return parseAllDocuments(r.stdout)[0].toJS().metadata.namespace;
     };
     expect(await namespaceOf([])).toBeUndefined();
@@ -48,7 +48,7 @@ describe('FN_<FLAG> for every flag', () => {
 
   test('a bad value from the environment is refused like the flag, naming it', async () => {
     const r = await runFn(['deploy', '--json'], {env: {KUBECONFIG: '/nonexistent', FN_TIMEOUT: '300'}});
-    expect(r.exitCode).toBe(2);
+    expectExit(r, 2);
     expect(JSON.parse(r.stdout).error.message).toContain('--timeout "300" is not a duration');
   });
 
@@ -60,9 +60,9 @@ describe('FN_<FLAG> for every flag', () => {
     const step = await runFn(['deploy', '--path', dir, '--image', IMAGE, '--json'], {env: {...noCluster, FN_REGISTRY: '127.0.0.1:5000/team'}});
     expect([step.exitCode, JSON.parse(step.stdout).error.code]).toEqual([7, 'NO_KUBECONFIG']);
     const all = await runFn(['list', '-A', '--json'], {env: {...noCluster, FN_NAMESPACE: 'team'}});
-    expect(all.exitCode).toBe(7);
+    expectExit(all, 7);
     const both = await runFn(['list', '--json'], {env: {...noCluster, FN_NAMESPACE: 'team', FN_ALL_NAMESPACES: 'true'}});
-    expect(both.exitCode).toBe(2);
+    expectExit(both, 2);
     expect(both.stdout).toContain('cannot also be provided when using --all-namespaces');
   });
 

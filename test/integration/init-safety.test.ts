@@ -7,7 +7,7 @@ import {mkdir, mkdtemp, readdir, readFile, symlink, writeFile} from 'node:fs/pro
 import {createServer, type Socket} from 'node:net';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
-import {runFn} from '../support/cli.js';
+import {runFn, expectExit} from '../support/cli.js';
 
 const tmp = () => mkdtemp(join(tmpdir(), 'fn-init-safety-'));
 
@@ -25,7 +25,7 @@ describe('links', () => {
     await symlink('/etc/passwd', join(repo, 'node', 'http', 'passwd.txt'));
     const dir = join(await tmp(), 'linked');
     const r = await runFn(['init', dir, '--runtime', 'node', '--repository', repo]);
-    expect(r.exitCode).toBe(2);
+    expectExit(r, 2);
     expect(r.stderr).toContain('symbolic link passwd.txt → /etc/passwd; links are never copied');
     expect(existsSync(dir)).toBe(false);
   });
@@ -36,10 +36,10 @@ describe('links', () => {
     await mkdir(dir);
     await symlink(outside, join(dir, 'index.js'));
     const refused = await runFn(['init', dir, '--runtime', 'node']);
-    expect(refused.exitCode).toBe(3);
+    expectExit(refused, 3);
     expect(refused.stderr).toContain('index.js');
     const forced = await runFn(['init', dir, '--runtime', 'node', '--force']);
-    expect(forced.exitCode).toBe(0);
+    expectExit(forced, 0);
     expect(existsSync(outside)).toBe(false);
     expect(await readFile(join(dir, 'index.js'), 'utf8')).toContain('export function handle');
   });
@@ -53,7 +53,7 @@ describe('links', () => {
     await mkdir(dir);
     await symlink(elsewhere, join(dir, 'lib'));
     const r = await runFn(['init', dir, '--runtime', 'node', '--repository', repo, '--force']);
-    expect(r.exitCode).toBe(2);
+    expectExit(r, 2);
     expect(r.stderr).toContain('leads outside');
     expect(await readdir(elsewhere)).toEqual([]);
   });
@@ -77,7 +77,7 @@ describe('folders that are not a new function\'s', () => {
     const parent = await tmp();
     await writeFile(join(parent, 'file.txt'), 'x');
     const r = await runFn(['init', join(parent, 'file.txt', 'hello'), '--runtime', 'node']);
-    expect(r.exitCode).toBe(2);
+    expectExit(r, 2);
     expect(r.stderr).toContain(join(parent, 'file.txt', 'hello'));
   });
 });
@@ -86,7 +86,7 @@ describe('--repository', () => {
   test('a value that git would read as an option is refused, and runs nothing', async () => {
     const marker = join(await tmp(), 'pwned');
     const r = await runFn(['init', join(await tmp(), 'x'), '--runtime', 'node', '--repository', `--upload-pack=touch ${marker};x.git`]);
-    expect(r.exitCode).toBe(2);
+    expectExit(r, 2);
     expect(r.stderr).toContain('is not a URL');
     expect(existsSync(marker)).toBe(false);
   });
@@ -101,7 +101,7 @@ describe('--repository', () => {
       const r = await runFn(['init', join(await tmp(), 'x'), '--runtime', 'node', '--repository', `http://127.0.0.1:${port}/templates.git`], {
         env: {FN_GIT_TIMEOUT_MS: '2000', TMPDIR: scratch},
       });
-      expect(r.exitCode).toBe(8);
+      expectExit(r, 8);
       expect(r.stderr).toContain(`could not clone template repository http://127.0.0.1:${port}/templates.git: git did not finish within 2s`);
       expect((await readdir(scratch)).filter((f) => f.startsWith('fn-templates-'))).toEqual([]);
     } finally {
@@ -113,7 +113,7 @@ describe('--repository', () => {
   test('git\'s own error is named with the URL', async () => {
     const missing = `file://${join(await tmp(), 'nothing-here.git')}`;
     const r = await runFn(['init', join(await tmp(), 'x'), '--runtime', 'node', '--repository', missing]);
-    expect(r.exitCode).toBe(8);
+    expectExit(r, 8);
     expect(r.stderr).toMatch(new RegExp(`could not clone template repository ${missing}: fatal: `));
   });
 });

@@ -3,7 +3,7 @@
 // nothing), a bad broker name is exit 2, and --type/--source/--id go with --broker as with --cloudevent.
 // Needs `npm run build`.
 import {describe, expect, test} from '@jest/globals';
-import {runFn, runFnJson} from '../support/cli.js';
+import {runFn, runFnJson, expectExit} from '../support/cli.js';
 
 const NOWHERE = {KUBECONFIG: '/nonexistent/kubeconfig', FN_INGRESS: ''};
 
@@ -15,7 +15,7 @@ describe('fn invoke --broker: flags', () => {
     ['a --broker that is no broker name', ['--broker', 'default.broker'], 'Error: --broker "default.broker" is not a broker name: it must be lowercase letters, digits and \'-\', starting and ending with a letter or digit\nTry: e.g. default'],
   ])('%s: exit 2 naming the flags, no cluster contacted', async (_what, args, message) => {
     const r = await runFn(['invoke', ...args], {env: NOWHERE});
-    expect(r.exitCode).toBe(2);
+    expectExit(r, 2);
     expect(r.stderr).toContain(message);
   });
 

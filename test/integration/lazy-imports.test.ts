@@ -12,7 +12,7 @@ import {mkdtemp, readFile} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {fileURLToPath} from 'node:url';
-import {runFn} from '../support/cli.js';
+import {runFn, expectExit} from '../support/cli.js';
 import {fakeKubeApi, list} from '../unit/fake-kube-api.js';
 
 const hook = fileURLToPath(new URL('../support/record-imports.mjs', import.meta.url));
@@ -29,7 +29,7 @@ async function run(args: string[], env: Record<string, string> = {}, cwd?: strin
 
 async function packagesLoadedBy(args: string[], env: Record<string, string> = {}): Promise<Set<string>> {
   const r = await run(args, env);
-  expect(r.exitCode).toBe(0);
+  expectExit(r, 0);
   return r.loaded;
 }
 
@@ -49,7 +49,7 @@ describe('lazy imports', () => {
     const folder = join(await mkdtemp(join(tmpdir(), 'fn-lazy-build-')), 'probe');
     expect((await runFn(['init', folder, '--runtime', 'node'])).exitCode).toBe(0);
     const r = await run(['build', '--path', folder, '--registry', '127.0.0.1:5999/x'], {DOCKER_HOST: `unix://${join(folder, 'no-engine.sock')}`});
-    expect(r.exitCode).toBe(4);
+    expectExit(r, 4);
     expect(r.loaded).toContain('dockerode');
   });
 

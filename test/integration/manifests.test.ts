@@ -4,7 +4,7 @@ import {appendFile, mkdtemp, readdir, readFile} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {parseAllDocuments} from 'yaml';
-import {runFn, runFnJson} from '../support/cli.js';
+import {runFn, runFnJson, expectExit} from '../support/cli.js';
 
 const IMAGE = `127.0.0.1:5000/team/hello@sha256:${'e5'.repeat(32)}`;
 
@@ -21,7 +21,7 @@ describe('fn manifests', () => {
     const env = {KUBECONFIG: '/nonexistent'};
     const a = await runFn(['manifests', '--path', dir, '--image', IMAGE, '-n', 'prod'], {env});
     const b = await runFn(['manifests', '--path', dir, '--image', IMAGE, '-n', 'prod'], {env});
-    expect(a.exitCode).toBe(0);
+    expectExit(a, 0);
     expect(a.stdout).toBe(b.stdout);
     const [service] = parseAllDocuments(a.stdout).map((d) => d.toJS());
     expect(service).toMatchObject({kind: 'Service', metadata: {name: 'hello', namespace: 'prod'}});
@@ -32,7 +32,7 @@ describe('fn manifests', () => {
     const dir = await fnDir('route');
     const out = join(dir, 'deploy');
     const r = await runFnJson(['manifests', '--path', dir, '--image', IMAGE, '-o', out]);
-    expect(r.exitCode).toBe(0);
+    expectExit(r, 0);
     expect((await readdir(out)).sort()).toEqual(['configuration.yaml', 'route.yaml']);
     expect(await readFile(join(out, 'route.yaml'), 'utf8')).toContain('configurationName: hello');
   }, 60_000);
@@ -40,9 +40,9 @@ describe('fn manifests', () => {
   test('no image: exit 8 pointing at fn build --push; a tag image: exit 2', async () => {
     const dir = await fnDir();
     const none = await runFn(['manifests', '--path', dir]);
-    expect(none.exitCode).toBe(8);
+    expectExit(none, 8);
     expect(none.stderr).toContain('fn build --push');
     const tagged = await runFn(['manifests', '--path', dir, '--image', 'nginx:1.27']);
-    expect(tagged.exitCode).toBe(2);
+    expectExit(tagged, 2);
   }, 60_000);
 });

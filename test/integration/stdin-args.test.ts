@@ -5,7 +5,7 @@ import {describe, expect, test} from '@jest/globals';
 import {mkdtemp} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
-import {runFn} from '../support/cli.js';
+import {runFn, expectExit} from '../support/cli.js';
 import {fakeKubeApi} from '../unit/fake-kube-api.js';
 
 describe('arguments and stdin', () => {
@@ -15,7 +15,7 @@ describe('arguments and stdin', () => {
       const folder = join(await mkdtemp(join(tmpdir(), 'fn-stdin-')), 'probe');
       expect((await runFn(['init', folder, '--runtime', 'node'])).exitCode).toBe(0);
       const r = await runFn(['describe', '--namespace', 'team'], {cwd: folder, input: 'from-stdin\n', stdin: 'pipe', env: {KUBECONFIG: api.kubeconfig}});
-      expect(r.exitCode).toBe(8);
+      expectExit(r, 8);
       expect(api.requests.join('\n')).toContain('/namespaces/team/services/probe');
       expect(api.requests.join('\n')).not.toContain('from-stdin');
     } finally {

@@ -5,7 +5,7 @@ import {describe, expect, test} from '@jest/globals';
 import {mkdtemp, readFile, readdir, writeFile} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
-import {runFn, runFnJson} from '../support/cli.js';
+import {runFn, runFnJson, expectExit} from '../support/cli.js';
 
 const NOWHERE = {KUBECONFIG: '/nonexistent/kubeconfig'};
 const FN_YAML = `# hello: a function
@@ -30,7 +30,7 @@ describe('fn subscribe', () => {
   test('adds the subscription, keeps the comments, prints it and the next step', async () => {
     const dir = await fnDir();
     const r = await runFn(['subscribe', '--broker', 'default', '--prefix', 'type=com.example.', '--filter', 'source=/orders', '--name', 'prefixed', '--path', dir], {env: NOWHERE});
-    expect(r.exitCode).toBe(0);
+    expectExit(r, 0);
     expect(r.stdout).toBe(
       `Subscribed in ${join(dir, 'fn.yaml')}: broker default, source=/orders type=com.example.* (subscriptions[1], Trigger hello-prefixed)\nNext: fn deploy --path ${dir} creates the Trigger`,
     );
@@ -41,7 +41,7 @@ describe('fn subscribe', () => {
   test('--json: the documented result; the same subscription again is exit 0, added false, the file untouched', async () => {
     const dir = await fnDir();
     const first = await runFnJson(['subscribe', '--broker', 'default', '--filter', 'type=com.example.refund', '--filter', 'source=/shop', '--path', dir], {env: NOWHERE});
-    expect(first.exitCode).toBe(0);
+    expectExit(first, 0);
     expect(first.json).toEqual({
       added: true,
       index: 1,
@@ -54,7 +54,7 @@ describe('fn subscribe', () => {
     });
     const after = await fnYaml(dir);
     const again = await runFnJson(['subscribe', '--broker', 'default', '--filter', 'source=/shop', '--filter', 'type=com.example.refund', '--path', dir], {env: NOWHERE});
-    expect(again.exitCode).toBe(0);
+    expectExit(again, 0);
     expect(again.json).toMatchObject({added: false, index: 1, trigger: 'hello-default-2', written: false});
     expect(await fnYaml(dir)).toBe(after);
     const human = await runFn(['subscribe', '--broker', 'default', '--filter', 'type=com.example.order', '--path', dir], {env: NOWHERE});
@@ -72,7 +72,7 @@ describe('fn subscribe', () => {
     const dir = await fnDir();
     const args = ['subscribe', ...(flags.includes('--broker') ? [] : ['--broker', 'default']), ...flags, '--path', dir];
     const r = await runFn(args, {env: NOWHERE});
-    expect(r.exitCode).toBe(2);
+    expectExit(r, 2);
     expect(r.stderr).toContain(message);
     expect(r.stdout).toBe('');
     const json = await runFnJson(args, {env: NOWHERE});
@@ -86,12 +86,12 @@ describe('fn subscribe', () => {
     expect((await runFn(['subscribe', '--filter', 'type=x', '--path', dir], {env: NOWHERE})).exitCode).toBe(2);
     const empty = await mkdtemp(join(tmpdir(), 'fn-subscribe-none-'));
     const none = await runFn(['subscribe', '--broker', 'default', '--path', empty], {env: NOWHERE});
-    expect(none.exitCode).toBe(8);
+    expectExit(none, 8);
     expect(none.stderr).toContain(`Error: no fn.yaml in ${empty}`);
     const invalid = `${FN_YAML}  - broker: default\n    filters: {Type: x}\n`;
     const bad = await fnDir(invalid);
     const r = await runFn(['subscribe', '--broker', 'default', '--path', bad], {env: NOWHERE});
-    expect(r.exitCode).toBe(2);
+    expectExit(r, 2);
     expect(r.stderr).toContain(`${join(bad, 'fn.yaml')}:11:15: subscriptions[1].filters.Type attribute "Type" is not a CloudEvents attribute name`);
     expect(await fnYaml(bad)).toBe(invalid);
   });
@@ -106,7 +106,7 @@ describe('fn unsubscribe', () => {
   test('removes the one that matches, keeping the others\' comments; --json lists it and the renamed Trigger', async () => {
     const dir = await fnDir(TWO);
     const r = await runFnJson(['unsubscribe', '--broker', 'default', '--filter', 'type=com.example.order', '--path', dir], {env: NOWHERE});
-    expect(r.exitCode).toBe(0);
+    expectExit(r, 0);
     expect(r.json).toEqual({
       removed: [{index: 0, trigger: 'hello-default', broker: 'default', filters: 'type=com.example.order', subscription: {broker: 'default', filters: {type: 'com.example.order'}}}],
       renamed: [{from: 'hello-default-2', to: 'hello-default'}],
@@ -129,7 +129,7 @@ subscriptions:
   test('human output: what was removed, the renamed Trigger, the next step', async () => {
     const dir = await fnDir(TWO);
     const r = await runFn(['unsubscribe', '--name', 'default', '--path', dir], {env: NOWHERE});
-    expect(r.exitCode).toBe(0);
+    expectExit(r, 0);
     expect(r.stdout).toBe(
       `Removed from ${join(dir, 'fn.yaml')}: broker default, type=com.example.order (was subscriptions[0], Trigger hello-default)\nTrigger hello-default-2 becomes hello-default\nNext: fn deploy --path ${dir} deletes the Trigger`,
     );
@@ -153,7 +153,7 @@ subscriptions:
   test('--all removes every match', async () => {
     const dir = await fnDir(TWO);
     const r = await runFnJson(['unsubscribe', '--broker', 'default', '--all', '--path', dir], {env: NOWHERE});
-    expect(r.exitCode).toBe(0);
+    expectExit(r, 0);
     expect(r.json.removed.map((e: {trigger: string}) => e.trigger)).toEqual(['hello-default', 'hello-default-2']);
     expect(await fnYaml(dir)).toBe('# hello: a function\nspecVersion: 1\nname: hello\nruntime: node # node 20\n\n# events\nsubscriptions: []\n');
   });

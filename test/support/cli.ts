@@ -31,3 +31,13 @@ export async function runFnJson<T = any>(args: string[], options: Options = {}):
   }
   return {...result, json};
 }
+
+/**
+ * The exit code a process ended with; when it is not `code`, the failure shows what the process printed
+ * (a bare "expected 0, received 11" from a cluster test says nothing about why).
+ */
+export function expectExit(result: {exitCode?: number | null; stdout?: unknown; stderr?: unknown}, code: number): void {
+  if (result.exitCode === code) return;
+  const printed = [result.stdout ? `stdout:\n${String(result.stdout).slice(-4000)}` : '', result.stderr ? `stderr:\n${String(result.stderr).slice(-4000)}` : ''].filter(Boolean).join('\n');
+  throw new Error(`expected exit ${code}, got ${result.exitCode}${printed ? `\n${printed}` : ''}`);
+}
