@@ -39,7 +39,7 @@ fi
 
 if [[ -n ${INPUT_REGISTRY_USERNAME:-} || -n ${INPUT_REGISTRY_PASSWORD:-} ]]; then
   [[ -n ${INPUT_REGISTRY_USERNAME:-} && -n ${INPUT_REGISTRY_PASSWORD:-} ]] || fail "registry-username and registry-password go together: one of them is empty (is its secret set?)"
-  FN_LOGIN_DOCKER_CONFIG="$private/docker" node "$action_dir/action/docker-login.mjs"
+  FN_LOGIN_DOCKER_CONFIG="$private/docker" node "$action_dir/dist/action-login.cjs"
   export DOCKER_CONFIG="$private/docker"
 fi
 

@@ -200,7 +200,9 @@ const packages = {
       return {path: args.path, external: true};
     });
     const patched = new Set();
+    let oclifBundled = false;
     b.onLoad({filter: /[\\/]node_modules[\\/]@oclif[\\/]core[\\/]lib[\\/].*\.js$/}, (args) => {
+      oclifBundled = true;
       const mine = OCLIF_PATCHES.filter(([file]) => args.path.endsWith(join('@oclif', 'core', 'lib', file)));
       if (!mine.length) return undefined;
       let text = readFileSync(args.path, 'utf8');
@@ -212,20 +214,20 @@ const packages = {
       return {contents: text, loader: 'js'};
     });
     b.onEnd(() => {
-      const missed = OCLIF_PATCHES.filter((p) => !patched.has(p));
+      // A bundle without oclif (the action's login) has nothing to patch.
+      const missed = oclifBundled ? OCLIF_PATCHES.filter((p) => !patched.has(p)) : [];
       if (missed.length) throw new Error(`scripts/bundle.mjs: not applied: ${missed.map((p) => p[0]).join(', ')}`);
     });
   },
 };
 
 rmSync(join(root, 'dist'), {recursive: true, force: true});
-const result = await build({
-  stdin: {contents: entry, resolveDir: src, sourcefile: 'fn-entry.cjs', loader: 'js'},
+/** How fn's own code is bundled (fn.cjs, and the action's login below). */
+const fnBuild = {
   bundle: true,
   platform: 'node',
   format: 'cjs',
   target: 'node20',
-  outfile,
   // oclif and fn tell errors apart by class name (ui/base-command.ts fromOclif). Minified (not renamed):
   // a third less to read and compile, ~5 ms of every start.
   keepNames: true,
@@ -247,7 +249,8 @@ const result = await build({
   metafile: process.argv.includes('--analyze'),
   logLevel: 'warning',
   write: false,
-});
+};
+const result = await build({...fnBuild, outfile, stdin: {contents: entry, resolveDir: src, sourcefile: 'fn-entry.cjs', loader: 'js'}});
 /** What bin/run.js reads as latin1 must be pure ASCII (see below). */
 const ascii = (text) => text.replace(/[^\x00-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 mkdirSync(join(root, 'dist'), {recursive: true});
@@ -288,4 +291,7 @@ for (const file of result.outputFiles) {
   }
   writeFileSync(file.path, text);
 }
+// The GitHub Action's registry login (action/docker-login.ts) runs fn's own credential and fn.yaml
+// code: one more file from the same sources, run with plain node (no code cache, no import() routing).
+await build({...fnBuild, entryPoints: [join(root, 'action', 'docker-login.ts')], outfile: join(root, 'dist', 'action-login.cjs'), metafile: false, write: true});
 if (result.metafile) console.log(await (await import('esbuild')).analyzeMetafile(result.metafile));

@@ -7,7 +7,7 @@
 //   contexts, the inputs of actions/setup-node, and shellcheck on every run: script.
 // - SchemaStore's schemas for action.yml and workflows, and GitLab's own schema for .gitlab-ci.yml
 //   (test/tools/ci-schemas/install.sh: vendored by the check-jsonschema wheel on PyPI).
-// - the login both pipelines write (the action's docker-login.mjs, the GitLab jobs' shell) read back by
+// - the login both pipelines write (the action's action/docker-login.ts, run as dist/action-login.cjs; the GitLab jobs' shell) read back by
 //   fn's credentials code and accepted by the real TLS + basic-auth registry; the GitLab kubeconfig step.
 // - the command's file handling: exit 3 on an existing file, --force, --dry-run, --output, --json.
 // Needs `npm run build`, Docker test env for the registry test (`bash test/env/docker-up.sh`).
@@ -141,9 +141,9 @@ describe('GitHub: actionlint and the schemas', () => {
     const fnStep = action.runs.steps.find((s: any) => s.id === 'fn');
     const expected = Object.fromEntries(Object.keys(action.inputs).map((name) => [`INPUT_${name.toUpperCase().replace(/-/g, '_')}`, `\${{ inputs.${name} }}`]));
     expect(fnStep.env).toEqual(expected);
-    // Each is read by run.sh, or by docker-login.mjs (registry-server only matters for the login).
+    // Each is read by run.sh, or by action/docker-login.ts (registry-server only matters for the login).
     const run = await readFile(join(root, 'action/run.sh'), 'utf8');
-    const login = await readFile(join(root, 'action/docker-login.mjs'), 'utf8');
+    const login = await readFile(join(root, 'action/docker-login.ts'), 'utf8');
     const unread = Object.keys(expected).filter((v) => !run.includes(`\${${v}`) && !login.includes(`input('${v.replace(/^INPUT_/, '')}')`));
     expect(unread).toEqual([]);
     for (const [name, output] of Object.entries<any>(action.outputs)) expect(output.value).toBe(`\${{ steps.fn.outputs.${name} }}`);
@@ -255,7 +255,7 @@ describe('the registry login both pipelines write: read back by fn, accepted by 
     return credentialsFor(registry);
   }
 
-  test("the action's docker-login.mjs: merged into a copy of the runner's config, this registry's helper dropped, mode 600", async () => {
+  test("the action's login (action/docker-login.ts, run as dist/action-login.cjs): merged into a copy of the runner's config, this registry's helper dropped, mode 600", async () => {
     const fnDir = join(work, 'hello');
     expect((await runFn(['init', fnDir, '--runtime', 'node'])).exitCode).toBe(0);
     await writeFile(join(fnDir, 'fn.yaml'), `${await readFile(join(fnDir, 'fn.yaml'), 'utf8')}registry: ghcr.io/acme\n`);
@@ -263,7 +263,7 @@ describe('the registry login both pipelines write: read back by fn, accepted by 
     await mkdir(runner);
     await writeFile(join(runner, 'config.json'), JSON.stringify({auths: {'quay.io': {auth: 'eDp5'}}, credHelpers: {'ghcr.io': 'gone', 'gcr.io': 'gcloud'}}));
     const login = async (inputs: Record<string, string>, out: string) =>
-      execa('node', [join(root, 'action/docker-login.mjs')], {cwd: work, reject: false, env: {DOCKER_CONFIG: runner, FN_LOGIN_DOCKER_CONFIG: out, INPUT_PATH: 'hello', INPUT_REGISTRY_USERNAME: 'ada', INPUT_REGISTRY_PASSWORD: 's3cret', ...inputs}});
+      execa('node', [join(root, 'dist/action-login.cjs')], {cwd: work, reject: false, env: {DOCKER_CONFIG: runner, FN_LOGIN_DOCKER_CONFIG: out, INPUT_PATH: 'hello', INPUT_REGISTRY_USERNAME: 'ada', INPUT_REGISTRY_PASSWORD: 's3cret', ...inputs}});
     // The registry fn pushes to by fn.yaml; the registry input; the image input; registry-server.
     for (const [inputs, host] of [
       [{}, 'ghcr.io'],
@@ -324,7 +324,7 @@ describe('the registry login both pipelines write: read back by fn, accepted by 
     const empty = await mkdtemp(join(work, 'empty-'));
     expect((await push(empty)).exitCode).toBe(6);
     const out = await mkdtemp(join(work, 'action-login-'));
-    const login = await execa('node', [join(root, 'action/docker-login.mjs')], {
+    const login = await execa('node', [join(root, 'dist/action-login.cjs')], {
       reject: false,
       env: {DOCKER_CONFIG: empty, FN_LOGIN_DOCKER_CONFIG: out, INPUT_PATH: fnDir, INPUT_REGISTRY: `${env.FN_TEST_SECURE_REGISTRY}/ci`, INPUT_REGISTRY_USERNAME: env.FN_TEST_SECURE_REGISTRY_USER, INPUT_REGISTRY_PASSWORD: env.FN_TEST_SECURE_REGISTRY_PASSWORD},
     });

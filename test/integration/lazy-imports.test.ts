@@ -48,7 +48,8 @@ describe('lazy imports', () => {
   test('the recorder sees a lazily loaded bundle: dockerode for fn build (dist/docker.cjs)', async () => {
     const folder = join(await mkdtemp(join(tmpdir(), 'fn-lazy-build-')), 'probe');
     expect((await runFn(['init', folder, '--runtime', 'node'])).exitCode).toBe(0);
-    const r = await run(['build', '--path', folder, '--registry', '127.0.0.1:5999/x'], {DOCKER_HOST: `unix://${join(folder, 'no-engine.sock')}`});
+    // --builder docker: without it, no engine means the host builder (which needs no dockerode).
+    const r = await run(['build', '--path', folder, '--registry', '127.0.0.1:5999/x', '--builder', 'docker'], {DOCKER_HOST: `unix://${join(folder, 'no-engine.sock')}`});
     expectExit(r, 4);
     expect(r.loaded).toContain('dockerode');
   });

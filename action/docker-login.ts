@@ -1,4 +1,4 @@
-// fn's GitHub Action: logs in to the registry fn pushes to, as `docker login` would, into a new Docker
+// fn's GitHub Action (bundled by scripts/bundle.mjs into dist/action-login.cjs): logs in to the registry fn pushes to, as `docker login` would, into a new Docker
 // config folder ($FN_LOGIN_DOCKER_CONFIG) that the action then hands fn as DOCKER_CONFIG: the config.json
 // fn already reads (credHelpers, credsStore, auths) is copied, and this registry's entry set in auths.
 // Which registry: registry-server, else the host of image, else where fn build would push (fn's own rule,
@@ -6,12 +6,12 @@
 // the file (mode 600) and is masked in the log.
 import {chmodSync, mkdirSync, writeFileSync} from 'node:fs';
 import {join, resolve} from 'node:path';
-import {dockerConfigPath, readDockerConfig, registryHost, serverAddress} from '../dist/adapters/docker/credentials.js';
-import {FnError} from '../dist/core/errors.js';
-import {loadFunction} from '../dist/core/function.js';
-import {parseImageRef, resolveImage, validateRegistry} from '../dist/core/image-ref.js';
+import {dockerConfigPath, readDockerConfig, registryHost, serverAddress} from '../src/adapters/docker/credentials.js';
+import {FnError} from '../src/core/errors.js';
+import {loadFunction} from '../src/core/function.js';
+import {parseImageRef, resolveImage, validateRegistry} from '../src/core/image-ref.js';
 
-const input = (name) => process.env[`INPUT_${name}`]?.trim() || undefined;
+const input = (name: string) => process.env[`INPUT_${name}`]?.trim() || undefined;
 
 async function pushRegistry() {
   const server = input('REGISTRY_SERVER');
@@ -48,7 +48,7 @@ async function main() {
   process.stdout.write(`Logged in to ${host} (a config.json for fn in the runner's temp folder)\n`);
 }
 
-main().catch((e) => {
+main().catch((e: any) => {
   if (e instanceof FnError) {
     process.stdout.write(`::error title=fn action::${e.message}${e.suggestion ? `. Try: ${e.suggestion}` : ''}\n`);
     process.exit(e.exitCode);
