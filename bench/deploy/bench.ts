@@ -12,6 +12,7 @@ import {performance} from 'node:perf_hooks';
 import {fileURLToPath} from 'node:url';
 import {TestCluster, kubeconfigPath} from '../../test/support/knative-env.js';
 import {digest} from '../../test/support/test-image.js';
+import {createRevisions, settleRevisions} from '../support/revisions.js';
 
 const fnBin = fileURLToPath(new URL('../../bin/run.js', import.meta.url));
 const out = process.argv[2] ?? join(tmpdir(), 'fn-bench-deploy.md');
@@ -69,47 +70,15 @@ async function main() {
     // 500 revisions: create Revision objects directly (no template change needed for each).
     const benchImage = digest('a1');
     const existing = await cluster.list('revisions', ns, 'serving.knative.dev/configuration=hello');
-    // Knative's webhook wants the configuration label to match an owner reference to it.
-    const configuration = (await cluster.get('configurations', ns, 'hello')) as {metadata: {uid?: string}} | undefined;
-    const owner = {apiVersion: 'serving.knative.dev/v1', kind: 'Configuration', name: 'hello', uid: configuration?.metadata.uid};
     const toCreate = REVISIONS - existing.length;
     const created = performance.now();
-    const queue = Array.from({length: toCreate}, (_, i) => i + existing.length + 1);
-    const worker = async () => {
-      for (let n = queue.shift(); n !== undefined; n = queue.shift()) {
-        await cluster.custom.createNamespacedCustomObject({
-          group: 'serving.knative.dev',
-          version: 'v1',
-          namespace: ns,
-          plural: 'revisions',
-          body: {
-            apiVersion: 'serving.knative.dev/v1',
-            kind: 'Revision',
-            metadata: {
-              name: `hello-bench-${String(n).padStart(5, '0')}`,
-              labels: {'serving.knative.dev/configuration': 'hello', 'serving.knative.dev/configurationGeneration': String(n)},
-              // No pod for each: they only need to exist and be Ready for the listing.
-              annotations: {'autoscaling.knative.dev/initial-scale': '0'},
-              ownerReferences: [owner],
-            },
-            spec: {containers: [{image: benchImage}]},
-          },
-        });
-      }
-    };
-    await Promise.all(Array.from({length: 8}, worker));
+    await createRevisions(cluster, ns, Array.from({length: toCreate}, (_, i) => i + existing.length + 1), benchImage);
     const createMs = performance.now() - created;
     process.stderr.write(`created ${toCreate} revisions in ${(createMs / 1000).toFixed(1)} s\n`);
     // Let Knative's controller finish reconciling them (Ready), so the timing below measures fn, not
     // a control plane busy creating 500 Deployments on 2 cores.
     const settle = performance.now();
-    for (;;) {
-      const all = await cluster.list('revisions', ns, 'serving.knative.dev/configuration=hello');
-      const ready = all.filter((r) => r.status?.conditions?.some((c: {type: string; status: string}) => c.type === 'Ready' && c.status === 'True')).length;
-      if (ready >= REVISIONS || performance.now() - settle > 240_000) break;
-      await new Promise((r) => setTimeout(r, 3000));
-    }
-    await new Promise((r) => setTimeout(r, 5000));
+    await settleRevisions(cluster, [ns], REVISIONS, 240_000);
     const settleMs = performance.now() - settle;
 
     const listed = JSON.parse((await fn(['revisions', '--json', ...at], false)).stdout);

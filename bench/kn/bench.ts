@@ -14,6 +14,7 @@ import {TestCluster, kubeconfigPath} from '../../test/support/knative-env.js';
 import {digest} from '../../test/support/test-image.js';
 // @ts-expect-error: plain JavaScript
 import {apiProxy} from '../support/api-proxy.mjs';
+import {createRevisions, settleRevisions} from '../support/revisions.js';
 
 const fnBin = fileURLToPath(new URL('../../bin/run.js', import.meta.url));
 const kn = process.env.KN ?? '';
@@ -91,44 +92,9 @@ async function main() {
     const many = {fn: [] as Run[], kn: [] as Run[]};
     const image = digest('a1');
     for (const tool of ['fn', 'kn'] as const) {
-      const ns = last![tool];
-      const configuration = (await cluster.get('configurations', ns, 'hello')) as {metadata: {uid?: string}} | undefined;
-      const owner = {apiVersion: 'serving.knative.dev/v1', kind: 'Configuration', name: 'hello', uid: configuration?.metadata.uid};
-      const queue = Array.from({length: MANY - 2}, (_, i) => i + 3);
-      const worker = async () => {
-        for (let n = queue.shift(); n !== undefined; n = queue.shift()) {
-          await cluster.custom.createNamespacedCustomObject({
-            group: 'serving.knative.dev',
-            version: 'v1',
-            namespace: ns,
-            plural: 'revisions',
-            body: {
-              apiVersion: 'serving.knative.dev/v1',
-              kind: 'Revision',
-              metadata: {
-                name: `hello-bench-${String(n).padStart(5, '0')}`,
-                labels: {'serving.knative.dev/configuration': 'hello', 'serving.knative.dev/service': 'hello', 'serving.knative.dev/configurationGeneration': String(n)},
-                annotations: {'autoscaling.knative.dev/initial-scale': '0'},
-                ownerReferences: [owner],
-              },
-              spec: {containers: [{image}]},
-            },
-          });
-        }
-      };
-      await Promise.all(Array.from({length: 8}, worker));
+      await createRevisions(cluster, last![tool], Array.from({length: MANY - 2}, (_, i) => i + 3), image, {'serving.knative.dev/service': 'hello'});
     }
-    const settle = performance.now();
-    for (;;) {
-      let ready = 0;
-      for (const tool of ['fn', 'kn'] as const) {
-        const all = await cluster.list('revisions', last![tool], 'serving.knative.dev/configuration=hello');
-        ready += all.filter((r) => r.status?.conditions?.some((c: {type: string; status: string}) => c.type === 'Ready' && c.status === 'True')).length;
-      }
-      if (ready >= 2 * MANY || performance.now() - settle > 300_000) break;
-      await new Promise((r) => setTimeout(r, 3000));
-    }
-    await new Promise((r) => setTimeout(r, 5000));
+    await settleRevisions(cluster, [last!.fn, last!.kn], 2 * MANY, 300_000);
     const listed = JSON.parse((await execa(process.execPath, [fnBin, 'revisions', '--json', '-n', last!.fn], {cwd: last!.dir, env})).stdout);
     if (listed.length !== MANY) throw new Error(`fn revisions listed ${listed.length}, expected ${MANY}`);
     for (let i = 0; i < LIST_RUNS; i++) {
