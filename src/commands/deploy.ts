@@ -16,6 +16,7 @@ import {pushedImage} from '../ui/build-image.js';
 import {interruptible} from '../ui/interrupt.js';
 
 export default class Deploy extends FnCommand {
+  static liveProgress = true;
   static summary = 'Deploy the function to Knative and wait until it is Ready.';
   static description = `Builds and pushes the image (skipped when nothing changed; --image deploys a pushed image instead), then applies the Knative Service (or, with routing "route", a Configuration and a Route) with server-side apply as field manager "fn". Deploying unchanged inputs again creates no new revision.
 Traffic: when all of it follows the latest revision, the new revision takes 100% (tags stay, at 0%). When it is split or pinned (a canary, fn traffic, fn rollback), deploy keeps the split and the new revision takes 0%, and says so; --all-traffic sends it 100% anyway. During a fn rollout a deploy is refused (exit 3) with the rollout's state. --no-traffic always keeps the current split and, where another tool owns spec.traffic, leaves it theirs; --tag gives the new revision its own URL. Revision names hash the template the revision gets, template fields another tool set included.

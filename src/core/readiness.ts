@@ -61,7 +61,8 @@ const sameState = (a: Condition, b: Condition) => a.status === b.status && a.rea
 /**
  * The lines a wait prints for a new state, kn-like: the Ready condition as it changes (it carries the
  * reason and message of whichever condition holds it back), any other condition only when it is False
- * (a failure, with Ready's same words left out), never the same line twice, and no flip back to Unknown
+ * (a failure, with Ready's same words left out), never the same line twice, no Unknown that gives no
+ * reason, and no flip back to Unknown
  * for a condition already seen True (the controllers catching up, e.g. RoutesReady True → Unknown
  * while the route moves to the new revision): it is the True that follows which is news, once.
  */
@@ -72,7 +73,8 @@ export function newConditionLines(fn: DeployedFunction, seen: ConditionsSeen): s
   const lines: string[] = [];
   for (const c of shown) {
     const text = conditionText(c);
-    const flipBack = c.status === 'Unknown' && seen.wasTrue.has(c.type);
+    // Unknown with neither reason nor message says nothing (a controller resetting the condition).
+    const flipBack = c.status === 'Unknown' && (seen.wasTrue.has(c.type) || (!c.reason && !c.message));
     if (c.status === 'True') seen.wasTrue.add(c.type);
     if (flipBack || seen.last.get(c.type) === text) continue;
     seen.last.set(c.type, text);
