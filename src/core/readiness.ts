@@ -62,9 +62,9 @@ const sameState = (a: Condition, b: Condition) => a.status === b.status && a.rea
  * The lines a wait prints for a new state, kn-like: the Ready condition as it changes (it carries the
  * reason and message of whichever condition holds it back), any other condition only when it is False
  * (a failure, with Ready's same words left out), never the same line twice, no Unknown that gives no
- * reason, and no flip back to Unknown
- * for a condition already seen True (the controllers catching up, e.g. RoutesReady True → Unknown
- * while the route moves to the new revision): it is the True that follows which is news, once.
+ * reason, and no flip back to Unknown for a condition already seen True (the controllers catching up,
+ * e.g. RoutesReady True → Unknown while the route moves to the new revision): the True that follows
+ * is news, once.
  */
 export function newConditionLines(fn: DeployedFunction, seen: ConditionsSeen): string[] {
   const ready = condition(fn.conditions, 'Ready');

@@ -1,7 +1,7 @@
 // Plain aligned columns (like kubectl/kn): header in capitals, two spaces between columns. Given a
 // width, the columns that may shrink (an image, a reason) are elided until the table fits; given a
 // painter, cells are coloured after they are padded, so colour never moves a column.
-import {elideEnd, elideMiddle, visibleLength} from './terminal.js';
+import {elideEnd, elideMiddle, paintFor, paintState, tableWidth, visibleLength} from './terminal.js';
 
 export interface TableOptions<K extends string> {
   /** Columns the table may use (undefined: as wide as its cells). */
@@ -52,4 +52,24 @@ function fit<K extends string>(widths: number[], head: string[], columns: K[], o
     widths[widest] -= by;
     excess -= by;
   }
+}
+
+/** Columns that hold a state (True/False/Unknown, ready/failed): coloured on a terminal. */
+const STATE_COLUMNS = new Set(['ready', 'status']);
+
+/**
+ * A table for stdout as a person reads it: states coloured on a terminal (ui/terminal.ts), and fitted to
+ * COLUMNS or the terminal's width by eliding the `shrink` columns; `wide` (-o wide) keeps every cell whole.
+ */
+export function screenTable<T extends Record<string, unknown>>(
+  rows: T[],
+  columns: (keyof T & string)[],
+  options: {headers?: string[]; shrink?: TableOptions<keyof T & string>['shrink']; wide?: boolean} = {},
+): string {
+  const paint = paintFor('stdout');
+  return table(rows, columns, options.headers, {
+    width: options.wide ? undefined : tableWidth(),
+    shrink: options.shrink,
+    paint: paint.level > 0 ? (column, text) => (STATE_COLUMNS.has(column) ? paintState(paint, text) : text) : undefined,
+  });
 }
