@@ -72,10 +72,10 @@ export class LiveView {
   /** The command ends: the live phase settles; when it went well and phases ran, "Done in …" for all of them. */
   end(outcome: 'done' | 'failed'): string {
     const settled = this.settle(outcome);
-    if (outcome !== 'done' || this.firstStartedAt === undefined) return settled;
-    const done = `${this.options.paint.green('✔')} Done in ${elapsed(this.options.now() - this.firstStartedAt)}\n`;
+    const startedAt = this.firstStartedAt;
     this.firstStartedAt = undefined;
-    return settled + done;
+    if (outcome !== 'done' || startedAt === undefined) return settled;
+    return `${settled}${this.options.paint.green('✔')} Done in ${elapsed(this.options.now() - startedAt)}\n`;
   }
 
   private settle(outcome: 'done' | 'failed'): string {
