@@ -15,6 +15,8 @@ export interface LiveViewOptions {
   /** The terminal's columns: a live line must never wrap, or it could not be replaced. */
   width: () => number;
   paint: ChalkInstance;
+  /** Where "Done in …" counts from (the command's start); default: the first step. */
+  startedAt?: number;
 }
 
 interface Phase {
@@ -45,7 +47,7 @@ export class LiveView {
   step(title: string): string {
     const settled = this.settle('done');
     const now = this.options.now();
-    this.firstStartedAt ??= now;
+    this.firstStartedAt ??= this.options.startedAt ?? now;
     this.phase = {title, startedAt: now};
     return settled + this.live();
   }

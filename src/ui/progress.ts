@@ -46,7 +46,8 @@ export function stderrProgress(options: {verbose?: boolean; quiet?: boolean; liv
 
 function liveProgress(write: (text: string) => void, env: NodeJS.ProcessEnv): CommandProgress {
   const paint = paintFor('stderr', env);
-  const view = new LiveView({now: Date.now, width: () => liveWidth(process.stderr, env), paint});
+  // "Done in …" is the whole wait, from the process's start (connecting and applying come before any step).
+  const view = new LiveView({now: Date.now, width: () => liveWidth(process.stderr, env), paint, startedAt: performance.timeOrigin});
   let timer: NodeJS.Timeout | undefined;
   const stopTimer = () => {
     if (timer) clearInterval(timer);
