@@ -98,6 +98,14 @@ describe('the live view: one line per phase, replaced in place', () => {
     expect(shown).toMatch(/node:20-slim\) {2}0\.0s$/);
   });
 
+  test('Done counts from the command\'s start when given (connecting and applying come before the first step)', () => {
+    let now = 5_000;
+    const live = new LiveView({now: () => now, width: () => 80, paint: new Chalk({level: 0}), startedAt: 2_000});
+    live.step('Waiting for revision hello-abc');
+    now += 1_000;
+    expect(screen(live.end('done'))).toEqual(['✔ Waiting for revision hello-abc  1.0s', '✔ Done in 4.0s']);
+  });
+
   test('elapsed time', () => {
     expect(elapsed(0)).toBe('0.0s');
     expect(elapsed(12_345)).toBe('12.3s');
