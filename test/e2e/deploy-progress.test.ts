@@ -39,7 +39,8 @@ afterAll(async () => {
 
 test('on a terminal: one live line per phase, replaced in place, then the summary', async () => {
   const image = digest('tty-v1');
-  const command = ['node', fnBin, 'deploy', '--image', image, '--path', dir, '-n', ns].map(quote).join(' ');
+  // A terminal wide enough for the whole lines (the pty's own width, with no terminal around it, is 80).
+  const command = `stty cols 200; ${['node', fnBin, 'deploy', '--image', image, '--path', dir, '-n', ns].map(quote).join(' ')}`;
   // A terminal user's environment: no CI, no NO_COLOR, a TERM.
   const env: Record<string, string> = {PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', TERM: 'xterm-256color', ...clusterEnv()};
   for (const name of ['NODE_EXTRA_CA_CERTS', 'FN_TESTENV_DIR', 'FN_TESTENV_DOMAIN', 'FN_TESTENV_INGRESS']) if (process.env[name]) env[name] = process.env[name]!;
