@@ -8,6 +8,7 @@ import {FnCommand} from '../ui/base-command.js';
 import {builderFlag, pathFlag, withEnv} from '../ui/flags.js';
 
 export default class Build extends FnCommand {
+  static liveProgress = true;
   static summary = 'Build the function\'s container image, and push it with --push.';
   static description = `Builds with the project's own Dockerfile when it has one, else with fn's Dockerfile for the runtime (see \`fn dockerfile\`). The engine is DOCKER_HOST or the default socket (Podman's works too); registry credentials come from ~/.docker/config.json (DOCKER_CONFIG).
 --builder host (the default when no engine answers) builds fn's image on this machine without a daemon: the base image's layers plus the function's (dependencies installed with the host's npm, pip or go for the target platform), reproducible, pushed straight to the registry.

@@ -14,13 +14,16 @@ import {readinessText} from '../ui/events-view.js';
 import {writeGithubOutputs} from '../ui/github-outputs.js';
 import {pushedImage} from '../ui/build-image.js';
 import {interruptible} from '../ui/interrupt.js';
+import {paintFor, paintState} from '../ui/terminal.js';
 
 export default class Deploy extends FnCommand {
+  static liveProgress = true;
   static summary = 'Deploy the function to Knative and wait until it is Ready.';
   static description = `Builds and pushes the image (skipped when nothing changed; --image deploys a pushed image instead), then applies the Knative Service (or, with routing "route", a Configuration and a Route) with server-side apply as field manager "fn". Deploying unchanged inputs again creates no new revision.
 Traffic: when all of it follows the latest revision, the new revision takes 100% (tags stay, at 0%). When it is split or pinned (a canary, fn traffic, fn rollback), deploy keeps the split and the new revision takes 0%, and says so; --all-traffic sends it 100% anyway. During a fn rollout a deploy is refused (exit 3) with the rollout's state. --no-traffic always keeps the current split and, where another tool owns spec.traffic, leaves it theirs; --tag gives the new revision its own URL. Revision names hash the template the revision gets, template fields another tool set included.
 Subscriptions and schedules (fn.yaml): Triggers and PingSources owned by the function are created, updated, and deleted when no longer listed; a subscription to a broker that does not exist fails before anything is built or applied (with --no-wait: a warning). They are waited for until Ready after the function.
-Waits by watching the Service and prints each new condition, and watches the new revision's pods: an image that cannot be pulled, a container that exits (code and last log lines), a readiness probe that keeps failing (wrong port) or pods that cannot be created fail the deploy within seconds with exit 11, the reason and one next step.
+Waits by watching the Service, and watches the new revision's pods: an image that cannot be pulled, a container that exits (code and last log lines), a readiness probe that keeps failing (wrong port) or pods that cannot be created fail the deploy within seconds with exit 11, the reason and one next step.
+Progress: on a terminal, one live line per phase (build, push, apply, waiting for the revision, routing) with a spinner and the elapsed time; in a log (not a terminal, CI, --verbose), one line per step and per change of the Ready condition (or a failing one).
 Exit codes: 2 bad flag or fn.yaml value, 3 fields owned by another manager (see --force), 4-6 build/push, 7 cluster unreachable, 8 namespace or broker not found, 9 RBAC denied, 10 rejected by Knative's webhook, 11 revision failed, 12 not ready within --timeout (the function, or its Triggers and PingSources).`;
   static examples = [
     '<%= config.bin %> deploy',
@@ -73,7 +76,7 @@ Exit codes: 2 bad flag or fn.yaml value, 3 fields owned by another manager (see 
     }
     writeGithubOutputs({...result, service: result.service}, 'deploy');
     if (!this.jsonEnabled()) {
-      const state = result.ready ? 'ready' : 'applied (not waiting)';
+      const state = paintState(paintFor('stdout'), result.ready ? 'ready' : 'applied (not waiting)');
       this.log(`${result.routing === 'service' ? 'Service' : 'Configuration and Route'} ${result.service} in ${result.namespace}: revision ${result.revision ?? '?'} ${result.newRevision ? '' : '(no new revision) '}${state}`);
       if (result.url) this.log(`URL:     ${result.url}`);
       for (const t of result.tags) this.log(`Tag ${t.tag}: ${t.url ?? '(URL once routed)'}${t.revision ? `  → ${t.revision}` : ''}`);

@@ -5,7 +5,7 @@ import {describeTraffic, tagUrls, type TagUrl} from '../core/traffic.js';
 import {FnCommand} from '../ui/base-command.js';
 import {age, clusterFlags, connectToFunction} from '../ui/cluster-flags.js';
 import {pathFlag, withEnv} from '../ui/flags.js';
-import {table} from '../ui/table.js';
+import {screenTable} from '../ui/table.js';
 import {eventStatus, visibleEventObjects, type EventStatus} from '../core/event-sync.js';
 import {eventing} from '../factory.js';
 import {schedulesTable, triggersTable} from '../ui/events-view.js';
@@ -80,10 +80,10 @@ Exit codes: 7 cluster unreachable, 8 function not found, 9 RBAC denied.`;
         ...result.serving.map((r) => `  ${r.revision} ${r.percent}%${r.tags.length ? ` (${r.tags.join(', ')})` : ''}: ${r.image ?? '(image unknown)'}`),
         `Age:        ${age(result.createdAt)}`,
         '',
-        table(
+        screenTable(
           result.conditions.map((c) => ({type: c.type, status: c.status, reason: c.reason ?? '', message: c.message ?? ''})),
           ['type', 'status', 'reason', 'message'],
-          ['CONDITION', 'STATUS', 'REASON', 'MESSAGE'],
+          {headers: ['CONDITION', 'STATUS', 'REASON', 'MESSAGE'], shrink: {message: 'end'}},
         ),
         ...(result.subscriptions.length ? ['', triggersTable(result.subscriptions)] : []),
         ...(result.schedules.length ? ['', schedulesTable(result.schedules)] : []),

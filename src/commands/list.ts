@@ -4,7 +4,7 @@ import {namespaceNotFound} from '../core/errors.js';
 import {FnCommand} from '../ui/base-command.js';
 import {age, clusterFlags} from '../ui/cluster-flags.js';
 import {knative} from '../factory.js';
-import {table} from '../ui/table.js';
+import {screenTable} from '../ui/table.js';
 import {withEnv} from '../ui/flags.js';
 
 export interface Listed {
@@ -55,7 +55,7 @@ export default class List extends FnCommand {
       else {
         const columns = [...(namespace ? [] : ['namespace' as const]), 'name' as const, 'url' as const, 'latest' as const, 'ready' as const, 'reason' as const, 'age' as const];
         const now = Date.now();
-        this.log(table(rows.map((r) => ({...r, latest: r.latestRevision ?? '', age: age(r.createdAt, now), reason: r.reason ?? ''})), columns));
+        this.log(screenTable(rows.map((r) => ({...r, latest: r.latestRevision ?? '', age: age(r.createdAt, now), reason: r.reason ?? ''})), columns, {shrink: {url: 'middle', reason: 'end'}}));
       }
     }
     return rows;

@@ -7,7 +7,8 @@ import {FIELD_MANAGER} from './knative.js';
 import type {FunctionConfig, RoutingMode} from './function.js';
 import {manifestsOnto, MAX_NAMED_REVISION_FUNCTION_LENGTH, withAnnotations, withLiveTemplate, withTraffic} from './manifests.js';
 import type {DeployedFunction, Eventing, FunctionRef, Knative, Progress, RevisionInfo} from './ports.js';
-import {deployOutcome, newConditionLines, notReadyError} from './readiness.js';
+import {ConditionsSeen, deployOutcome, deployPhase, newConditionLines, notReadyError, type DeployPhase} from './readiness.js';
+import {reportStatus} from './progress-status.js';
 import {deployTraffic, describeTraffic, followsLatest, pinLatestEntries, sameTraffic, tagUrls, type TagUrl, type TrafficTarget} from './traffic.js';
 import {keptHistory, recordChange} from './traffic-history.js';
 import {describeState, isFinal, readState} from './rollout/state.js';
@@ -135,16 +136,26 @@ export async function deploy(knative: Knative, request: DeployRequest, progress:
   let final = latest;
   let ready = false;
   if (request.wait) {
-    const seen = new Map<string, string>();
+    const seen = new ConditionsSeen();
     // Pods are looked at only while there is something to wait for (not for an unchanged, ready revision).
     const pending = deployOutcome(latest, manifests.revisionName) === 'pending';
+    // The wait's phases are progress steps (a live line each on a terminal): the revision, then routing.
+    let phase: DeployPhase | undefined;
+    const enter = (next: DeployPhase) => {
+      if (next === phase || next === 'ready') return;
+      phase = next;
+      progress.step(next === 'revision' ? `Waiting for revision ${revision ?? '(named by Knative)'}` : `Routing traffic${revision ? ` to ${revision}` : ''}`);
+    };
+    if (pending) enter(latest.observed ? deployPhase(latest, manifests.revisionName) : 'revision');
     const watched = pending && manifests.revisionName ? [manifests.revisionName] : [];
     const {fn, timedOut} = await waitWatchingPods(request.diagnose, namespace, watched, request.signal, (signal) =>
       knative.watchUntil(latest, (f) => deployOutcome(f, manifests.revisionName) !== 'pending', {
         timeoutSeconds: request.timeoutSeconds,
         signal,
         onUpdate: (f) => {
-          if (f.observed) for (const line of newConditionLines(f, seen)) progress.info(line);
+          if (!f.observed) return;
+          enter(deployPhase(f, manifests.revisionName));
+          for (const line of newConditionLines(f, seen)) reportStatus(progress, line);
         },
       }),
     ).catch(async (e) => {

@@ -135,3 +135,27 @@ export async function planDockerfile(
     invokerFiles: await listInvokerFiles(invokerDir),
   };
 }
+
+/**
+ * A Dockerfile instruction as the build runs it, for showing: `${NAME}`, `${NAME:-default}` and `$NAME`
+ * replaced by the ARG values known (build args over ARG defaults), so a step line reads
+ * `FROM node:20-slim`, not `FROM ${BUILDER_IMAGE}`. Names without a value stay as written.
+ */
+export function expandArgs(instruction: string, values: Record<string, string>): string {
+  return instruction.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}|\$([A-Za-z_][A-Za-z0-9_]*)/g, (whole, braced: string | undefined, fallback: string | undefined, bare: string | undefined) => {
+    const value = values[(braced ?? bare)!];
+    if (value !== undefined && value !== '') return value;
+    return fallback ?? whole;
+  });
+}
+
+/** `ARG NAME=value` (one or several, quoted or not): the defaults it declares. */
+export function argDeclarations(instruction: string): Record<string, string> {
+  const body = instruction.match(/^ARG\s+(.*)$/i)?.[1];
+  const out: Record<string, string> = {};
+  if (!body) return out;
+  for (const m of body.matchAll(/([A-Za-z_][A-Za-z0-9_]*)=("(?:[^"\\]|\\.)*"|'[^']*'|\S*)/g)) {
+    out[m[1]] = m[2].replace(/^(["'])(.*)\1$/, '$2');
+  }
+  return out;
+}

@@ -6,13 +6,25 @@ import type {FunctionManifests, TemplateFields} from './manifests.js';
 import type {BuildContext} from './build-context.js';
 import type {Broker, EventObjects} from './eventing.js';
 
-/** Progress and warnings for humans: written to stderr, silenced by --json. */
+/**
+ * Progress and warnings for humans: written to stderr, silenced by --json. On a terminal (src/ui/progress.ts)
+ * each `step` is one live line (spinner, elapsed time) that its `status` updates in place and the next
+ * step (or the command's end) settles; in a log (not a terminal, CI, --verbose) each call is a line.
+ */
 export interface Progress {
+  /** A phase begins (build, push, apply, waiting for a revision, routing): it ends the one before. */
   step(message: string): void;
+  /** A line that stays: a note, a result worth keeping. */
   info(message: string): void;
   warn(message: string): void;
   /** Verbose detail (build log lines, API calls): shown with --verbose only. */
   detail(message: string): void;
+  /**
+   * The current phase's latest state (a build step, a condition): on a terminal it replaces the last one
+   * on the live line; in a log a line, never twice the same in a row. Optional: use reportStatus
+   * (core/progress-status.ts), which falls back to `info`.
+   */
+  status?(message: string): void;
 }
 
 // ---- scaffold -------------------------------------------------------------------------------------

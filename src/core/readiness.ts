@@ -47,16 +47,51 @@ export function revisionOutcome(revision: RevisionInfo | undefined): Outcome {
   return revision?.ready === 'False' ? 'failed' : 'pending';
 }
 
-/** One line per condition that changed since `seen` (which it updates): for progress output. */
-export function newConditionLines(fn: DeployedFunction, seen: Map<string, string>): string[] {
+/** What a wait has shown of the conditions so far (newConditionLines keeps it). */
+export class ConditionsSeen {
+  /** The last line shown per condition type. */
+  readonly last = new Map<string, string>();
+  /** Types seen True in this wait. */
+  readonly wasTrue = new Set<string>();
+}
+
+const conditionText = (c: Condition) => `${c.type}: ${c.status}${c.reason ? ` ${c.reason}` : ''}${c.message ? ` — ${c.message}` : ''}`;
+const sameState = (a: Condition, b: Condition) => a.status === b.status && a.reason === b.reason && a.message === b.message;
+
+/**
+ * The lines a wait prints for a new state, kn-like: the Ready condition as it changes (it carries the
+ * reason and message of whichever condition holds it back), any other condition only when it is False
+ * (a failure, with Ready's same words left out), never the same line twice, no Unknown that gives no
+ * reason, and no flip back to Unknown for a condition already seen True (the controllers catching up,
+ * e.g. RoutesReady True → Unknown while the route moves to the new revision): the True that follows
+ * is news, once.
+ */
+export function newConditionLines(fn: DeployedFunction, seen: ConditionsSeen): string[] {
+  const ready = condition(fn.conditions, 'Ready');
+  const failing = fn.conditions.filter((c) => c.type !== 'Ready' && c.status === 'False');
+  const shown = ready ? [...failing, ...(failing.some((c) => sameState(c, ready)) ? [] : [ready])] : fn.conditions;
   const lines: string[] = [];
-  for (const c of fn.conditions) {
-    const text = `${c.type}: ${c.status}${c.reason ? ` ${c.reason}` : ''}${c.message ? ` — ${c.message}` : ''}`;
-    if (seen.get(c.type) === text) continue;
-    seen.set(c.type, text);
+  for (const c of shown) {
+    const text = conditionText(c);
+    // Unknown with neither reason nor message says nothing (a controller resetting the condition).
+    const flipBack = c.status === 'Unknown' && (seen.wasTrue.has(c.type) || (!c.reason && !c.message));
+    if (c.status === 'True') seen.wasTrue.add(c.type);
+    if (flipBack || seen.last.get(c.type) === text) continue;
+    seen.last.set(c.type, text);
     lines.push(text);
   }
   return lines;
+}
+
+/** Where a deploy's wait is: its revision not ready yet, traffic being routed to it, or done. */
+export type DeployPhase = 'revision' | 'routing' | 'ready';
+
+/** The phase of a deploy's wait for `revisionName` (undefined: the one Knative names), for progress. */
+export function deployPhase(fn: DeployedFunction, revisionName?: string): DeployPhase {
+  if (deployOutcome(fn, revisionName) === 'ready') return 'ready';
+  const revision = revisionName ?? fn.latestCreatedRevisionName;
+  const revisionReady = fn.observed && revision !== undefined && fn.latestReadyRevisionName === revision;
+  return revisionReady ? 'routing' : 'revision';
 }
 
 function explain(c: Condition | undefined): string {

@@ -8,7 +8,7 @@
 // written back. readTrafficState is the read alone (fn revisions, fn revisions prune).
 import {FnError, functionNotFound} from './errors.js';
 import type {DeployedFunction, FunctionRef, Knative, Progress, RevisionInfo} from './ports.js';
-import {newConditionLines, notReadyError, trafficOutcome} from './readiness.js';
+import {ConditionsSeen, newConditionLines, notReadyError, trafficOutcome} from './readiness.js';
 import {describeTraffic, sameTraffic, tagUrls, type TagUrl, type TrafficChange, type TrafficState, type TrafficTarget} from './traffic.js';
 import {historyAsBefore, recordChange, type ChangeKind} from './traffic-history.js';
 import {sideBySide} from './side-by-side.js';
@@ -135,7 +135,7 @@ export async function changeTraffic(
  * is live, so no one reports another writer's split as theirs.
  */
 async function routed(knative: Knative, from: DeployedFunction, options: {timeoutSeconds: number; signal?: AbortSignal}, progress: Progress): Promise<DeployedFunction> {
-  const seen = new Map<string, string>();
+  const seen = new ConditionsSeen();
   const ours = (f: DeployedFunction) => sameTraffic(f.traffic, from.traffic);
   const {fn, timedOut} = await knative.watchUntil(from, (f) => !ours(f) || trafficOutcome(f) !== 'pending', {
     timeoutSeconds: options.timeoutSeconds,

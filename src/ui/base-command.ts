@@ -5,7 +5,7 @@ import type {Input, ParserOutput} from '@oclif/core/interfaces';
 import {stripVTControlCharacters} from 'node:util';
 import {FnError, toFnError, ExitCode} from '../core/errors.js';
 import type {Progress} from '../core/ports.js';
-import {stderrProgress} from './progress.js';
+import {stderrProgress, type CommandProgress} from './progress.js';
 
 /** oclif's parsed flags and args: name → value. */
 type Output = {[name: string]: any};
@@ -17,12 +17,29 @@ export abstract class FnCommand extends Command {
     verbose: Flags.boolean({char: 'v', description: 'Show detailed progress (build logs, API calls).', helpGroup: 'GLOBAL', env: 'FN_VERBOSE'}),
   };
 
-  private progressInstance?: Progress;
+  /**
+   * Commands whose progress is a few phases (build, push, apply, wait): on a terminal, one live line per
+   * phase (ui/live-view.ts). Others (logs -f, run) write output of their own while they work: plain lines.
+   */
+  static liveProgress = false;
+
+  private progressInstance?: CommandProgress;
 
   /** Progress on stderr; silent under --json so stdout stays one JSON document. */
   protected get progress(): Progress {
-    this.progressInstance ??= stderrProgress({verbose: this.verbose, quiet: this.jsonEnabled()});
+    this.progressInstance ??= stderrProgress({verbose: this.verbose, quiet: this.jsonEnabled(), live: (this.constructor as typeof FnCommand).liveProgress});
     return this.progressInstance;
+  }
+
+  /** The result goes below the settled progress, never onto its live line. */
+  public log(message = '', ...args: unknown[]): void {
+    this.progressInstance?.close('done');
+    super.log(message, ...args);
+  }
+
+  protected async finally(err: Error | undefined): Promise<any> {
+    this.progressInstance?.close(err ? 'failed' : 'done');
+    return super.finally(err);
   }
 
   /**
@@ -84,6 +101,7 @@ export abstract class FnCommand extends Command {
   }
 
   protected async catch(err: Error & {exitCode?: number}): Promise<any> {
+    this.progressInstance?.close('failed');
     reportError(fromOclif(err), {json: this.jsonEnabled(), verbose: this.verbose});
   }
 }

@@ -9,7 +9,7 @@ import type {KnativeService} from '../../src/core/knative.js';
 import type {FunctionConfig} from '../../src/core/function.js';
 import {parseFunctionIdentity, resolveFunctionRef} from '../../src/core/function-target.js';
 import type {DeployedFunction, RevisionInfo} from '../../src/core/ports.js';
-import {deployOutcome, newConditionLines, notReadyError, trafficOutcome} from '../../src/core/readiness.js';
+import {ConditionsSeen, deployOutcome, newConditionLines, notReadyError, trafficOutcome} from '../../src/core/readiness.js';
 import {remoteUrl} from '../../src/core/remote-url.js';
 import {prunePlan, revisionRows} from '../../src/core/revisions.js';
 import {fnError} from '../support/fn-error.js';
@@ -110,11 +110,11 @@ describe('readiness', () => {
     expect(trafficOutcome(deployed({conditions: [{type: 'RoutesReady', status: 'False', reason: 'RevisionFailed'}]}))).toBe('failed');
   });
 
-  test('condition lines are printed once per change', () => {
-    const seen = new Map<string, string>();
-    expect(newConditionLines(deployed(), seen)).toHaveLength(3);
-    expect(newConditionLines(deployed(), seen)).toHaveLength(0);
+  test('condition lines are printed once per change: Ready, and others when False', () => {
+    const seen = new ConditionsSeen();
     expect(newConditionLines(deployed({conditions: [{type: 'Ready', status: 'Unknown', reason: 'Deploying'}]}), seen)).toEqual(['Ready: Unknown Deploying']);
+    expect(newConditionLines(deployed(), seen)).toEqual(['Ready: True']);
+    expect(newConditionLines(deployed(), seen)).toHaveLength(0);
   });
 
   test('a failure names the revision\'s reason and message and one next step — never a bare "not ready"', () => {

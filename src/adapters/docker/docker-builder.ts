@@ -3,7 +3,9 @@
 // step that failed and its last lines.
 import type Docker from 'dockerode';
 import {FnError} from '../../core/errors.js';
+import {argDeclarations, expandArgs} from '../../core/dockerfile.js';
 import {parseImageRef, type ImageRef} from '../../core/image-ref.js';
+import {reportStatus} from '../../core/progress-status.js';
 import type {BuildRequest, BuildResult, Builder, Progress} from '../../core/ports.js';
 import {contextTar} from './context-tar.js';
 import {registryConfigFor} from './credentials.js';
@@ -34,8 +36,15 @@ class BuildLog {
   imageId?: string;
   error?: string;
   pulling = false;
+  /** ARG values seen so far (declared defaults, then the build args over them): to show steps expanded. */
+  private args: Record<string, string>;
 
-  constructor(private progress: Progress) {}
+  constructor(
+    private progress: Progress,
+    private buildArgs: Record<string, string> = {},
+  ) {
+    this.args = {...buildArgs};
+  }
 
   event(e: BuildEvent) {
     if (e.error || e.errorDetail) {
@@ -46,7 +55,7 @@ class BuildLog {
     if (e.status) {
       // Pulling a FROM image: said once; each layer's state is detail.
       const from = e.status.match(/^Pulling from (.+)$/);
-      if (from) this.progress.info(`      pulling ${from[1]}${e.id ? `:${e.id}` : ''}`);
+      if (from) reportStatus(this.progress, `      pulling ${from[1]}${e.id ? `:${e.id}` : ''}`);
       this.pulling = true;
       if (!e.progress) this.progress.detail(`${e.id ? `${e.id}: ` : ''}${e.status}`);
       return;
@@ -60,9 +69,13 @@ class BuildLog {
         this.step = {n: Number(step[1]), total: Number(step[2]), instruction: step[3]};
         this.lastLines = [];
         this.pulling = false;
-        // Steps that do work are progress; ARG, ENV, LABEL and the like are detail.
-        const text = `[${step[1]}/${step[2]}] ${step[3].replace(/\s+/g, ' ')}`;
-        if (WORK_STEP.test(step[3])) this.progress.info(text.length > 120 ? `${text.slice(0, 117)}...` : text);
+        for (const [name, value] of Object.entries(argDeclarations(step[3]))) {
+          if (!(name in this.buildArgs)) this.args[name] = expandArgs(value, this.args);
+        }
+        // Steps that do work are progress; ARG, ENV, LABEL and the like are detail. Shown with the
+        // ARGs expanded (FROM node:20-slim, not FROM ${BUILDER_IMAGE}).
+        const text = `[${step[1]}/${step[2]}] ${expandArgs(step[3], this.args).replace(/\s+/g, ' ')}`;
+        if (WORK_STEP.test(step[3])) reportStatus(this.progress, text.length > 120 ? `${text.slice(0, 117)}...` : text);
         else this.progress.detail(text);
         continue;
       }
@@ -143,7 +156,7 @@ export class DockerBuilder implements Builder {
     const docker = await this.engine();
     const network = request.network ?? (await defaultNetwork(docker));
     const registryconfig = await registryConfigFor(registriesOf(request.pullImages));
-    const log = new BuildLog(progress);
+    const log = new BuildLog(progress, request.buildArgs);
     const started = Date.now();
     let stream: NodeJS.ReadableStream;
     try {
@@ -174,7 +187,7 @@ export class DockerBuilder implements Builder {
     if (log.error) throw buildError(log, log.error, request);
     const imageId = log.imageId ?? (await docker.getImage(request.image).inspect()).Id;
     const steps = log.step?.total ?? 0;
-    progress.step(`Built ${request.image} (${imageId.slice(7, 19)}) in ${((Date.now() - started) / 1000).toFixed(1)}s, ${log.cached}/${steps} steps cached`);
+    reportStatus(progress, `Built ${request.image} (${imageId.slice(7, 19)}) in ${((Date.now() - started) / 1000).toFixed(1)}s, ${log.cached}/${steps} steps cached`);
     return {image: request.image, imageId, steps, cachedSteps: log.cached};
   }
 

@@ -5,7 +5,7 @@ import {revisionRows, type RevisionRow} from '../../core/revisions.js';
 import {FnCommand} from '../../ui/base-command.js';
 import {age, clusterFlags, connectToFunction} from '../../ui/cluster-flags.js';
 import {pathFlag, withEnv} from '../../ui/flags.js';
-import {table} from '../../ui/table.js';
+import {screenTable} from '../../ui/table.js';
 
 export default class Revisions extends FnCommand {
   static summary = 'List a function\'s revisions, newest first, with their tags and traffic.';
@@ -16,7 +16,7 @@ Exit codes: 7 cluster unreachable, 8 function not found, 9 RBAC denied.`;
   static args = {name: Args.string({description: 'function name (default: fn.yaml\'s)'})};
 
   static flags = withEnv({
-    output: Flags.string({char: 'o', description: 'output format', options: ['table', 'yaml', 'json'], default: 'table'}),
+    output: Flags.string({char: 'o', description: 'output format; wide: the table with every cell whole (else long images and reasons are elided to fit COLUMNS or the terminal)', options: ['table', 'wide', 'yaml', 'json'], default: 'table'}),
     path: pathFlag,
     ...clusterFlags,
   });
@@ -42,7 +42,7 @@ Exit codes: 7 cluster unreachable, 8 function not found, 9 RBAC denied.`;
         age: age(r.createdAt, now),
         image: r.image ?? '',
       }));
-      this.log(table(view, ['name', 'tags', 'traffic', 'ready', 'reason', 'age', 'image']));
+      this.log(screenTable(view, ['name', 'tags', 'traffic', 'ready', 'reason', 'age', 'image'], {shrink: {image: 'middle', reason: 'end'}, wide: flags.output === 'wide'}));
     }
     return rows;
   }
