@@ -158,8 +158,12 @@ export function classifyPod(pod: PodView, events: KubeEvent[], now: number, grac
   return {};
 }
 
-/** Transient reconciler noise that is not a reason to give up. */
-const TRANSIENT = /the object has been modified|please apply your changes to the latest version|not found in the lister|context deadline exceeded|connection refused/i;
+/**
+ * Transient reconciler noise that is not a reason to give up: conflicts, timeouts, and the revision's own
+ * Deployment "not found" (the reconciler reads it back before its cache has it; the next pass finds it —
+ * seen in CI as a deploy and a rollout that failed on a revision that then became Ready).
+ */
+const TRANSIENT = /the object has been modified|please apply your changes to the latest version|not found in the lister|context deadline exceeded|connection refused|deployments?\.apps "[^"]*" not found/i;
 
 /**
  * A Warning event about the revision or the objects Knative made for it that means it cannot become

@@ -94,6 +94,8 @@ describe('classifyEvent', () => {
     ['the Deployment could not be created (on the Revision)', ev('Revision', 'hello-abc', 'InternalError', 'failed to create deployment "hello-abc-deployment": Deployment.apps "hello-abc-deployment" is invalid: must be less than or equal to memory limit'), 'InternalError'],
     ['a conflict the reconciler retries', ev('Revision', 'hello-abc', 'InternalError', 'Operation cannot be fulfilled on revisions: the object has been modified; please apply your changes to the latest version'), undefined],
     ['another revision', ev('Revision', 'hello-other', 'InternalError', 'broken'), undefined],
+    // Seen in CI (a flaky rollout and deploy): the reconciler reads its own new Deployment before its cache has it, and retries.
+    ['its Deployment not in the cache yet', ev('Revision', 'hello-abc', 'InternalError', 'deployment.apps "hello-abc-deployment" not found'), undefined],
     ['a Normal event', ev('ReplicaSet', 'hello-abc-deployment-5d8', 'SuccessfulCreate', 'Created pod', 'Normal'), undefined],
     ['pod events are read with the pod status, not alone', ev('Pod', 'hello-abc-deployment-5d8-x1', 'BackOff', 'Back-off restarting failed container'), undefined],
   ])('%s', (_case, event, reason) => {
