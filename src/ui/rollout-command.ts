@@ -8,6 +8,7 @@ import {resolve} from 'node:path';
 import {FnError} from '../core/errors.js';
 import {loadFunction, type FunctionConfig} from '../core/function.js';
 import type {RolloutEvent} from '../core/rollout/events.js';
+import type {RolloutOutcome} from '../core/rollout/engine.js';
 import {formatDuration, formatRate} from '../core/flag-values.js';
 import type {Owner} from '../core/rollout/state.js';
 import {describeTraffic} from '../core/traffic.js';
@@ -29,10 +30,17 @@ export const ingressFlag = Flags.string({
 });
 
 export const rolloutExitCodes = [
-  'Exit codes: 0 done (or promoted from elsewhere); 2 bad flag; 3 another rollout or process holds the service;',
+  'Exit codes: 0 done (or promoted from elsewhere, or already rolled out: the same image and fn.yaml already take 100%); 2 bad flag; 3 another rollout or process holds the service;',
   '7 cluster unreachable; 8 no such function/revision/rollout; 13 rolled back (a gate failed, the revision failed,',
   'Ctrl-C, timeout, or aborted from another shell): traffic is back to the split from before the rollout.',
 ].join(' ');
+
+/** The line a finished rollout ends with. */
+export function rolloutSummary(outcome: RolloutOutcome, name: string): string {
+  if (outcome.status === 'promoted') return `${outcome.canary} was promoted to 100% of ${name} (${outcome.by})`;
+  if (outcome.status === 'unchanged') return `${outcome.canary} already takes 100% of ${name}: nothing new to roll out`;
+  return `${outcome.canary} takes 100% of ${name}`;
+}
 
 /** Help text from lines: lines join into paragraphs, an empty line starts the next one. */
 export function paragraphs(...lines: string[]): string {

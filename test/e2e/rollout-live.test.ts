@@ -69,9 +69,10 @@ test('fn rollout from source: a one-line change is built, pushed, deployed at 0%
   const env = clusterFnEnv();
   const first = await runFnJson(['deploy', '--path', dir, '-n', ns], {env});
   expectExit(first, 0);
-  // Unchanged source and fn.yaml: nothing new to roll out.
+  // Unchanged source and fn.yaml, already at 100% (a CI job run again): done, nothing written.
   const same = await runFnJson(['rollout', '--path', dir, '-n', ns], {env});
-  expect([same.exitCode, same.json.error.code]).toEqual([2, 'ROLLOUT_NOTHING_NEW']);
+  expectExit(same, 0);
+  expect(same.json).toMatchObject({event: 'done', status: 'unchanged', canary: first.json.revision, steps: []});
 
   const source = join(dir, 'index.js');
   await writeFile(source, (await readFile(source, 'utf8')).replace('`Hello ${name}`', '`Hello again ${name}`'));

@@ -502,12 +502,25 @@ describe('resume', () => {
 });
 
 describe('refusals before anything is written', () => {
-  test('the template the service already runs (same image, same fn.yaml): nothing new', async () => {
+  test('the template the service already runs (same image, same fn.yaml), at 100%: done, unchanged, nothing written', async () => {
     svc.seed('hello', firstImage, {revisionName: canaryName(firstImage)});
-    const error = await rejection(startRollout(deps(), {image: firstImage, tag: 'canary', steps: [100], settings}, never));
-    expect(error).toMatchObject({code: 'ROLLOUT_NOTHING_NEW', exitCode: 2});
-    expect(error.message).toContain(`with this fn.yaml (revision ${canaryName(firstImage)})`);
+    // A CI job run again on the same commit: the end state holds.
+    const outcome = await startRollout(deps(), {image: firstImage, tag: 'canary', steps: [100], settings}, never);
+    expect(outcome).toMatchObject({event: 'done', status: 'unchanged', canary: canaryName(firstImage), image: firstImage, steps: []});
     expect(svc.writes).toEqual([]);
+    expect(events).toEqual([]);
+  });
+
+  test('the same template again after its rollout was rolled back: nothing new, and how to roll it out again', async () => {
+    svc.seed('hello', firstImage, {revisionName: canaryName(firstImage)});
+    gateFor = () => failing;
+    expect((await rejection(startRollout(deps(), {image: img('3'), tag: 'canary', steps: [50, 100], settings}, never))).code).toBe('ROLLOUT_ROLLED_BACK');
+    const writes = svc.writes.length;
+    const error = await rejection(startRollout(deps(), {image: img('3'), tag: 'canary', steps: [50, 100], settings}, never));
+    expect(error).toMatchObject({code: 'ROLLOUT_NOTHING_NEW', exitCode: 2});
+    expect(error.message).toContain(`with this fn.yaml (revision ${canaryName(img('3'))})`);
+    expect(error.suggestion).toContain(`--revision ${canaryName(img('3'))}`);
+    expect(svc.writes.length).toBe(writes);
   });
 
   test('the same image with a changed fn.yaml is a new revision to roll out', async () => {

@@ -11,7 +11,7 @@ import {resolve} from 'node:path';
 import {countFlag, durationFlag, percentageFlag, stepsFlag, withEnv} from '../../ui/flags.js';
 import {ownerAlive} from '../../ui/rollout-health.js';
 import {writeGithubOutputs} from '../../ui/github-outputs.js';
-import {ingressFlag, paragraphs, RolloutCommand, rolloutArgs, rolloutExitCodes, rolloutTargetFlags} from '../../ui/rollout-command.js';
+import {ingressFlag, paragraphs, RolloutCommand, rolloutArgs, rolloutExitCodes, rolloutSummary, rolloutTargetFlags} from '../../ui/rollout-command.js';
 
 export default class Rollout extends RolloutCommand {
   static summary = 'Progressive canary: move traffic to a new revision step by step, behind health gates, rolling back on failure.';
@@ -95,7 +95,7 @@ export default class Rollout extends RolloutCommand {
         interrupt.signal,
       ).then((outcome) => {
         writeGithubOutputs({...outcome, revision: outcome.canary}, 'rollout');
-        if (!this.jsonEnabled()) this.log(outcome.status === 'promoted' ? `${outcome.canary} was promoted to 100% of ${name} (${outcome.by})` : `${outcome.canary} takes 100% of ${name}`);
+        if (!this.jsonEnabled()) this.log(rolloutSummary(outcome, name));
         return outcome;
       });
     } finally {

@@ -3,7 +3,7 @@ import {randomUUID} from 'node:crypto';
 import {resumeRollout} from '../../core/rollout/engine.js';
 import {healthGates} from '../../factory.js';
 import {ownerAlive} from '../../ui/rollout-health.js';
-import {ingressFlag, paragraphs, RolloutCommand, rolloutArgs, rolloutExitCodes, rolloutTargetFlags} from '../../ui/rollout-command.js';
+import {ingressFlag, paragraphs, RolloutCommand, rolloutArgs, rolloutExitCodes, rolloutSummary, rolloutTargetFlags} from '../../ui/rollout-command.js';
 import {withEnv} from '../../ui/flags.js';
 
 export default class RolloutResume extends RolloutCommand {
@@ -36,7 +36,7 @@ export default class RolloutResume extends RolloutCommand {
         {force: flags.force},
         interrupt.signal,
       );
-      if (!this.jsonEnabled()) this.log(outcome.status === 'promoted' ? `${outcome.canary} was promoted to 100% of ${name} (${outcome.by})` : `${outcome.canary} takes 100% of ${name}`);
+      if (!this.jsonEnabled()) this.log(rolloutSummary(outcome, name));
       return outcome;
     } finally {
       interrupt.dispose();

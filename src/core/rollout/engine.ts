@@ -5,7 +5,7 @@ import {FnError, functionNotFound} from '../errors.js';
 import type {FunctionConfig} from '../function.js';
 import {manifestsOnto, withAnnotations, withTraffic} from '../manifests.js';
 import type {DeployedFunction, FunctionChange, FunctionRef, Knative} from '../ports.js';
-import type {TagUrl, TrafficTarget} from '../traffic.js';
+import {tagUrls, type TagUrl, type TrafficTarget} from '../traffic.js';
 import {historyAsBefore} from '../traffic-history.js';
 import {endStoppedRollout, gateSummary, outcomeOf} from './ending.js';
 import type {RolloutEvent, RolloutEventBody} from './events.js';
@@ -48,7 +48,8 @@ export interface RolloutOutcome {
   event: 'done';
   service: string;
   namespace: string;
-  status: 'succeeded' | 'promoted';
+  /** unchanged: the image and fn.yaml are the live template's, whose revision already takes 100%. */
+  status: 'succeeded' | 'promoted' | 'unchanged';
   /** The revision rolled out. */
   canary: string;
   /** Its image (registry/name@sha256:…), when known: --image, or the function's template. */
@@ -103,8 +104,15 @@ export async function startRollout(deps: RolloutDeps, request: StartRequest, sig
     const liveName = fn.template?.metadata.name;
     const canaryName = canaryManifests(fn).revisionName;
     if (canaryName ? liveName === canaryName : fn.template?.spec.containers[0]?.image === image) {
+      const live = canaryName ?? fn.latestCreatedRevisionName;
+      // Already rolled out (a CI job run again on the same commit): the end state holds, nothing to do.
+      if (live && fn.statusTraffic.some((t) => t.revisionName === live && t.percent === 100)) {
+        return {event: 'done', service, namespace: fn.namespace, status: 'unchanged', canary: live, image, ...(fn.url ? {url: fn.url} : {}), tags: tagUrls(fn), steps: [], traffic: fn.traffic};
+      }
+      // The live template's revision does not take all the traffic (a rolled-back rollout, a split):
+      // rolling it out again is the user's call.
       throw new FnError('ROLLOUT_NOTHING_NEW', 'usage', `${service} already runs ${image}${canaryName ? ` with this fn.yaml (revision ${canaryName})` : ''}: there is no new revision to roll out`, {
-        suggestion: 'change the source or fn.yaml (fn rollout builds it), pass another image with --image, or an existing revision with --revision',
+        suggestion: `change the source or fn.yaml (fn rollout builds it), pass another image with --image${live ? `, or roll out ${live} again with --revision ${live}` : ', or an existing revision with --revision'}`,
       });
     }
     // First claim the function: the rollout state, with every share pinned where it is so the new
