@@ -6,7 +6,7 @@
 // apply (after the function is applied, so its uid can own them), wait (after it is Ready, since a
 // Trigger resolves its subscriber from the function's address).
 import {FnError, isFnError} from './errors.js';
-import {childName, eventManifests} from './event-manifests.js';
+import {childName, EVENT_FUNCTION_LABEL, eventManifests, isFunctionEventObject} from './event-manifests.js';
 import {scheduleInfo, triggerInfo, type EventObjects, type PingSource, type Readiness, type ScheduleInfo, type Trigger, type TriggerInfo} from './eventing.js';
 import type {FunctionConfig, RoutingMode} from './function.js';
 import type {DeployedFunction, Eventing, OwnerReference, Progress} from './ports.js';
@@ -59,12 +59,15 @@ export async function planEvents(
 ): Promise<EventPlan | undefined> {
   const {namespace} = options;
   const desired = eventManifests(config, {namespace, routing: options.routing});
+  // All of the namespace's, in the same two requests as the function's own: the names others hold, too.
   // A user with no rights on Eventing can deploy a function without events: nothing of fn's there can be theirs.
-  const live = count(desired) ? await eventing.objectsOf(namespace, config.name) : await visibleEventObjects(eventing, namespace, config.name);
-  if (!live) {
+  const all = count(desired) ? await eventing.objectsIn(namespace) : await forbiddenAsUndefined(eventing.objectsIn(namespace));
+  if (!all) {
     progress.detail(`not allowed to list Triggers and PingSources in namespace ${namespace}: leaving event wiring alone`);
     return undefined;
   }
+  const live = {triggers: all.triggers.filter((t) => isFunctionEventObject(t, config.name)), pingSources: all.pingSources.filter((p) => isFunctionEventObject(p, config.name))};
+  refuseTakenNames(desired, all, live, config, namespace);
   if (count(desired) === 0 && count(live) === 0) return undefined;
   const brokers = [...new Set(desired.triggers.map((t) => t.spec.broker))];
   const found = await Promise.all(brokers.map((b) => eventing.broker(namespace, b)));
@@ -100,13 +103,41 @@ export async function planEvents(
  * The function's Triggers and PingSources, or undefined when the user may not list them (RBAC): for
  * commands that only show or tidy them (describe, delete, a deploy without events), which go on.
  */
-export async function visibleEventObjects(eventing: Eventing, namespace: string, functionName: string): Promise<EventObjects | undefined> {
+export function visibleEventObjects(eventing: Eventing, namespace: string, functionName: string): Promise<EventObjects | undefined> {
+  return forbiddenAsUndefined(eventing.objectsOf(namespace, functionName));
+}
+
+async function forbiddenAsUndefined(listed: Promise<EventObjects>): Promise<EventObjects | undefined> {
   try {
-    return await eventing.objectsOf(namespace, functionName);
+    return await listed;
   } catch (e) {
     if (isFnError(e) && e.code === 'FORBIDDEN') return undefined;
     throw e;
   }
+}
+
+/**
+ * A Trigger or PingSource fn would make under a name another function's (or another tool's) object has:
+ * applying it would take that object over (the same field manager, for another function of fn's).
+ */
+function refuseTakenNames(desired: EventObjects, all: EventObjects, live: EventObjects, config: Pick<FunctionConfig, 'name' | 'subscriptions' | 'schedules'>, namespace: string): void {
+  const ours = new Set([...live.triggers, ...live.pingSources].map((o) => `${o.kind}/${o.metadata.name}`));
+  const holders = new Map([...all.triggers, ...all.pingSources].map((o) => [`${o.kind}/${o.metadata.name}`, o]));
+  const check = (objects: Array<Trigger | PingSource>, field: 'subscriptions' | 'schedules') =>
+    objects.forEach((o, i) => {
+      const key = `${o.kind}/${o.metadata.name}`;
+      const holder = holders.get(key);
+      if (!holder || ours.has(key)) return;
+      const owner = holder.metadata.labels?.[EVENT_FUNCTION_LABEL];
+      const whose = owner ? `function "${owner}"'s` : 'not fn\'s';
+      const fix = field === 'subscriptions' ? `give subscriptions[${i}] a name in fn.yaml (its Trigger is then ${config.name}-<name>)` : `delete or rename that ${o.kind} (kubectl delete ${o.kind.toLowerCase()} ${o.metadata.name} -n ${namespace}) if it is not needed`;
+      throw new FnError('EVENT_NAME_TAKEN', 'conflict', `${field}[${i}] would be ${o.kind} "${o.metadata.name}" in namespace ${namespace}, which is ${whose}: deploying would take it over`, {
+        suggestion: fix,
+        details: {kind: o.kind, name: o.metadata.name, namespace, ...(owner ? {function: owner} : {})},
+      });
+    });
+  check(desired.triggers, 'subscriptions');
+  check(desired.pingSources, 'schedules');
 }
 
 export function ownerOf(fn: Pick<DeployedFunction, 'name' | 'routing' | 'uid'>): OwnerReference | undefined {

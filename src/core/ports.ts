@@ -279,6 +279,8 @@ export interface EventWatchResult {
 export interface Eventing {
   /** One function's Triggers and PingSources (by fn's labels); none when Eventing is not installed. */
   objectsOf(namespace: string, functionName: string): Promise<EventObjects>;
+  /** Every Trigger and PingSource in a namespace, fn's or not (deploy's plan: its own, and the names others hold); none when Eventing is not installed. */
+  objectsIn(namespace: string): Promise<EventObjects>;
   /** Brokers in a namespace, or in all namespaces when namespace is undefined. */
   brokers(namespace: string | undefined): Promise<Broker[]>;
   /** undefined when there is no such broker. */

@@ -45,7 +45,7 @@ beforeEach(() => {
 describe('planEvents', () => {
   test('a user who may not list Triggers deploys a function without events (nothing of fn there can be theirs); one with subscriptions is refused', async () => {
     const forbidden = Object.assign(Object.create(eventing), {
-      objectsOf: async () => {
+      objectsIn: async () => {
         throw new FnError('FORBIDDEN', 'forbidden', 'triggers.eventing.knative.dev is forbidden');
       },
     }) as MemoryEventing;
@@ -57,7 +57,7 @@ describe('planEvents', () => {
 
   test('no subscriptions or schedules, and none live: nothing to do, nothing asked beyond the list', async () => {
     expect(await plan(config())).toBeUndefined();
-    expect(eventing.calls).toEqual(['objectsOf']);
+    expect(eventing.calls).toEqual(['objectsIn']);
   });
 
   test('a missing broker: BROKER_NOT_FOUND (exit 8) naming subscriptions[i].broker and how to create it; nothing sent', async () => {
@@ -79,7 +79,7 @@ describe('planEvents', () => {
 
   test('the cluster validates every object in a dry run before anything is written', async () => {
     const p = await plan(config([{broker: 'default', filters: {type: 'a'}}], [{cron: '@hourly'}]));
-    expect(eventing.calls).toEqual(['objectsOf', 'broker', 'apply:dryRun']);
+    expect(eventing.calls).toEqual(['objectsIn', 'broker', 'apply:dryRun']);
     expect(eventing.applies).toEqual([{names: ['Trigger/hello-default', 'PingSource/hello-schedule-1'], dryRun: true}]);
     expect(eventing.objects.size).toBe(0);
     expect(p?.desired.triggers).toHaveLength(1);
@@ -109,12 +109,26 @@ describe('planEvents', () => {
     expect([...(p?.existing ?? [])].sort()).toEqual(['PingSource/hello-schedule-1', 'Trigger/hello-default', 'Trigger/hello-old']);
   });
 
+  test('a name another function\'s Trigger has (function hello-b, broker c; function hello, broker b-c): refused before anything is applied', async () => {
+    eventing.seedBroker(ns, 'b-c');
+    eventing.seed(liveTrigger('hello-b-c', 'c', 'hello-b'));
+    const refused = await fnError(plan(config([{broker: 'b-c'}])));
+    expect([refused.code, refused.exitCode]).toEqual(['EVENT_NAME_TAKEN', 3]);
+    expect(refused.message).toBe(`subscriptions[0] would be Trigger "hello-b-c" in namespace ${ns}, which is function "hello-b"'s: deploying would take it over`);
+    expect(refused.suggestion).toContain('give subscriptions[0] a name in fn.yaml');
+    expect(eventing.calls).not.toContain('apply:dryRun');
+    // With a name of its own it is another Trigger, and the other function's stays as it was.
+    const p = await plan(config([{broker: 'b-c', name: 'orders'}]));
+    expect(p?.desired.triggers.map((t) => t.metadata.name)).toEqual(['hello-orders']);
+    expect(p?.stale.triggers).toEqual([]);
+  });
+
   test('none listed any more, some live: a plan that deletes them, with no dry run (nothing to validate)', async () => {
     eventing.seed(liveTrigger('hello-default'));
     const p = await plan(config());
     expect(p?.desired).toEqual({triggers: [], pingSources: []});
     expect(p?.stale.triggers.map((t) => t.metadata.name)).toEqual(['hello-default']);
-    expect(eventing.calls).toEqual(['objectsOf']);
+    expect(eventing.calls).toEqual(['objectsIn']);
   });
 });
 

@@ -7,7 +7,7 @@
 // every change as it is made, bounded by real time.
 import {FnError} from '../../src/core/errors.js';
 import {BROKER_CLASS_ANNOTATION, DEFAULT_BROKER_CLASS, type Broker, type EventObjects, type EventingStatus, type PingSource, type Trigger} from '../../src/core/eventing.js';
-import {EVENT_FUNCTION_LABEL} from '../../src/core/event-manifests.js';
+import {EVENT_FUNCTION_LABEL, isFunctionEventObject} from '../../src/core/event-manifests.js';
 import type {Condition, ConditionStatus} from '../../src/core/knative.js';
 import {MANAGED_BY_LABEL} from '../../src/core/knative.js';
 import type {EventWatchResult, Eventing, OwnerReference, WatchOptions} from '../../src/core/ports.js';
@@ -95,6 +95,15 @@ export class MemoryEventing implements Eventing {
   async objectsOf(namespace: string, functionName: string): Promise<EventObjects> {
     this.call('objectsOf');
     return this.selected(namespace, functionName);
+  }
+
+  async objectsIn(namespace: string): Promise<EventObjects> {
+    this.call('objectsIn');
+    const all = [...this.objects.values()].filter((o) => o.metadata.namespace === namespace);
+    return {
+      triggers: byName(all.filter((o): o is Trigger => o.kind === 'Trigger')).map((o) => structuredClone(o)),
+      pingSources: byName(all.filter((o): o is PingSource => o.kind === 'PingSource')).map((o) => structuredClone(o)),
+    };
   }
 
   async brokers(namespace: string | undefined): Promise<Broker[]> {
@@ -207,7 +216,7 @@ export class MemoryEventing implements Eventing {
   }
 
   private selected(namespace: string, functionName: string): EventObjects {
-    const mine = [...this.objects.values()].filter((o) => o.metadata.namespace === namespace && o.metadata.labels?.[EVENT_FUNCTION_LABEL] === functionName && o.metadata.labels?.[MANAGED_BY_LABEL] === 'fn');
+    const mine = [...this.objects.values()].filter((o) => o.metadata.namespace === namespace && isFunctionEventObject(o, functionName));
     return {
       triggers: byName(mine.filter((o): o is Trigger => o.kind === 'Trigger')).map((o) => structuredClone(o)),
       pingSources: byName(mine.filter((o): o is PingSource => o.kind === 'PingSource')).map((o) => structuredClone(o)),

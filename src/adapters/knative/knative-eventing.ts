@@ -63,13 +63,21 @@ export class KnativeEventing implements Eventing {
   }
 
   async objectsOf(namespace: string, functionName: string): Promise<EventObjects> {
+    return this.objects(namespace, {labelSelector: eventSelector(functionName)});
+  }
+
+  async objectsIn(namespace: string): Promise<EventObjects> {
+    return this.objects(namespace, {});
+  }
+
+  private async objects(namespace: string, query: Record<string, string>): Promise<EventObjects> {
     const none = (e: unknown) => {
       if (e instanceof FnError && e.code === 'EVENTING_NOT_INSTALLED') return {items: []};
       throw e;
     };
     const [triggers, pingSources] = await Promise.all([
-      this.list<Trigger>('triggers', namespace, {labelSelector: eventSelector(functionName)}).catch(none),
-      this.list<PingSource>('pingsources', namespace, {labelSelector: eventSelector(functionName)}).catch(none),
+      this.list<Trigger>('triggers', namespace, query).catch(none),
+      this.list<PingSource>('pingsources', namespace, query).catch(none),
     ]);
     return {triggers: byName(triggers.items as Trigger[]), pingSources: byName(pingSources.items as PingSource[])};
   }
