@@ -12,32 +12,12 @@ import type {DeployedFunction, RevisionInfo} from '../../src/core/ports.js';
 import {ConditionsSeen, deployOutcome, newConditionLines, notReadyError, trafficOutcome} from '../../src/core/readiness.js';
 import {remoteUrl} from '../../src/core/remote-url.js';
 import {prunePlan, revisionRows} from '../../src/core/revisions.js';
+import {deployedFunction} from '../support/deployed-function.js';
 import {fnError} from '../support/fn-error.js';
 
 const config = {name: 'hello', runtime: 'node', namespace: 'team', deploy: {routing: 'route'}} as FunctionConfig;
 
-function deployed(over: Partial<DeployedFunction> = {}): DeployedFunction {
-  return {
-    name: 'hello',
-    namespace: 'team',
-    routing: 'service',
-    resourceVersion: '7',
-    observed: true,
-    traffic: [{latestRevision: true, percent: 100}],
-    statusTraffic: [{latestRevision: true, revisionName: 'hello-00002', percent: 100}],
-    url: 'http://hello.team.example.test',
-    latestCreatedRevisionName: 'hello-00002',
-    latestReadyRevisionName: 'hello-00002',
-    conditions: [
-      {type: 'ConfigurationsReady', status: 'True'},
-      {type: 'RoutesReady', status: 'True'},
-      {type: 'Ready', status: 'True'},
-    ],
-    labels: {},
-    annotations: {},
-    ...over,
-  };
-}
+const deployed = (over: Partial<DeployedFunction> = {}): DeployedFunction => deployedFunction(over);
 
 describe('resolveFunctionRef (name resolution)', () => {
   test.each<[string, Parameters<typeof resolveFunctionRef>[0], ReturnType<typeof resolveFunctionRef>]>([

@@ -12,6 +12,7 @@ import {elapsed, LiveView, REPLACE_LINE, SPINNER} from '../../src/ui/live-view.j
 import {stderrProgress} from '../../src/ui/progress.js';
 import {table} from '../../src/ui/table.js';
 import {colourLevel, elideEnd, elideMiddle, paintState, tableWidth, visibleLength} from '../../src/ui/terminal.js';
+import {deployedFunction} from '../support/deployed-function.js';
 
 /** What a terminal shows after `output`: each line as its last carriage return and erase-line left it. */
 function screen(output: string): string[] {
@@ -142,23 +143,7 @@ describe('the log: plain lines, a status never twice in a row', () => {
 
 const c = (type: string, status: Condition['status'], reason?: string, message?: string): Condition => ({type, status, ...(reason ? {reason} : {}), ...(message ? {message} : {})});
 
-function fn(conditions: Condition[], over: Partial<DeployedFunction> = {}): DeployedFunction {
-  return {
-    name: 'hello',
-    namespace: 'team',
-    routing: 'service',
-    resourceVersion: '7',
-    observed: true,
-    traffic: [{latestRevision: true, percent: 100}],
-    statusTraffic: [{latestRevision: true, revisionName: 'hello-new', percent: 100}],
-    latestCreatedRevisionName: 'hello-new',
-    latestReadyRevisionName: 'hello-new',
-    conditions,
-    labels: {},
-    annotations: {},
-    ...over,
-  };
-}
+const fn = (conditions: Condition[], over: Partial<DeployedFunction> = {}): DeployedFunction => deployedFunction({revision: 'hello-new', url: undefined, conditions, ...over});
 
 describe('the condition stream of a wait', () => {
   // The states an update of a Service went through on the local cluster (fn deploy, Knative 1.15).
