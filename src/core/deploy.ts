@@ -8,7 +8,6 @@ import type {FunctionConfig, RoutingMode} from './function.js';
 import {manifestsOnto, MAX_NAMED_REVISION_FUNCTION_LENGTH, withAnnotations, withLiveTemplate, withTraffic} from './manifests.js';
 import type {DeployedFunction, Eventing, FunctionRef, Knative, Progress, RevisionInfo} from './ports.js';
 import {ConditionsSeen, deployOutcome, deployPhase, newConditionLines, notReadyError, type DeployPhase} from './readiness.js';
-import {reportStatus} from './progress-status.js';
 import {deployTraffic, describeTraffic, followsLatest, pinLatestEntries, sameTraffic, tagUrls, type TagUrl, type TrafficTarget} from './traffic.js';
 import {keptHistory, recordChange} from './traffic-history.js';
 import {describeState, isFinal, readState} from './rollout/state.js';
@@ -155,7 +154,7 @@ export async function deploy(knative: Knative, request: DeployRequest, progress:
         onUpdate: (f) => {
           if (!f.observed) return;
           enter(deployPhase(f, manifests.revisionName));
-          for (const line of newConditionLines(f, seen)) reportStatus(progress, line);
+          for (const line of newConditionLines(f, seen)) progress.status(line);
         },
       }),
     ).catch(async (e) => {

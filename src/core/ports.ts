@@ -21,10 +21,9 @@ export interface Progress {
   detail(message: string): void;
   /**
    * The current phase's latest state (a build step, a condition): on a terminal it replaces the last one
-   * on the live line; in a log a line, never twice the same in a row. Optional: use reportStatus
-   * (core/progress-status.ts), which falls back to `info`.
+   * on the live line; in a log a line, never twice the same in a row.
    */
-  status?(message: string): void;
+  status(message: string): void;
 }
 
 // ---- scaffold -------------------------------------------------------------------------------------

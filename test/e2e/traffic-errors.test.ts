@@ -13,7 +13,7 @@ import {runFn, runFnJson, expectExit} from '../support/cli.js';
 import {clusterEnv, digest, kubeconfigPath, TestCluster} from '../support/knative-env.js';
 
 const TIMEOUT = 180_000;
-const silent: Progress = {step() {}, info() {}, warn() {}, detail() {}};
+const silent: Progress = {step() {}, info() {}, warn() {}, detail() {}, status() {}};
 const cluster = new TestCluster();
 let ns: string;
 let dir: string;

@@ -17,7 +17,7 @@ import {MemoryKnative} from './memory-knative.js';
 
 const ns = 'default';
 const lines: Array<[keyof Progress, string]> = [];
-const progress: Progress = {step: (m) => lines.push(['step', m]), info: (m) => lines.push(['info', m]), warn: (m) => lines.push(['warn', m]), detail: (m) => lines.push(['detail', m])};
+const progress: Progress = {step: (m) => lines.push(['step', m]), info: (m) => lines.push(['info', m]), warn: (m) => lines.push(['warn', m]), detail: (m) => lines.push(['detail', m]), status: (m) => lines.push(['info', m])};
 const said = (kind: keyof Progress) => lines.filter(([k]) => k === kind).map(([, m]) => m);
 const config = (subscriptions?: Subscription[], schedules?: Schedule[]): FunctionConfig => ({name: 'hello', runtime: 'node', ...(subscriptions ? {subscriptions} : {}), ...(schedules ? {schedules} : {})});
 const plan = (c: FunctionConfig, missingBrokerIsError = true) => planEvents(eventing, c, {namespace: ns, routing: 'service', missingBrokerIsError}, progress);

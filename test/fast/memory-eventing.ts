@@ -99,11 +99,7 @@ export class MemoryEventing implements Eventing {
 
   async objectsIn(namespace: string): Promise<EventObjects> {
     this.call('objectsIn');
-    const all = [...this.objects.values()].filter((o) => o.metadata.namespace === namespace);
-    return {
-      triggers: byName(all.filter((o): o is Trigger => o.kind === 'Trigger')).map((o) => structuredClone(o)),
-      pingSources: byName(all.filter((o): o is PingSource => o.kind === 'PingSource')).map((o) => structuredClone(o)),
-    };
+    return this.inNamespace(namespace, () => true);
   }
 
   async brokers(namespace: string | undefined): Promise<Broker[]> {
@@ -216,10 +212,15 @@ export class MemoryEventing implements Eventing {
   }
 
   private selected(namespace: string, functionName: string): EventObjects {
-    const mine = [...this.objects.values()].filter((o) => o.metadata.namespace === namespace && isFunctionEventObject(o, functionName));
+    return this.inNamespace(namespace, (o) => isFunctionEventObject(o, functionName));
+  }
+
+  /** Copies of the namespace's objects that `keep` keeps, by kind and name. */
+  private inNamespace(namespace: string, keep: (o: EventObject) => boolean): EventObjects {
+    const kept = [...this.objects.values()].filter((o) => o.metadata.namespace === namespace && keep(o));
     return {
-      triggers: byName(mine.filter((o): o is Trigger => o.kind === 'Trigger')).map((o) => structuredClone(o)),
-      pingSources: byName(mine.filter((o): o is PingSource => o.kind === 'PingSource')).map((o) => structuredClone(o)),
+      triggers: byName(kept.filter((o): o is Trigger => o.kind === 'Trigger')).map((o) => structuredClone(o)),
+      pingSources: byName(kept.filter((o): o is PingSource => o.kind === 'PingSource')).map((o) => structuredClone(o)),
     };
   }
 

@@ -15,7 +15,7 @@ const ref = {name: 'hello', namespace: 'default'};
 const config: FunctionConfig = {name: 'hello', runtime: 'node'};
 const img = (n: string) => `registry.test/hello@sha256:${n.repeat(64)}`;
 const notes: string[] = [];
-const progress: Progress = {step: (m) => notes.push(m), info: (m) => notes.push(m), warn: (m) => notes.push(`warn: ${m}`), detail: (m) => notes.push(m)};
+const progress: Progress = {step: (m) => notes.push(m), info: (m) => notes.push(m), warn: (m) => notes.push(`warn: ${m}`), detail: (m) => notes.push(m), status: (m) => notes.push(m)};
 const split = (value: string) => (state: Parameters<typeof computeTraffic>[0]) => computeTraffic(state, parseTrafficRequest({split: [value]}));
 const request = (image: string, extra: object = {}) => ({config, image, namespace: 'default', routing: 'service' as const, wait: true, timeoutSeconds: 5, ...extra});
 let knative: MemoryKnative;

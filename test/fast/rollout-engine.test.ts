@@ -540,7 +540,7 @@ describe('refusals before anything is written', () => {
 });
 
 describe('fn rollback after a rollout (the traffic history, fn.dev/traffic-history)', () => {
-  const quiet: Progress = {step: () => undefined, info: () => undefined, warn: () => undefined, detail: () => undefined};
+  const quiet: Progress = {step: () => undefined, info: () => undefined, warn: () => undefined, detail: () => undefined, status: () => undefined};
   const request = {image: img('3'), tag: 'canary', steps: [50, 100], settings};
   const rollback = () => changeTraffic(svc, ref, (s) => rollbackTraffic(s), {wait: true, timeoutSeconds: 5, by: 'rollback'}, quiet);
   const shares = () => stored().traffic.filter((t) => (t.percent ?? 0) > 0).map((t) => [t.latestRevision ? `@latest=${stored().latestReady}` : t.revisionName, t.percent]);
@@ -593,7 +593,7 @@ describe('fn rollback after a rollout (the traffic history, fn.dev/traffic-histo
 });
 
 describe('a Service another tool touched (kn --concurrency-limit --scale-min)', () => {
-  const quiet: Progress = {step: () => undefined, info: () => undefined, warn: () => undefined, detail: () => undefined};
+  const quiet: Progress = {step: () => undefined, info: () => undefined, warn: () => undefined, detail: () => undefined, status: () => undefined};
   const deployed = (image: string, extra: object = {}) => deploy(svc, {config, image, namespace: 'default', routing: 'service', wait: true, timeoutSeconds: 5, ...extra}, quiet);
   const kn = {metadata: {name: 'hello-kn-00004', annotations: {'autoscaling.knative.dev/min-scale': '1'}}, spec: {containerConcurrency: 10}};
 

@@ -8,7 +8,7 @@ import type {FunctionConfig} from '../../src/core/function.js';
 import type {RevisionFailure} from '../../src/core/pod-failure.js';
 import type {DecideChange, DeployedFunction, Knative, Progress, RevisionInfo, WatchOptions} from '../../src/core/ports.js';
 
-const silentProgress: Progress = {step() {}, info() {}, warn() {}, detail() {}};
+const silentProgress: Progress = {step() {}, info() {}, warn() {}, detail() {}, status() {}};
 
 const config = {specVersion: 1, name: 'hello', runtime: 'node', template: 'http'} as unknown as FunctionConfig;
 const image = `reg/hello@sha256:${'1'.repeat(64)}`;

@@ -5,7 +5,6 @@ import type Docker from 'dockerode';
 import {FnError} from '../../core/errors.js';
 import {argDeclarations, expandArgs} from '../../core/dockerfile.js';
 import {parseImageRef, type ImageRef} from '../../core/image-ref.js';
-import {reportStatus} from '../../core/progress-status.js';
 import type {BuildRequest, BuildResult, Builder, Progress} from '../../core/ports.js';
 import {contextTar} from './context-tar.js';
 import {registryConfigFor} from './credentials.js';
@@ -55,7 +54,7 @@ class BuildLog {
     if (e.status) {
       // Pulling a FROM image: said once; each layer's state is detail.
       const from = e.status.match(/^Pulling from (.+)$/);
-      if (from) reportStatus(this.progress, `      pulling ${from[1]}${e.id ? `:${e.id}` : ''}`);
+      if (from) this.progress.status(`      pulling ${from[1]}${e.id ? `:${e.id}` : ''}`);
       this.pulling = true;
       if (!e.progress) this.progress.detail(`${e.id ? `${e.id}: ` : ''}${e.status}`);
       return;
@@ -75,7 +74,7 @@ class BuildLog {
         // Steps that do work are progress; ARG, ENV, LABEL and the like are detail. Shown with the
         // ARGs expanded (FROM node:20-slim, not FROM ${BUILDER_IMAGE}).
         const text = `[${step[1]}/${step[2]}] ${expandArgs(step[3], this.args).replace(/\s+/g, ' ')}`;
-        if (WORK_STEP.test(step[3])) reportStatus(this.progress, text.length > 120 ? `${text.slice(0, 117)}...` : text);
+        if (WORK_STEP.test(step[3])) this.progress.status(text.length > 120 ? `${text.slice(0, 117)}...` : text);
         else this.progress.detail(text);
         continue;
       }
@@ -187,7 +186,7 @@ export class DockerBuilder implements Builder {
     if (log.error) throw buildError(log, log.error, request);
     const imageId = log.imageId ?? (await docker.getImage(request.image).inspect()).Id;
     const steps = log.step?.total ?? 0;
-    reportStatus(progress, `Built ${request.image} (${imageId.slice(7, 19)}) in ${((Date.now() - started) / 1000).toFixed(1)}s, ${log.cached}/${steps} steps cached`);
+    progress.status(`Built ${request.image} (${imageId.slice(7, 19)}) in ${((Date.now() - started) / 1000).toFixed(1)}s, ${log.cached}/${steps} steps cached`);
     return {image: request.image, imageId, steps, cachedSteps: log.cached};
   }
 

@@ -4,7 +4,6 @@ import type Docker from 'dockerode';
 import {FnError} from '../../core/errors.js';
 import {digestReference, parseImageRef} from '../../core/image-ref.js';
 import type {Progress, PushResult, Pusher} from '../../core/ports.js';
-import {reportStatus} from '../../core/progress-status.js';
 import {credentialsFor, type RegistryAuth} from './credentials.js';
 import {connectEngine, engineMessage} from './engine.js';
 import {REGISTRY_TLS, REGISTRY_UNAUTHORIZED, REGISTRY_UNREACHABLE, registryFailure} from './registry-messages.js';
@@ -61,7 +60,7 @@ export class DockerPusher implements Pusher {
     }
     if (error) throw await pushError(redact(error, auth), ref.registry, image, auth);
     if (!digest) throw new FnError('PUSH_NO_DIGEST', 'registry', `the registry accepted ${image} but reported no digest`, {suggestion: 'push again; if it repeats, check the registry'});
-    reportStatus(progress, `Pushed ${repo}@${digest} in ${((Date.now() - started) / 1000).toFixed(1)}s (${pushed.size} layers uploaded, ${existing.size} already there)`);
+    progress.status(`Pushed ${repo}@${digest} in ${((Date.now() - started) / 1000).toFixed(1)}s (${pushed.size} layers uploaded, ${existing.size} already there)`);
     return {reference: digestReference(ref, digest), digest, layersPushed: pushed.size, layersExisting: existing.size};
   }
 }

@@ -3,7 +3,6 @@
 // the runtime's own prepare.sh (the same script the Dockerfile runs), as /fn/function on the base.
 // The function's context files are copied into a staging folder kept per function, so the build sees
 // exactly the files the engine would be sent, and Go's build cache makes a rebuild quick.
-import {reportStatus} from '../../core/progress-status.js';
 import {existsSync} from 'node:fs';
 import {cp, mkdir, readFile, rm, writeFile} from 'node:fs/promises';
 import {dirname, join} from 'node:path';
@@ -44,7 +43,7 @@ export async function assembleGo(request: AssembleRequest): Promise<AppLayer[]> 
   };
   if (architecture === 'arm' && variant) env.GOARM = variant.replace(/^v/, '');
   if (architecture === 'amd64' && variant) env.GOAMD64 = variant;
-  reportStatus(request.progress, `      compiling for ${formatPlatform(request.platform)} (go build, CGO off)`);
+  request.progress.status(`      compiling for ${formatPlatform(request.platform)} (go build, CGO off)`);
   await runTool('sh', [join(invoker.root, 'prepare.sh')], {cwd: src, env, progress: request.progress, what: `compiling the function for ${formatPlatform(request.platform)}`});
   const binary = join(src, '.fn', 'go', 'fn-function');
   // The layer is the binary: a rebuild that compiles to the same bytes reuses it.

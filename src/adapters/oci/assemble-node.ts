@@ -6,7 +6,6 @@
 // that needs one to work — a native addon compiled at install time (binding.gyp), or compiled addons
 // (.node) for another platform only — is refused by name; prebuilt addons for the target
 // (prebuilds/<os>-<arch>/, or a platform package like @esbuild/linux-x64) are fine.
-import {reportStatus} from '../../core/progress-status.js';
 import {existsSync} from 'node:fs';
 import {cp, mkdir, readdir, readFile, rm, writeFile} from 'node:fs/promises';
 import {dirname, join} from 'node:path';
@@ -112,7 +111,7 @@ async function npmInstall(request: AssembleRequest, dir: string, files: Record<s
 async function dependencyLayer(request: AssembleRequest, files: Record<string, string>, kind: string, into: string, whose: string, createdBy: string): Promise<AppLayer> {
   const {dir, key} = await installProduction(request, files, kind, whose);
   return cachedLayer(request, key, createdBy, async () => {
-    reportStatus(request.progress, `      installing ${whose} production dependencies for ${formatPlatform(request.platform)} (npm)`);
+    request.progress.status(`      installing ${whose} production dependencies for ${formatPlatform(request.platform)} (npm)`);
     await npmInstall(request, dir, files, {production: true, scripts: false, what: `installing ${whose} dependencies`});
     refuseNative(await nativeAddons(join(dir, 'node_modules'), request.platform), request.platform, request.base.name, whose === "the function's" ? "the function's" : whose);
     return treeEntries(join(dir, 'node_modules'), into);
@@ -171,7 +170,7 @@ export async function assembleTypescript(request: AssembleRequest): Promise<AppL
   const depsKey = sha256(JSON.stringify(await Promise.all(Object.values(locks).map((f) => readFile(f, 'utf8')))));
   const marker = join(stage, 'deps.sha256');
   if (request.noCache || !existsSync(join(src, 'node_modules')) || (existsSync(marker) ? await readFile(marker, 'utf8') : '') !== depsKey) {
-    reportStatus(request.progress, '      installing the compile-time dependencies (npm)');
+    request.progress.status('      installing the compile-time dependencies (npm)');
     const args = ['package-lock.json' in locks || 'npm-shrinkwrap.json' in locks ? 'ci' : 'install', ...NPM_QUIET];
     await runTool('npm', args, {cwd: src, progress: request.progress, what: 'installing the dependencies to compile with', env: {npm_config_update_notifier: 'false'}});
     await writeFile(marker, depsKey);

@@ -5,7 +5,6 @@
 // the base image's Python, architecture and libc (`--only-binary=:all: --platform … --python-version …
 // --abi …`), never compiled: a requirement with no such wheel is refused by name. No .pyc files are
 // written (--no-compile), so the layer is the same bytes on every machine.
-import {reportStatus} from '../../core/progress-status.js';
 import {createGunzip} from 'node:zlib';
 import {existsSync} from 'node:fs';
 import {readdir, readFile, rm} from 'node:fs/promises';
@@ -37,7 +36,7 @@ export async function pythonFacts(store: OciStore, base: BaseImage, progress: As
   const key = `python-facts:${base.manifestDigest}`;
   const known = await store.cached<PythonFacts>('facts', key);
   if (known) return known;
-  reportStatus(progress, `      reading ${base.name}'s layers for its Python and libc (once)`);
+  progress.status(`      reading ${base.name}'s layers for its Python and libc (once)`);
   const pythons = new Map<string, string>();
   let libc: PythonFacts['libc'];
   const clients = new Map<string, RegistryClient>();
@@ -142,10 +141,10 @@ export async function assemblePython(request: AssembleRequest): Promise<AppLayer
     const platforms = pipPlatforms(facts, request.platform.architecture).flatMap((p) => ['--platform', p]);
     const pip = ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', '--no-compile', '--no-warn-script-location', '--only-binary=:all:', ...platforms, '--python-version', facts.version, '--implementation', 'cp', '--abi', abi, '--target', target];
     const env = {PIP_ROOT_USER_ACTION: 'ignore'};
-    reportStatus(request.progress, `      installing the invoker's server for ${where} (pip, wheels only, fn's lock files)`);
+    request.progress.status(`      installing the invoker's server for ${where} (pip, wheels only, fn's lock files)`);
     await runTool('python3', [...pip, '--require-hashes', ...locks.flatMap((l) => ['-r', l])], {cwd: stage, env, progress: request.progress, what: "installing the invoker's server", explain: (out) => explainPip(out, where)});
     if (requirements && (await hasRequirements(requirements))) {
-      reportStatus(request.progress, `      installing requirements.txt for ${where} (pip, wheels only)`);
+      request.progress.status(`      installing requirements.txt for ${where} (pip, wheels only)`);
       const constraints = join(stage, 'constraints.txt');
       await runTool('python3', ['-c', WRITE_PINS, constraints, ...locks], {cwd: invoker.root, progress: request.progress, what: "reading the invoker's lock files"});
       await runTool('python3', [...pip, '-r', requirements, '-c', constraints], {cwd: fn.root, env, progress: request.progress, what: 'installing the Python requirements', explain: (out) => explainPip(out, where)});

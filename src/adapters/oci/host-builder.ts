@@ -9,7 +9,6 @@ import {finalStageSettings} from '../../core/image-contract.js';
 import {parseImageRef} from '../../core/image-ref.js';
 import {formatPlatform, parsePlatforms, type Platform} from '../../core/platforms.js';
 import type {BuildRequest, BuildResult, Builder, Progress} from '../../core/ports.js';
-import {reportStatus} from '../../core/progress-status.js';
 import {assembleGo} from './assemble-go.js';
 import {assembleNode, assembleTypescript} from './assemble-node.js';
 import {assemblePython} from './assemble-python.js';
@@ -60,7 +59,7 @@ export class HostBuilder implements Builder {
     let made = 0;
     let cached = 0;
     for (const base of bases) {
-      if (bases.length > 1) reportStatus(progress, `      ${formatPlatform(base.platform)}`);
+      if (bases.length > 1) progress.status(`      ${formatPlatform(base.platform)}`);
       const layers = await assemble({store: this.store, context: request.context, template: generated.template, base, platform: base.platform, progress, noCache: request.noCache, dir});
       made += layers.length;
       cached += layers.filter((l) => l.cached).length;
@@ -88,7 +87,7 @@ export class HostBuilder implements Builder {
     await this.store.setRef(request.image, top);
     const seconds = ((Date.now() - started) / 1000).toFixed(1);
     const what = images.length > 1 ? `an index of ${images.map((i) => formatPlatform(i.platform!)).join(', ')}` : formatPlatform(bases[0].platform);
-    reportStatus(progress, `Built ${request.image} (${top.digest.slice(7, 19)}) in ${seconds}s, ${what}, ${cached}/${made} layers cached`);
+    progress.status(`Built ${request.image} (${top.digest.slice(7, 19)}) in ${seconds}s, ${what}, ${cached}/${made} layers cached`);
     return {image: request.image, imageId: top.digest, steps: made, cachedSteps: cached};
   }
 

@@ -6,7 +6,6 @@
 import {FnError} from '../../core/errors.js';
 import {digestReference, parseImageRef} from '../../core/image-ref.js';
 import type {Progress, PushResult, Pusher} from '../../core/ports.js';
-import {reportStatus} from '../../core/progress-status.js';
 import {fetchBlob, type Manifest} from './base-image.js';
 import {isIndex, RegistryClient} from './registry.js';
 import {OciStore, type Descriptor} from './store.js';
@@ -83,7 +82,7 @@ export class HostPusher implements Pusher {
       throw new FnError('PUSH_DIGEST_MISMATCH', 'registry', `${ref.registry} stored ${image} as ${digest}, not as the ${top.digest} that was built`, {suggestion: 'push again; if it repeats, the registry rewrites manifests (the digest it reports is what deploy pins)'});
     }
     await this.store.addSource([...layers, ...configs], {registry: ref.registry, repository: ref.repository});
-    reportStatus(progress, `Pushed ${repo}@${digest} in ${((Date.now() - started) / 1000).toFixed(1)}s (${uploaded} layers uploaded, ${existing} already there)`);
+    progress.status(`Pushed ${repo}@${digest} in ${((Date.now() - started) / 1000).toFixed(1)}s (${uploaded} layers uploaded, ${existing} already there)`);
     return {reference: digestReference(ref, digest), digest, layersPushed: uploaded, layersExisting: existing};
   }
 }
