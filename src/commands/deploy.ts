@@ -1,7 +1,7 @@
 import {Flags} from '@oclif/core';
 import {resolve} from 'node:path';
 import {deploy, type DeployResult} from '../core/deploy.js';
-import {planEvents} from '../core/event-sync.js';
+import {deployEventPlan} from '../core/event-sync.js';
 import {loadFunction, type RoutingMode} from '../core/function.js';
 import {assertDigestReference, buildManifests, routingOf} from '../core/manifests.js';
 import {validateTag} from '../core/names.js';
@@ -60,7 +60,7 @@ Exit codes: 2 bad flag or fn.yaml value, 3 fields owned by another manager (see 
 
     // Subscriptions and schedules: brokers checked and the cluster's dry run, before building anything.
     const events = await eventing({context: flags.context});
-    const eventPlan = await planEvents(events, config, {namespace, routing, missingBrokerIsError: !flags['no-wait']}, this.progress);
+    const eventPlan = await deployEventPlan(events, config, {namespace, routing, missingBrokerIsError: !flags['no-wait']}, this.progress);
     const image = flags.image ?? (await pushedImage(dir, config, flags.registry, this.progress, flags.builder));
     const diagnose = await podDiagnosis({context: flags.context}, (m) => this.progress.detail(m));
     const interrupt = interruptible();

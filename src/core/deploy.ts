@@ -6,14 +6,14 @@ import {FnError, functionNotFound} from './errors.js';
 import {FIELD_MANAGER} from './knative.js';
 import type {FunctionConfig, RoutingMode} from './function.js';
 import {manifestsOnto, MAX_NAMED_REVISION_FUNCTION_LENGTH, withAnnotations, withLiveTemplate, withTraffic} from './manifests.js';
-import type {DeployedFunction, Eventing, FunctionRef, Knative, Progress, RevisionInfo} from './ports.js';
+import type {DecideChange, DeployedFunction, Eventing, FunctionChange, FunctionRef, Knative, Progress, RevisionInfo} from './ports.js';
 import {ConditionsSeen, deployOutcome, deployPhase, newConditionLines, notReadyError, type DeployPhase} from './readiness.js';
 import {deployTraffic, describeTraffic, followsLatest, pinLatestEntries, sameTraffic, tagUrls, type TagUrl, type TrafficTarget} from './traffic.js';
 import {keptHistory, recordChange} from './traffic-history.js';
 import {describeState, isFinal, readState} from './rollout/state.js';
 import {revisionFailedError, type RevisionDiagnosis} from './pod-failure.js';
 import {DiagnosedFailure, waitWatchingPods} from './pod-watched-wait.js';
-import {applyEvents, eventStatus, ownerOf, waitEvents, type EventPlan, type EventStatus} from './event-sync.js';
+import {applyEvents, eventStatus, ownerOf, waitEvents, type EventPlan, type EventStatus, type LaterEventPlan} from './event-sync.js';
 
 export interface DeployRequest {
   config: FunctionConfig;
@@ -31,8 +31,8 @@ export interface DeployRequest {
   signal?: AbortSignal;
   /** Looks at the new revision's pods while waiting, so a revision that cannot start fails in seconds. */
   diagnose?: RevisionDiagnosis;
-  /** fn.yaml's subscriptions and schedules, planned (planEvents) before the build: made to match. */
-  events?: {eventing: Eventing; plan: EventPlan};
+  /** fn.yaml's subscriptions and schedules, made to match (deployEventPlan: planned, or to plan once the function is read, if it exists). */
+  events?: {eventing: Eventing; plan: EventPlan | LaterEventPlan};
 }
 
 export interface DeployResult {
@@ -78,47 +78,58 @@ export async function deploy(knative: Knative, request: DeployRequest, progress:
   // template is applied without traffic. Entries following @latest would move to the new revision,
   // so they are pinned first (a traffic write: what serves does not change), and a --tag is set once
   // the revision exists. When fn owns spec.traffic all of it is one apply, as without --no-traffic.
-  if (!request.allTraffic) await pinForeignLatest(knative, ref, Boolean(request.noTraffic), progress);
   let manifests = plain;
   let existing: RevisionInfo | undefined;
   let before: DeployedFunction | undefined;
   let notes: string[] = [];
   let keptTraffic = false;
+  let eventPlan = typeof request.events?.plan === 'function' ? undefined : request.events?.plan;
   const at = new Date().toISOString();
-  const {fn: applied} = await knative.update(
+  const decideApply: DecideChange = async (current) => {
+    before = current;
+    if (current && current.routing !== routing) {
+      throw new FnError('ROUTING_MISMATCH', 'conflict', `${config.name} is deployed in namespace "${namespace}" with routing "${current.routing}", but this deploy uses "${routing}"`, {
+        suggestion: `set deploy.routing: ${current.routing} in fn.yaml (or pass --routing ${current.routing}), or fn delete ${config.name} first`,
+      });
+    }
+    // The revision's name covers the template fields other managers set (they stay in the template).
+    manifests = current?.templateSetByOthers ? manifestsOnto(current, config, {image: request.image, namespace, routing}) : plain;
+    existing = manifests.revisionName === plain.revisionName ? await plainExisting : await knative.revision(namespace, manifests.revisionName!);
+    const unchanged = Boolean(manifests.revisionName) && current?.template?.metadata.name === manifests.revisionName;
+    const template = unchanged ? withLiveTemplate(manifests, current!.template!, current!.templateSetByOthers) : manifests;
+    if (current) refuseDuringRollout(current);
+    const planLater = request.events?.plan;
+    if (typeof planLater === 'function') eventPlan = current ? await planLater() : undefined;
+    // A split or pinned block is kept (deployTraffic says so) as --no-traffic keeps it.
+    const keep = Boolean(current && (request.noTraffic || (!request.allTraffic && !followsLatest(current.traffic))));
+    keptTraffic = keep && !ownsTraffic(current!);
+    if (keptTraffic) {
+      notes = [];
+      return {kind: 'apply', manifests: withAnnotations(template, keptHistory(current!.annotations)), keepTraffic: true};
+    }
+    const change = deployTraffic(current && {...current, revisions: []}, {revisionName: manifests.revisionName ?? '', noTraffic: request.noTraffic, allTraffic: request.allTraffic, tag: request.tag});
+    notes = change.notes;
+    // What served before goes into fn's traffic history in the same write (what fn rollback undoes).
+    const history = current ? recordChange(current, change.traffic, {by: 'deploy', at, latest: manifests.revisionName}) : {};
+    return {kind: 'apply', manifests: withAnnotations(withTraffic(template, change.traffic), history)};
+  };
+  // One read for both decisions: the pin (a write of its own, before the template's) when another
+  // tool's split needs one, else the apply itself.
+  let pinned = false;
+  const first = await knative.update(
     ref,
-    async (current) => {
-      before = current;
-      if (current && current.routing !== routing) {
-        throw new FnError('ROUTING_MISMATCH', 'conflict', `${config.name} is deployed in namespace "${namespace}" with routing "${current.routing}", but this deploy uses "${routing}"`, {
-          suggestion: `set deploy.routing: ${current.routing} in fn.yaml (or pass --routing ${current.routing}), or fn delete ${config.name} first`,
-        });
-      }
-      // The revision's name covers the template fields other managers set (they stay in the template).
-      manifests = current?.templateSetByOthers ? manifestsOnto(current, config, {image: request.image, namespace, routing}) : plain;
-      existing = manifests.revisionName === plain.revisionName ? await plainExisting : await knative.revision(namespace, manifests.revisionName!);
-      const unchanged = Boolean(manifests.revisionName) && current?.template?.metadata.name === manifests.revisionName;
-      const template = unchanged ? withLiveTemplate(manifests, current!.template!, current!.templateSetByOthers) : manifests;
-      if (current) refuseDuringRollout(current);
-      // A split or pinned block is kept (deployTraffic says so) as --no-traffic keeps it.
-      const keep = Boolean(current && (request.noTraffic || (!request.allTraffic && !followsLatest(current.traffic))));
-      keptTraffic = keep && !ownsTraffic(current!);
-      if (keptTraffic) {
-        notes = [];
-        return {kind: 'apply', manifests: withAnnotations(template, keptHistory(current!.annotations)), keepTraffic: true};
-      }
-      const change = deployTraffic(current && {...current, revisions: []}, {revisionName: manifests.revisionName ?? '', noTraffic: request.noTraffic, allTraffic: request.allTraffic, tag: request.tag});
-      notes = change.notes;
-      // What served before goes into fn's traffic history in the same write (what fn rollback undoes).
-      const history = current ? recordChange(current, change.traffic, {by: 'deploy', at, latest: manifests.revisionName}) : {};
-      return {kind: 'apply', manifests: withAnnotations(withTraffic(template, change.traffic), history)};
+    async (current, attempt) => {
+      const pin = request.allTraffic ? undefined : pinForeignLatest(current, Boolean(request.noTraffic), progress);
+      pinned = Boolean(pin);
+      return pin ?? decideApply(current, attempt);
     },
     {force: request.force},
   );
+  const {fn: applied} = pinned ? await knative.update(ref, decideApply, {force: request.force}) : first;
   if (!applied) throw new FnError('UNEXPECTED', 'unexpected', `the apply of ${config.name} returned nothing`);
   let latest = applied;
   if (keptTraffic && request.tag) latest = await tagNewRevision(knative, ref, manifests.revisionName!, request.tag, progress);
-  let events: EventStatus | undefined = request.events && eventStatus(await applyEvents(request.events.eventing, request.events.plan, ownerOf(applied), progress));
+  let events: EventStatus | undefined = request.events && eventPlan && eventStatus(await applyEvents(request.events.eventing, eventPlan, ownerOf(applied), progress));
   for (const note of notes) progress.info(note);
 
   const templateChanged = !before || !manifests.revisionName || before.template?.metadata.name !== manifests.revisionName;
@@ -172,7 +183,7 @@ export async function deploy(knative: Knative, request: DeployRequest, progress:
       throw notReadyError(fn, revisionInfo, timedOut, request.timeoutSeconds);
     }
     ready = true;
-    if (request.events) events = await waitEvents(request.events.eventing, request.events.plan, {timeoutSeconds: request.timeoutSeconds, signal: request.signal}, progress);
+    if (request.events && eventPlan) events = await waitEvents(request.events.eventing, eventPlan, {timeoutSeconds: request.timeoutSeconds, signal: request.signal}, progress);
   }
   return {
     service: config.name,
@@ -191,14 +202,12 @@ export async function deploy(knative: Knative, request: DeployRequest, progress:
 }
 
 /** A split another tool owns that deploy keeps (--no-traffic, or not "@latest 100%"): entries following @latest pinned where they route now. */
-async function pinForeignLatest(knative: Knative, ref: FunctionRef, noTraffic: boolean, progress: Progress): Promise<void> {
-  await knative.update(ref, (current) => {
-    if (!current || ownsTraffic(current) || (!noTraffic && followsLatest(current.traffic))) return undefined;
-    const pinned = pinLatestEntries(current);
-    if (!pinned) return undefined;
-    progress.detail(`${ref.name}: pinning the entries that follow @latest (${describeTraffic(pinned)}), so the new revision takes no traffic`);
-    return {kind: 'traffic', traffic: pinned};
-  });
+function pinForeignLatest(current: DeployedFunction | undefined, noTraffic: boolean, progress: Progress): FunctionChange | undefined {
+  if (!current || ownsTraffic(current) || (!noTraffic && followsLatest(current.traffic))) return undefined;
+  const pinned = pinLatestEntries(current);
+  if (!pinned) return undefined;
+  progress.detail(`${current.name}: pinning the entries that follow @latest (${describeTraffic(pinned)}), so the new revision takes no traffic`);
+  return {kind: 'traffic', traffic: pinned};
 }
 
 /** A deploy during a rollout would move traffic under it: refused, with the rollout's state and the ways out. */

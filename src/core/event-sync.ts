@@ -99,6 +99,25 @@ export async function planEvents(
   };
 }
 
+/** A plan deploy makes once it has read the function (DeployRequest.events). */
+export type LaterEventPlan = () => Promise<EventPlan | undefined>;
+
+/**
+ * fn deploy's plan: made now, before the build, when fn.yaml lists subscriptions or schedules (so
+ * that their errors come before anything is built or applied); when it lists none there is nothing to
+ * check, only what an earlier deploy left to prune, and deploy plans once it has read the function,
+ * if it exists (a new one has nothing to prune: the namespace's two lists would be asked for nothing).
+ */
+export async function deployEventPlan(
+  eventing: Eventing,
+  config: Pick<FunctionConfig, 'name' | 'subscriptions' | 'schedules'>,
+  options: {namespace: string; routing: RoutingMode; missingBrokerIsError: boolean},
+  progress: Progress,
+): Promise<EventPlan | LaterEventPlan | undefined> {
+  if (!config.subscriptions?.length && !config.schedules?.length) return () => planEvents(eventing, config, options, progress);
+  return planEvents(eventing, config, options, progress);
+}
+
 /**
  * The function's Triggers and PingSources, or undefined when the user may not list them (RBAC): for
  * commands that only show or tidy them (describe, delete, a deploy without events), which go on.

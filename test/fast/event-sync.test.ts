@@ -8,7 +8,7 @@ import {createBroker} from '../../src/core/brokers.js';
 import {deploy} from '../../src/core/deploy.js';
 import {FnError} from '../../src/core/errors.js';
 import {eventManifests} from '../../src/core/event-manifests.js';
-import {applyEvents, eventNextStep, ownerOf, planEvents, waitEvents, type EventPlan} from '../../src/core/event-sync.js';
+import {applyEvents, deployEventPlan, eventNextStep, ownerOf, planEvents, waitEvents, type EventPlan} from '../../src/core/event-sync.js';
 import type {Schedule, Subscription, Trigger} from '../../src/core/eventing.js';
 import type {FunctionConfig} from '../../src/core/function.js';
 import type {Progress} from '../../src/core/ports.js';
@@ -348,6 +348,32 @@ describe('deploy() with fn.yaml events', () => {
     const e = await fnError(deploy(knative, {...(await request(config([{broker: 'default'}]))), timeoutSeconds: 0.3}, progress));
     expect(e.code).toBe('EVENTS_NOT_READY');
     expect(knative.services.get(`${ns}/hello`)?.latestReady).toBeDefined();
+  });
+
+  const deployWithout = async (wait = true) => {
+    const c = config();
+    const later = await deployEventPlan(eventing, c, {namespace: ns, routing: 'service', missingBrokerIsError: wait}, progress);
+    return deploy(knative, {config: c, image, namespace: ns, routing: 'service', wait, timeoutSeconds: 5, events: {eventing, plan: later!}}, progress);
+  };
+
+  test('fn.yaml without events, a new function: nothing asked of Eventing (it has nothing to prune), and one read of the function', async () => {
+    const result = await deployWithout();
+    expect(eventing.calls).toEqual([]);
+    expect(result).not.toHaveProperty('subscriptions');
+    expect(knative.reads).toBe(1);
+  });
+
+  test('fn.yaml without events, a function that had some: planned once it is read, and what it had is pruned after the apply', async () => {
+    eventing.autoReady = true;
+    await deploy(knative, await request(config([{broker: 'default'}])), progress);
+    expect(eventing.get('Trigger', ns, 'hello-default')).toBeDefined();
+    eventing.calls.length = 0;
+    const order: string[] = [];
+    eventing.onCall = (method) => order.push(`${method}: function written ${knative.writes.length}`);
+    await deployWithout();
+    expect(eventing.get('Trigger', ns, 'hello-default')).toBeUndefined();
+    expect(order[0]).toBe('objectsIn: function written 1');
+    expect(order.slice(1).every((o) => o.endsWith('written 2'))).toBe(true);
   });
 
   test('without events in the request: no event objects in the result', async () => {
