@@ -5,6 +5,7 @@ import {FnError} from './errors.js';
 import {REVISION_LABELS} from './knative.js';
 import {userContainer, type PodView} from './pod-failure.js';
 import type {DeployedFunction, RevisionInfo} from './ports.js';
+import {compareText} from './text-order.js';
 
 export interface LogEntry {
   revision: string;
@@ -52,7 +53,7 @@ export function formatLogLine(entry: LogEntry, prefixRevision: boolean): string 
 
 /** Entries of several pods in time order (stable for equal times: the pod's own order stays). */
 export function mergeByTime(entries: LogEntry[]): LogEntry[] {
-  return entries.map((e, i) => ({e, i})).sort((a, b) => a.e.time.localeCompare(b.e.time) || a.i - b.i).map(({e}) => e);
+  return entries.map((e, i) => ({e, i})).sort((a, b) => compareText(a.e.time, b.e.time) || a.i - b.i).map(({e}) => e);
 }
 
 /** Which revisions' logs: the one named, the tag's, or every ready one. */

@@ -4,6 +4,7 @@
 // never; fn looks at the pods while it waits so that such a deploy fails in seconds, saying why.
 // Pure: the adapter (adapters/knative/pods.ts) feeds it what the API server says.
 import {FnError} from './errors.js';
+import {compareText} from './text-order.js';
 
 // ---- the Kubernetes shapes this reads (only the fields used) ---------------------------------------
 
@@ -109,7 +110,7 @@ function exited(pod: PodView, terminated: NonNullable<ContainerState['terminated
 function probeFailure(events: KubeEvent[]): KubeEvent | undefined {
   return events
     .filter((e) => e.reason === 'Unhealthy' && /readiness probe/i.test(e.message ?? ''))
-    .sort((a, b) => (b.lastTimestamp ?? b.eventTime ?? '').localeCompare(a.lastTimestamp ?? a.eventTime ?? ''))[0];
+    .sort((a, b) => compareText(b.lastTimestamp ?? b.eventTime ?? '', a.lastTimestamp ?? a.eventTime ?? ''))[0];
 }
 
 /**

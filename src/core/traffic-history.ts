@@ -12,6 +12,7 @@
 import {FnError} from './errors.js';
 import type {TrafficTarget} from './knative.js';
 import {pinnedLatest, type TrafficState} from './traffic.js';
+import {compareText} from './text-order.js';
 
 export const historyAnnotation = 'fn.dev/traffic-history';
 export const historyVersion = 1;
@@ -56,7 +57,7 @@ export function sharesOf(state: LiveSplit, latest?: string): Share[] | undefined
     if (!name) return undefined;
     sums.set(name, (sums.get(name) ?? 0) + t.percent);
   }
-  return [...sums].map(([revisionName, percent]) => ({revisionName, percent})).sort((a, b) => a.revisionName.localeCompare(b.revisionName));
+  return [...sums].map(([revisionName, percent]) => ({revisionName, percent})).sort((a, b) => compareText(a.revisionName, b.revisionName));
 }
 
 export function sameShares(a: Share[], b: Share[]): boolean {

@@ -12,6 +12,7 @@ import type {Condition, ConditionStatus} from '../../src/core/knative.js';
 import {MANAGED_BY_LABEL} from '../../src/core/knative.js';
 import type {EventWatchResult, Eventing, OwnerReference, WatchOptions} from '../../src/core/ports.js';
 import {Changes} from './changes.js';
+import {compareText} from '../../src/core/text-order.js';
 
 type Kind = 'Trigger' | 'PingSource';
 type EventObject = Trigger | PingSource;
@@ -257,5 +258,5 @@ function objectKey(o: EventObject): string {
 }
 
 function byName<T extends {metadata: {name: string}}>(items: T[]): T[] {
-  return [...items].sort((a, b) => a.metadata.name.localeCompare(b.metadata.name));
+  return [...items].sort((a, b) => compareText(a.metadata.name, b.metadata.name));
 }

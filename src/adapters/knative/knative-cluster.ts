@@ -9,6 +9,7 @@ import {apiErrorToFnError} from './api-errors.js';
 import {KubeApiError} from './kube-api-error.js';
 import type {KubeHttp, WatchEvent} from './kube-http.js';
 import {extractApplied, extractSetByOthers, fieldOwners, type ManagedFieldsEntry} from './managed-fields.js';
+import {compareText} from '../../core/text-order.js';
 
 const GROUP = 'serving.knative.dev';
 const BASE = `/apis/${SERVING_API_VERSION}`;
@@ -135,7 +136,7 @@ export function toRevisionInfo(revision: KnativeRevision): RevisionInfo {
 
 /** Newest first: creation time, then generation, then name. */
 export function newestFirst(a: RevisionInfo, b: RevisionInfo): number {
-  return (b.createdAt ?? '').localeCompare(a.createdAt ?? '') || (b.generation ?? 0) - (a.generation ?? 0) || b.name.localeCompare(a.name);
+  return compareText(b.createdAt ?? '', a.createdAt ?? '') || (b.generation ?? 0) - (a.generation ?? 0) || compareText(b.name, a.name);
 }
 
 /**
@@ -237,7 +238,7 @@ export class KnativeCluster implements Knative {
     const key = (m: {namespace?: string; name: string}) => `${m.namespace}/${m.name}`;
     const configByKey = new Map(configurations.map((c) => [key(c.metadata), c]));
     return [...services.map(fromService), ...standalone.map((r) => fromRoute(configByKey.get(key(r.metadata)), r))].sort(
-      (a, b) => a.namespace.localeCompare(b.namespace) || a.name.localeCompare(b.name),
+      (a, b) => compareText(a.namespace, b.namespace) || compareText(a.name, b.name),
     );
   }
 

@@ -9,6 +9,7 @@ import type {EventWatchResult, Eventing, OwnerReference, WatchOptions} from '../
 import {apiErrorToFnError} from './api-errors.js';
 import {KubeApiError} from './kube-api-error.js';
 import type {KubeHttp, WatchEvent} from './kube-http.js';
+import {compareText} from '../../core/text-order.js';
 
 type Kind = 'triggers' | 'brokers' | 'pingsources';
 const API: Record<Kind, string> = {triggers: EVENTING_API_VERSION, brokers: EVENTING_API_VERSION, pingsources: SOURCES_API_VERSION};
@@ -234,5 +235,5 @@ export class KnativeEventing implements Eventing {
 }
 
 function byName<T extends Named>(items: T[]): T[] {
-  return [...items].sort((a, b) => a.metadata.name.localeCompare(b.metadata.name));
+  return [...items].sort((a, b) => compareText(a.metadata.name, b.metadata.name));
 }
