@@ -5,7 +5,7 @@
 // "<function>-<name>" when the subscription names itself, else "<function>-<broker>" (then -2, -3… for
 // more on the same broker). The broker is part of the default name because a Trigger's broker cannot
 // change; PingSources are "<function>-schedule-<n>" or "<function>-<name>".
-import {createHash} from 'node:crypto';
+import {sha256Hex} from './sha256.js';
 import type {FunctionConfig, RoutingMode} from './function.js';
 import {EVENTING_API_VERSION, SOURCES_API_VERSION, type Destination, type EventObjects, type PingSource, type Schedule, type Subscription, type Trigger} from './eventing.js';
 import {MANAGED_BY_LABEL, NAME_LABEL, SERVING_API_VERSION, type ObjectMeta} from './knative.js';
@@ -17,7 +17,7 @@ export const EVENT_FUNCTION_LABEL = 'fn.dev/function';
 export function childName(functionName: string, suffix: string): string {
   const name = `${functionName}-${suffix}`;
   if (name.length <= 63) return name;
-  const hash = createHash('sha256').update(name).digest('hex').slice(0, 8);
+  const hash = sha256Hex(name).slice(0, 8);
   return `${name.slice(0, 63 - 9).replace(/-+$/, '')}-${hash}`;
 }
 

@@ -2,7 +2,7 @@
 // `fn manifests` output can be committed for GitOps and `fn deploy` applies exactly the same objects.
 // Routing "service": one Knative Service. Routing "route": a Configuration and a standalone Route of
 // the same name, so traffic can be managed apart from the template (e.g. by another team or tool).
-import {createHash} from 'node:crypto';
+import {sha256Hex} from './sha256.js';
 import {stringify} from 'yaml';
 import stableStringify from 'fast-json-stable-stringify';
 import {FnError} from './errors.js';
@@ -218,10 +218,7 @@ function overlay(base: unknown, extra: unknown): unknown {
 /** Stable hash of a template (without its name): keys sorted, so object key order never matters. */
 export function templateHash(template: RevisionTemplate): string {
   const {name: _name, ...metadata} = template.metadata;
-  return createHash('sha256')
-    .update(stableStringify({metadata, spec: template.spec}))
-    .digest('hex')
-    .slice(0, HASH_LENGTH);
+  return sha256Hex(stableStringify({metadata, spec: template.spec})).slice(0, HASH_LENGTH);
 }
 
 function sortKeys(record: Record<string, string>): Record<string, string> {
