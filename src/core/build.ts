@@ -132,8 +132,8 @@ export async function prepareBuild(dir: string, config: FunctionConfig, options:
  * OCI labels (source URL, commit, build time; not part of the inputs hash): build args for fn's
  * Dockerfile, which declares them; image labels for a project's own Dockerfile.
  */
-async function ociMetadata(dir: string, prepared: PreparedBuild, sourceInfo: BuildAdapters['sourceInfo'], reproducible: boolean): Promise<{buildArgs: Record<string, string>; labels?: Record<string, string>}> {
-  const {source, revision, time} = await sourceInfo(dir);
+async function ociMetadata(prepared: PreparedBuild, sourceInfo: Promise<SourceInfo>, reproducible: boolean): Promise<{buildArgs: Record<string, string>; labels?: Record<string, string>}> {
+  const {source, revision, time} = await sourceInfo;
   const created = reproducible ? sourceDate(time) : new Date().toISOString();
   if (prepared.plan.kind === 'generated') return {buildArgs: {SOURCE: source ?? '', REVISION: revision ?? '', CREATED: created}};
   const labels: Record<string, string> = {'org.opencontainers.image.created': created};
@@ -185,6 +185,8 @@ export async function buildAndPush(
   progress: Progress,
 ): Promise<BuildOutcome> {
   const builder = adapters.kind ?? 'docker';
+  // git (three processes: the OCI labels) runs while the inputs are hashed, not after.
+  const sourceInfo = adapters.sourceInfo(dir);
   const prepared = await prepareBuild(dir, config, {...options, builder}, adapters.runtimesDir);
   const {image, plan, inputsHash} = prepared;
   if (builder === 'host' && plan.kind === 'project') {
@@ -218,7 +220,7 @@ export async function buildAndPush(
     const what =
       plan.kind === 'project' ? plan.relativePath : builder === 'host' ? `on this host: fn's ${config.runtime} image on ${plan.baseImage}` : `fn's ${config.runtime} Dockerfile on ${plan.baseImage}`;
     progress.step(`Building ${image} (${what})`);
-    const oci = await ociMetadata(dir, prepared, adapters.sourceInfo, builder === 'host');
+    const oci = await ociMetadata(prepared, sourceInfo, builder === 'host');
     const result = await adapters.builder.build(
       {
         context: prepared.context,
