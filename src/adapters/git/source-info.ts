@@ -15,10 +15,8 @@ export function publicUrl(url: string): string {
 }
 
 export async function sourceInfo(dir: string): Promise<SourceInfo> {
-  const [remote, revision, time] = await Promise.all([
-    git(dir, ['config', '--get', 'remote.origin.url']),
-    git(dir, ['rev-parse', 'HEAD']),
-    git(dir, ['log', '-1', '--format=%cI']),
-  ]);
-  return {source: remote ? publicUrl(remote) : undefined, revision, time};
+  // Two processes, not three: the commit and its time from one log (each spawn is ~8 ms of CPU).
+  const [remote, commit] = await Promise.all([git(dir, ['config', '--get', 'remote.origin.url']), git(dir, ['log', '-1', '--format=%H%n%cI'])]);
+  const [revision, time] = commit?.split('\n') ?? [];
+  return {source: remote ? publicUrl(remote) : undefined, revision: revision || undefined, time: time || undefined};
 }
