@@ -96,11 +96,12 @@ const OCLIF_PATCHES = [
   // Matching package.json's plugin names compiled a minimatch pattern per dependency and name; a name
   // without glob characters matches only itself. minimatch is loaded for a pattern that has them.
   ['config/plugin-loader.js', 'const minimatch_1 = require("minimatch");', 'const minimatch_1 = {minimatch: (p, w) => (/[*?[\\]{}()!+@]/.test(w) ? require("minimatch").minimatch(p, w) : p === w)};'],
-  // The node-version warning compiled semver's ~50 regular expressions on every start, for ">=20".
+  // The node-version warning compiled semver's ~50 regular expressions on every start, for ">=20.16"
+  // (package.json engines): a bare ">=MAJOR[.MINOR]" is compared here, anything else by semver.
   [
     'index.js',
     "const semver = require('semver');",
-    "const semver = {satisfies: (v, range) => (/^>=\\s*\\d+$/.test(range) ? Number(v.split('.')[0]) >= Number(range.replace(/\\D/g, '')) : require('semver').satisfies(v, range))};",
+    "const semver = {satisfies: (v, range) => { const m = /^>=\\s*(\\d+)(?:\\.(\\d+))?$/.exec(range); if (!m) return require('semver').satisfies(v, range); const [major, minor] = v.replace(/^v/, '').split('.').map(Number); return major > Number(m[1]) || (major === Number(m[1]) && minor >= Number(m[2] ?? 0)); }};",
   ],
   // Loaded by every start, used by few: globbing (only for commands found by pattern, not fn's
   // explicit list), templates (help), spinners, reading flags from stdin, and debug (set by DEBUG).
