@@ -81,7 +81,7 @@ Exit codes: 2 bad flag or fn.yaml value, 3 fields owned by another manager (see 
       if (result.url) this.log(`URL:     ${result.url}`);
       for (const t of result.tags) this.log(`Tag ${t.tag}: ${t.url ?? '(URL once routed)'}${t.revision ? `  → ${t.revision}` : ''}`);
       this.log(`Traffic: ${describeTraffic(result.traffic)}`);
-      for (const t of result.subscriptions ?? []) this.log(`Trigger ${t.name}: broker ${t.broker}, ${t.filters} (${readinessText(t)})`);
+      for (const t of result.subscriptions ?? []) this.log(`Trigger ${t.name}: broker ${t.broker}, ${t.filters}${t.delivery ? `, ${t.delivery}` : ''} (${readinessText(t)})`);
       for (const p of result.schedules ?? []) this.log(`Schedule ${p.name}: ${p.cron}${p.timezone ? ` ${p.timezone}` : ''} (${readinessText(p)})`);
     }
     return result;

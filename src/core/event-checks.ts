@@ -9,6 +9,7 @@ import stableStringify from 'fast-json-stable-stringify';
 import {FnError} from './errors.js';
 import type {ConfigProblem} from './function-checks.js';
 import {FILTER_DIALECT_KEYS, type FilterExpression, type Schedule, type Subscription} from './eventing.js';
+import {deliveryProblems} from './event-delivery.js';
 import {eventObjectNames} from './event-manifests.js';
 
 /**
@@ -127,6 +128,7 @@ export function subscriptionProblems(functionName: string, subscriptions: Subscr
       const problem = nameProblem(s.name);
       if (problem) emit({code: 'INVALID_NAME', path: [...at, 'name'], message: `"${s.name}" ${problem}`, suggestion: 'e.g. name: orders'});
     }
+    if (s.delivery) for (const p of deliveryProblems(functionName, s.broker, s.delivery)) emit({...p, path: [...at, ...p.path]});
     if (Array.isArray(s.filters)) {
       s.filters.forEach((e, j) => expressionProblems(e, [...at, 'filters', String(j)], emit));
       repeatedExactProblems(s.filters, [...at, 'filters'], emit);

@@ -5,6 +5,7 @@
 // "<function>-<name>" when the subscription names itself, else "<function>-<broker>" (then -2, -3… for
 // more on the same broker). The broker is part of the default name because a Trigger's broker cannot
 // change; PingSources are "<function>-schedule-<n>" or "<function>-<name>".
+import {deliverySpec} from './event-delivery.js';
 import {sha256Hex} from './sha256.js';
 import type {FunctionConfig, RoutingMode} from './function.js';
 import {EVENTING_API_VERSION, SOURCES_API_VERSION, type Destination, type EventObjects, type PingSource, type Schedule, type Subscription, type Trigger} from './eventing.js';
@@ -67,6 +68,8 @@ export function eventManifests(config: Pick<FunctionConfig, 'name' | 'subscripti
     const spec: Trigger['spec'] = {broker: s.broker, subscriber};
     if (Array.isArray(s.filters)) spec.filters = s.filters;
     else if (s.filters && Object.keys(s.filters).length) spec.filter = {attributes: s.filters};
+    const delivery = s.delivery && deliverySpec(s.delivery);
+    if (delivery) spec.delivery = delivery;
     return {apiVersion: EVENTING_API_VERSION, kind: 'Trigger', metadata: metadata(names.triggers[i]), spec};
   });
   const pingSources = (config.schedules ?? []).map(

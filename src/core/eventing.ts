@@ -2,6 +2,7 @@
 // and writes, as plain types, and what fn.yaml says about events. Pure: no SDK.
 import type {Condition, ConditionStatus, ObjectMeta} from './knative.js';
 import {condition} from './knative.js';
+import {describeDelivery} from './event-delivery.js';
 
 export const EVENTING_API_VERSION = 'eventing.knative.dev/v1';
 export const SOURCES_API_VERSION = 'sources.knative.dev/v1';
@@ -35,7 +36,24 @@ export interface Subscription {
   name?: string;
   /** A map: exact attribute matches (spec.filter). A list: the newer dialect (spec.filters). */
   filters?: AttributeFilters | FilterExpression[];
+  /** What the broker does when the function does not take an event (Trigger spec.delivery). */
+  delivery?: SubscriptionDelivery;
 }
+
+/**
+ * fn.yaml `subscriptions[].delivery`, Knative's DeliverySpec in its own names: retries after the first
+ * attempt, their back-off, and where an event goes when every attempt failed.
+ */
+export interface SubscriptionDelivery {
+  retry?: number;
+  backoffPolicy?: BackoffPolicy;
+  /** fn's duration ("500ms", "2s") or ISO 8601 ("PT0.5S"): the delay before the first retry. */
+  backoffDelay?: string;
+  /** A Knative Service's name (or ksvc:NAME), broker:NAME, or an http(s) URL (kn's sink forms). */
+  deadLetterSink?: string;
+}
+export const BACKOFF_POLICIES = ['exponential', 'linear'] as const;
+export type BackoffPolicy = (typeof BACKOFF_POLICIES)[number];
 
 /** fn.yaml `schedules[]`: a PingSource that sends the function an event on a cron schedule. */
 export interface Schedule {
@@ -62,6 +80,15 @@ export interface Destination {
   uri?: string;
 }
 
+/** Knative's DeliverySpec (duck v1), the part fn writes. */
+export interface DeliverySpec {
+  deadLetterSink?: Destination;
+  retry?: number;
+  backoffPolicy?: BackoffPolicy;
+  /** ISO 8601 duration. */
+  backoffDelay?: string;
+}
+
 export interface EventingStatus {
   observedGeneration?: number;
   conditions?: Condition[];
@@ -76,8 +103,9 @@ export interface Trigger {
     filter?: {attributes?: AttributeFilters};
     filters?: FilterExpression[];
     subscriber: Destination;
+    delivery?: DeliverySpec;
   };
-  status?: EventingStatus & {subscriberUri?: string};
+  status?: EventingStatus & {subscriberUri?: string; deadLetterSinkUri?: string};
 }
 
 export interface PingSource {
@@ -149,6 +177,8 @@ export interface TriggerInfo extends Readiness {
   name: string;
   broker: string;
   filters: string;
+  /** Retries and dead-letter sink, as people read them (describeDelivery). */
+  delivery?: string;
   subscriber?: string;
 }
 export interface ScheduleInfo extends Readiness {
@@ -166,10 +196,12 @@ export interface BrokerInfo extends Readiness {
 }
 
 export function triggerInfo(t: Trigger): TriggerInfo {
+  const delivery = describeDelivery(t.spec.delivery);
   return {
     name: t.metadata.name,
     broker: t.spec.broker,
     filters: describeFilters(t),
+    ...(delivery ? {delivery} : {}),
     ...(t.status?.subscriberUri ? {subscriber: t.status.subscriberUri} : {}),
     ...readinessOf(t),
   };

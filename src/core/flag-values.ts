@@ -5,12 +5,8 @@ import {FnError} from './errors.js';
 
 const durationUnits: Record<string, number> = {ms: 1, s: 1000, m: 60_000, h: 3_600_000};
 
-/**
- * "500ms", "30s", "1.5s", "2m", "1m30s", "1h" → milliseconds. A bare number is refused: "30" could
- * mean seconds or milliseconds, and guessing wrong would make a gate meaningless.
- */
-export function parseDuration(flag: string, value: string, options: {allowZero?: boolean} = {}): number {
-  const text = value.trim();
+/** The duration grammar ("500ms", "1m30s"): milliseconds, undefined when text is not one. */
+export function durationMs(text: string): number | undefined {
   const part = /(\d+(?:\.\d+)?)(ms|s|m|h)/gy;
   let total = 0;
   let consumed = 0;
@@ -19,7 +15,17 @@ export function parseDuration(flag: string, value: string, options: {allowZero?:
     total += Number(match[1]) * durationUnits[match[2]];
     consumed = part.lastIndex;
   }
-  if (text === '' || consumed !== text.length) {
+  return text !== '' && consumed === text.length ? total : undefined;
+}
+
+/**
+ * "500ms", "30s", "1.5s", "2m", "1m30s", "1h" → milliseconds. A bare number is refused: "30" could
+ * mean seconds or milliseconds, and guessing wrong would make a gate meaningless.
+ */
+export function parseDuration(flag: string, value: string, options: {allowZero?: boolean} = {}): number {
+  const text = value.trim();
+  const total = durationMs(text);
+  if (total === undefined) {
     const bare = /^\d+(?:\.\d+)?$/.test(text);
     throw new FnError('INVALID_DURATION', 'usage', `--${flag} ${JSON.stringify(value)} is not a duration${bare ? ': a unit is required' : ''}`, {
       suggestion: bare ? `--${flag} ${text}s (a number with a unit: ms, s, m or h; e.g. 500ms, 1m30s)` : `pass a number with a unit: ms, s, m or h (e.g. --${flag} 500ms, 30s, 1m30s)`,

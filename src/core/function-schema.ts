@@ -102,6 +102,17 @@ export const functionSchema = {
           name: {type: 'string', minLength: 1},
           // A map of exact attribute matches, or a list in the newer filter dialect.
           filters: {type: ['object', 'array']},
+          // Knative's DeliverySpec in its own names (event-delivery.ts checks the values).
+          delivery: {
+            type: 'object',
+            additionalProperties: false,
+            properties: {
+              retry: {type: 'integer', minimum: 0, maximum: 2147483647},
+              backoffPolicy: {enum: ['exponential', 'linear']},
+              backoffDelay: {type: 'string', minLength: 1},
+              deadLetterSink: {type: 'string', minLength: 1},
+            },
+          },
         },
       },
     },

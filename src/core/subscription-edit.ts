@@ -11,7 +11,7 @@ import {isMap, isSeq, type Document, type YAMLMap, type YAMLSeq} from 'yaml';
 import {FnError} from './errors.js';
 import {subscriptionProblems, validateBrokerName} from './event-checks.js';
 import {childName, eventManifests, eventObjectNames} from './event-manifests.js';
-import {describeFilters, type FilterExpression, type Subscription} from './eventing.js';
+import {describeFilters, type BackoffPolicy, type FilterExpression, type Subscription, type SubscriptionDelivery} from './eventing.js';
 import {fieldOf, type ConfigProblem} from './function-checks.js';
 import {renderFnYaml, type FnYamlChange, type FnYamlEdit} from './fn-yaml-edit.js';
 
@@ -27,6 +27,18 @@ export interface FilterFlags {
 export interface SubscribeFlags extends FilterFlags {
   broker: string;
   name?: string;
+  retry?: number;
+  'backoff-policy'?: BackoffPolicy;
+  'backoff-delay'?: string;
+  'dead-letter-sink'?: string;
+}
+
+/** fn subscribe's delivery flags, by the fn.yaml key each writes. */
+const DELIVERY_FLAGS = {retry: 'retry', backoffPolicy: 'backoff-policy', backoffDelay: 'backoff-delay', deadLetterSink: 'dead-letter-sink'} as const;
+
+function flagDelivery(flags: SubscribeFlags): SubscriptionDelivery | undefined {
+  const delivery = Object.fromEntries(Object.entries(DELIVERY_FLAGS).flatMap(([key, flag]) => (flags[flag] !== undefined ? [[key, flags[flag]]] : []))) as SubscriptionDelivery;
+  return Object.keys(delivery).length ? delivery : undefined;
 }
 export interface UnsubscribeFlags extends FilterFlags {
   broker?: string;
@@ -111,6 +123,12 @@ function flagProblem(p: Omit<ConfigProblem, 'field'>, s: Subscription, filters: 
   const details = {field: fieldOf(rel)};
   if (rel[0] === 'broker') validateBrokerName(s.broker, '--broker');
   if (rel[0] === 'name' && p.code === 'INVALID_NAME') return new FnError(p.code, 'usage', `--name ${p.message}`, {suggestion: 'e.g. --name orders', details: {...details, flag: '--name', value: s.name}});
+  if (rel[0] === 'delivery') {
+    // A value's problem is its flag's; a back-off without retries is --retry's to fix.
+    const flag = `--${DELIVERY_FLAGS[(rel[1] ?? 'retry') as keyof typeof DELIVERY_FLAGS]}`;
+    const value = rel[1] ? s.delivery?.[rel[1] as keyof SubscriptionDelivery] : undefined;
+    return new FnError(p.code, 'usage', `${flag}${value !== undefined ? ` ${JSON.stringify(value)}` : ''}: ${fieldOf(rel)} ${p.message}`, {suggestion: p.suggestion.replace(/\b(\w+): /, (_m, key: string) => (key in DELIVERY_FLAGS ? `--${DELIVERY_FLAGS[key as keyof typeof DELIVERY_FLAGS]} ` : `${key}: `)), details: {...details, flag}});
+  }
   if (rel[0] === 'filters') {
     // The map form is keyed by attribute (an empty name's problem sits on the map); the list form by position.
     const from = Array.isArray(s.filters) ? filters[Number(rel[1])] : filters.find((f) => f.flag === 'filter' && f.key === (rel[1] ?? ''));
@@ -185,10 +203,18 @@ function subscriptionNode(doc: Document, s: Subscription): YAMLMap {
 /** Adds the subscription the flags describe; one already there (same broker, same filters) is left as it is. */
 export function addSubscription({doc, file, config, format}: FnYamlEdit, flags: SubscribeFlags): FnYamlChange<SubscribeResult> {
   const filters = flagFilters(flags);
-  const subscription: Subscription = {broker: flags.broker, ...(flags.name !== undefined ? {name: flags.name} : {}), ...(filters.length ? {filters: filtersOf(filters)} : {})};
+  const delivery = flagDelivery(flags);
+  const subscription: Subscription = {broker: flags.broker, ...(flags.name !== undefined ? {name: flags.name} : {}), ...(filters.length ? {filters: filtersOf(filters)} : {}), ...(delivery ? {delivery} : {})};
   const existing = config.subscriptions ?? [];
   const same = existing.findIndex((s) => s.broker === subscription.broker && sameFilters(s.filters, subscription.filters));
-  if (same >= 0) return {result: {added: false, ...entries(config.name, existing)[same]}};
+  if (same >= 0) {
+    const entry = entries(config.name, existing)[same];
+    if (stableStringify(existing[same].delivery ?? {}) === stableStringify(delivery ?? {})) return {result: {added: false, ...entry}};
+    throw new FnError('DUPLICATE_SUBSCRIPTION', 'usage', `subscriptions[${same}] (Trigger ${entry.trigger}) already subscribes to broker ${entry.broker} with these filters, with another delivery`, {
+      suggestion: `edit subscriptions[${same}].delivery in ${file}, or fn unsubscribe it first`,
+      details: {field: `subscriptions[${same}].delivery`, index: same},
+    });
+  }
   checkFromFlags(config.name, existing, subscription, filters);
   const seq = subscriptionsNode(doc, file);
   const node = subscriptionNode(doc, subscription);

@@ -13,10 +13,12 @@ export function readinessText(r: Readiness): string {
 const reasonOf = (r: Readiness) => (r.ready === 'True' ? '' : [r.reason, r.message].filter(Boolean).join(': '));
 
 export function triggersTable(triggers: TriggerInfo[]): string {
+  // A DELIVERY column only when a Trigger has retries or a dead-letter sink.
+  const delivery = triggers.some((t) => t.delivery);
   return screenTable(
-    triggers.map((t) => ({name: t.name, broker: t.broker, filters: t.filters, ready: t.ready, reason: reasonOf(t)})),
-    ['name', 'broker', 'filters', 'ready', 'reason'],
-    {shrink: {reason: 'end'}},
+    triggers.map((t) => ({name: t.name, broker: t.broker, filters: t.filters, delivery: t.delivery ?? '', ready: t.ready, reason: reasonOf(t)})),
+    delivery ? ['name', 'broker', 'filters', 'delivery', 'ready', 'reason'] : ['name', 'broker', 'filters', 'ready', 'reason'],
+    {shrink: {delivery: 'end', reason: 'end'}},
   );
 }
 

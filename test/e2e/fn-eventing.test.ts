@@ -12,6 +12,7 @@ import {runFn, runFnJson, expectExit} from '../support/cli.js';
 import {eventSinkImage, type ReceivedEvent} from '../support/event-sink.js';
 import {clusterFnEnv, initFunction} from '../support/function-project.js';
 import {TestCluster, type KObject} from '../support/knative-env.js';
+import {digest} from '../support/test-image.js';
 
 const EVENTING = {group: 'eventing.knative.dev', version: 'v1'} as const;
 const SOURCES = {group: 'sources.knative.dev', version: 'v1'} as const;
@@ -181,5 +182,34 @@ describe('fn and Knative Eventing', () => {
     expect(deleted.json).toMatchObject({deleted: true, triggers: ['recorder-audit'], schedules: []});
     // Gone at once (not left to the garbage collector); the hand-made Trigger is not fn's.
     expect((await list(EVENTING, 'triggers')).map((t) => t.metadata.name)).toEqual(['greetings-to-sink']);
+  }, 300_000);
+
+  test('a subscription\'s delivery: an event the function fails is retried, then the broker sends it to the dead-letter sink', async () => {
+    // A function that answers every event 500 (health checks 200), subscribed with one retry and the sink for dead letters.
+    const failing = await initFunction('failing', 'node', 'http', `namespace: ${ns}\nsubscriptions:\n  - broker: default\n    filters: {type: com.example.fail}\n    delivery: {retry: 1, backoffPolicy: linear, backoffDelay: 200ms, deadLetterSink: sink}\n`);
+    const deployed = await runFnJson(['deploy', '--path', failing, '--image', digest('fail', {status: 500})], {env: env()});
+    expectExit(deployed, 0);
+    expect(deployed.json.subscriptions).toEqual([expect.objectContaining({name: 'failing-default', delivery: 'retry 1 (linear, PT0.2S), dead letters to ksvc:sink', ready: 'True'})]);
+    const trigger = (await list(EVENTING, 'triggers')).find((t) => t.metadata.name === 'failing-default')!;
+    // Knative's webhook fills in the reference's namespace.
+    expect(trigger.spec.delivery).toEqual({retry: 1, backoffPolicy: 'linear', backoffDelay: 'PT0.2S', deadLetterSink: {ref: {apiVersion: 'serving.knative.dev/v1', kind: 'Service', name: 'sink', namespace: ns}}});
+    const listed = await runFn(['subscriptions', '--path', failing], {env: {...env(), COLUMNS: '200'}});
+    expect(listed.stdout).toMatch(/DELIVERY[\s\S]*failing-default\s+default\s+type=com\.example\.fail\s+retry 1 \(linear, PT0\.2S\), dead letters to ksvc:sink/);
+
+    // A Ready Trigger does not promise the dispatcher has it yet: send until one arrives as a dead letter.
+    const dead = await waitFor(
+      'a com.example.fail event at the dead-letter sink',
+      async () => {
+        const id = `fail-${Date.now()}`;
+        expect((await sendToBroker(ns, 'default', {id, type: 'com.example.fail', data: {n: 1}})).status).toBe(202);
+        await sleep(2000);
+        return (await sinkEvents(ns)).find((e) => e.headers['ce-id'] === id);
+      },
+      90_000,
+      async () => JSON.stringify(await sinkEvents(ns)),
+    );
+    // Knative marks a dead letter with the last error: the function's 500.
+    expect(dead.headers['ce-type']).toBe('com.example.fail');
+    expect(dead.headers['ce-knativeerrorcode']).toBe('500');
   }, 300_000);
 });

@@ -5,6 +5,7 @@ import {describe, expect, test} from '@jest/globals';
 import {childName, eventLabels, eventManifests, eventObjectNames, eventSelector, functionDestination} from '../../src/core/event-manifests.js';
 import type {Schedule, Subscription} from '../../src/core/eventing.js';
 import {parseFunction} from '../../src/core/function.js';
+import {describeDelivery} from '../../src/core/event-delivery.js';
 
 const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const manifests = (subscriptions: Subscription[] = [], schedules: Schedule[] = [], routing: 'service' | 'route' = 'service', name = 'hello') =>
@@ -101,6 +102,31 @@ describe('where events go', () => {
       expect(t.spec.filter).toBeUndefined();
       expect(t.spec.filters).toBeUndefined();
     }
+  });
+});
+
+describe('delivery: a Trigger\'s spec.delivery, in Knative\'s form', () => {
+  test('retries and back-off (fn\'s durations as ISO 8601), dead letters to a function, a broker or a URL; none without delivery', () => {
+    const [service, broker, url, plain] = manifests([
+      {broker: 'default', name: 'a', delivery: {retry: 3, backoffPolicy: 'exponential', backoffDelay: '500ms', deadLetterSink: 'dlq'}},
+      {broker: 'default', name: 'b', delivery: {retry: 1, backoffDelay: '1m30s', deadLetterSink: 'broker:dead'}},
+      {broker: 'default', name: 'c', delivery: {backoffDelay: 'PT2S', retry: 2, deadLetterSink: 'https://dead.example.test/x'}},
+      {broker: 'default', name: 'd'},
+    ]).triggers;
+    expect(service.spec.delivery).toEqual({retry: 3, backoffPolicy: 'exponential', backoffDelay: 'PT0.5S', deadLetterSink: {ref: {apiVersion: 'serving.knative.dev/v1', kind: 'Service', name: 'dlq'}}});
+    expect(broker.spec.delivery).toEqual({retry: 1, backoffDelay: 'PT90S', deadLetterSink: {ref: {apiVersion: 'eventing.knative.dev/v1', kind: 'Broker', name: 'dead'}}});
+    expect(url.spec.delivery).toEqual({retry: 2, backoffDelay: 'PT2S', deadLetterSink: {uri: 'https://dead.example.test/x'}});
+    expect(plain.spec).not.toHaveProperty('delivery');
+  });
+
+  test('as fn describes it', () => {
+    const [a, c] = manifests([
+      {broker: 'default', name: 'a', delivery: {retry: 3, backoffPolicy: 'exponential', backoffDelay: '1s', deadLetterSink: 'ksvc:dlq'}},
+      {broker: 'default', name: 'c', delivery: {deadLetterSink: 'https://dead.example.test/x'}},
+    ]).triggers;
+    expect(describeDelivery(a.spec.delivery)).toBe('retry 3 (exponential, PT1S), dead letters to ksvc:dlq');
+    expect(describeDelivery(c.spec.delivery)).toBe('dead letters to https://dead.example.test/x');
+    expect(describeDelivery(undefined)).toBeUndefined();
   });
 });
 

@@ -103,6 +103,22 @@ describe('fn subscribe: the edit', () => {
     expect(r.result).toMatchObject({added: false, index});
   });
 
+  test('the delivery flags write the subscription\'s delivery, read back as given; the same delivery again is already there', () => {
+    const flags: SubscribeFlags = {broker: 'default', filter: ['type=a'], retry: 3, 'backoff-policy': 'exponential', 'backoff-delay': '500ms', 'dead-letter-sink': 'dead-letters'};
+    const r = subscribe(MINIMAL, flags);
+    expect(r.text).toBe(`${MINIMAL}subscriptions:\n  - broker: default\n    filters: {type: a}\n    delivery:\n      retry: 3\n      backoffPolicy: exponential\n      backoffDelay: 500ms\n      deadLetterSink: dead-letters\n`);
+    expect(parseFunction(r.text!).subscriptions).toEqual([{broker: 'default', filters: {type: 'a'}, delivery: {retry: 3, backoffPolicy: 'exponential', backoffDelay: '500ms', deadLetterSink: 'dead-letters'}}]);
+    expect(subscribe(r.text!, flags).result.added).toBe(false);
+  });
+
+  test('the same broker and filters with another delivery: refused, naming the subscription to edit', () => {
+    const text = `${MINIMAL}subscriptions:\n  - broker: default\n    filters: {type: a}\n`;
+    const error = fnError(() => subscribe(text, {broker: 'default', filter: ['type=a'], retry: 2}));
+    expect({code: error.code, exit: error.exitCode}).toEqual({code: 'DUPLICATE_SUBSCRIPTION', exit: 2});
+    expect(error.message).toBe('subscriptions[0] (Trigger hello-default) already subscribes to broker default with these filters, with another delivery');
+    expect(error.suggestion).toBe('edit subscriptions[0].delivery in fn.yaml, or fn unsubscribe it first');
+  });
+
   test('an exact list filter and a --filter map mean the same', () => {
     const text = `${MINIMAL}subscriptions:\n  - broker: b\n    filters: [{exact: {type: a, source: s}}]\n`;
     expect(subscribe(text, {broker: 'b', filter: ['source=s', 'type=a']}).result.added).toBe(false);
@@ -124,6 +140,10 @@ describe('fn subscribe: refusals name the flag, the value and what is accepted (
     ['a bad broker name', {broker: 'My_Broker'}, 'INVALID_BROKER', '--broker "My_Broker" is not a broker name: it must be lowercase letters, digits and \'-\'', 'e.g. default'],
     ['a broker name over 63 characters', {broker: 'b'.repeat(64)}, 'INVALID_BROKER', 'is 64 characters long; at most 63 are allowed', 'e.g. default'],
     ['a bad name', {name: 'Orders'}, 'INVALID_NAME', '--name "Orders" must be lowercase letters', 'e.g. --name orders'],
+    ['a --backoff-delay without a unit', {filter: ['type=x'], retry: 3, 'backoff-delay': '2'}, 'INVALID_DELIVERY', '--backoff-delay "2": delivery.backoffDelay "2" is not a delay', 'e.g. --backoff-delay 1s'],
+    ['a back-off without --retry', {filter: ['type=x'], 'backoff-policy': 'linear'}, 'INVALID_DELIVERY', '--retry: delivery sets a back-off but no retry', 'add --retry 3'],
+    ['a --dead-letter-sink that is no sink', {filter: ['type=x'], 'dead-letter-sink': 'svc:x'}, 'INVALID_DELIVERY', '--dead-letter-sink "svc:x": delivery.deadLetterSink "svc:x" is not a sink', 'e.g. --dead-letter-sink dead-letters'],
+    ['the function as its own dead-letter sink', {filter: ['type=x'], 'dead-letter-sink': 'orders'}, 'INVALID_DELIVERY', 'is the function itself', 'name another function'],
     ['a --name whose Trigger exists', {name: 'payments', filter: ['type=x']}, 'DUPLICATE_SUBSCRIPTION', '--name "payments": the subscription would be Trigger "orders-payments", as subscriptions[1] is', 'pass another --name'],
   ])('%s', (_what, flags, code, message, suggestion) => {
     const error = fnError(() => subscribe(before, {broker: 'default', ...flags} as SubscribeFlags));
