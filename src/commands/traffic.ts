@@ -6,7 +6,7 @@ import {FnCommand} from '../ui/base-command.js';
 import {clusterFlags, connectToFunction, waitSeconds, waitFlags} from '../ui/cluster-flags.js';
 import {podDiagnosis} from '../factory.js';
 import {pathFlag, withEnv} from '../ui/flags.js';
-import {table} from '../ui/table.js';
+import {screenTable} from '../ui/table.js';
 
 export interface TrafficView {
   service: string;
@@ -83,7 +83,7 @@ export function renderTraffic(view: TrafficView): string {
     percent: `${t.percent ?? 0}%`,
     url: t.url ?? '',
   }));
-  const lines = [`${view.service} (${view.namespace})${view.url ? `  ${view.url}` : ''}`, table(rows, ['tag', 'revision', 'latest', 'percent', 'url'], ['TAG', 'REVISION', '@LATEST', 'PERCENT', 'URL'])];
+  const lines = [`${view.service} (${view.namespace})${view.url ? `  ${view.url}` : ''}`, screenTable(rows, ['tag', 'revision', 'latest', 'percent', 'url'], {headers: ['TAG', 'REVISION', '@LATEST', 'PERCENT', 'URL'], shrink: {url: 'middle'}})];
   if (!view.settled) lines.push(`Written, not yet routed by Knative: ${describeTraffic(view.traffic)}`);
   return lines.join('\n');
 }

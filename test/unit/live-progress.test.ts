@@ -9,6 +9,7 @@ import type {Condition} from '../../src/core/knative.js';
 import type {DeployedFunction} from '../../src/core/ports.js';
 import {ConditionsSeen, deployPhase, newConditionLines} from '../../src/core/readiness.js';
 import {elapsed, LiveView, REPLACE_LINE, SPINNER} from '../../src/ui/live-view.js';
+import {renderTraffic} from '../../src/commands/traffic.js';
 import {stderrProgress} from '../../src/ui/progress.js';
 import {table} from '../../src/ui/table.js';
 import {colourLevel, elideEnd, elideMiddle, paintState, tableWidth, visibleLength} from '../../src/ui/terminal.js';
@@ -278,6 +279,27 @@ describe('width and colour', () => {
     expect(colourLevel({isTTY: true}, {NO_COLOR: '1'}, 3)).toBe(0);
     expect(colourLevel({isTTY: true}, {NO_COLOR: ''}, 3)).toBe(3);
     expect(colourLevel({isTTY: true}, {TERM: 'dumb'}, 3)).toBe(0);
+  });
+
+  test('fn traffic\'s table fits COLUMNS: tag URLs are cut in the middle; without a limit they are whole', () => {
+    const url = 'http://canary-checkout-service.payments-production.apps.example.test';
+    const routed = [
+      {revisionName: 'checkout-service-00002', percent: 90},
+      {revisionName: 'checkout-service-00003', percent: 10, tag: 'canary', url},
+    ];
+    const view = {service: 'checkout-service', namespace: 'payments-production', routed, traffic: routed, tags: [], settled: true};
+    const saved = process.env.COLUMNS;
+    try {
+      process.env.COLUMNS = '72';
+      const lines = stripVTControlCharacters(renderTraffic(view)).split('\n').slice(1);
+      expect(Math.max(...lines.map((l) => l.length))).toBeLessThanOrEqual(72);
+      expect(lines[2]).toMatch(/^canary\s+checkout-service-00003\s+10%\s+http:\/\/\S+…\S+\.test$/);
+      delete process.env.COLUMNS;
+      expect(renderTraffic(view)).toContain(url);
+    } finally {
+      if (saved === undefined) delete process.env.COLUMNS;
+      else process.env.COLUMNS = saved;
+    }
   });
 
   test('a table is as wide as COLUMNS, else the terminal; a pipe has no limit', () => {
