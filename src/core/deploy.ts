@@ -116,6 +116,8 @@ export async function deploy(knative: Knative, request: DeployRequest, progress:
   // One read for both decisions: the pin (a write of its own, before the template's) when another
   // tool's split needs one, else the apply itself.
   let pinned = false;
+  // The apply's phase is named by its outcome (creating, updating, unchanged): it began here.
+  const applyStarted = Date.now();
   const first = await knative.update(
     ref,
     async (current, attempt) => {
@@ -136,11 +138,11 @@ export async function deploy(knative: Knative, request: DeployRequest, progress:
   const newRevision = templateChanged && !existing;
   const revision = manifests.revisionName ?? applied.latestCreatedRevisionName;
   if (!templateChanged) {
-    progress.step(sameTraffic(before!.traffic, applied.traffic) ? `${config.name} is unchanged (revision ${revision})` : `${config.name}: no new revision; traffic updated`);
+    progress.step(sameTraffic(before!.traffic, applied.traffic) ? `${config.name} is unchanged (revision ${revision})` : `${config.name}: no new revision; traffic updated`, applyStarted);
   } else if (existing) {
-    progress.step(`${config.name}: the inputs match revision ${revision} (created ${existing.createdAt ?? 'earlier'}), which Knative reuses: no new revision`);
+    progress.step(`${config.name}: the inputs match revision ${revision} (created ${existing.createdAt ?? 'earlier'}), which Knative reuses: no new revision`, applyStarted);
   } else {
-    progress.step(`${before ? 'Updating' : 'Creating'} ${config.name} in namespace ${namespace}: revision ${revision ?? '(named by Knative)'}`);
+    progress.step(`${before ? 'Updating' : 'Creating'} ${config.name} in namespace ${namespace}: revision ${revision ?? '(named by Knative)'}`, applyStarted);
   }
 
   let final = latest;

@@ -12,8 +12,11 @@ import type {Broker, EventObjects} from './eventing.js';
  * step (or the command's end) settles; in a log (not a terminal, CI, --verbose) each call is a line.
  */
 export interface Progress {
-  /** A phase begins (build, push, apply, waiting for a revision, routing): it ends the one before. */
-  step(message: string): void;
+  /**
+   * A phase begins (build, push, apply, waiting for a revision, routing): it ends the one before.
+   * `since` (Date.now() ms): when it began, if before it could be named (an apply is named by what it did).
+   */
+  step(message: string, since?: number): void;
   /** A line that stays: a note, a result worth keeping. */
   info(message: string): void;
   warn(message: string): void;

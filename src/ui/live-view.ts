@@ -43,10 +43,13 @@ export class LiveView {
     return this.phase !== undefined;
   }
 
-  /** A new phase: the current one is settled, the new one becomes the live line. */
-  step(title: string): string {
-    const settled = this.settle('done');
-    const now = this.options.now();
+  /**
+   * A new phase: the current one is settled, the new one becomes the live line. `since`: when the new
+   * phase began, if before now (then the current one ended then).
+   */
+  step(title: string, since?: number): string {
+    const now = since ?? this.options.now();
+    const settled = this.settle('done', now);
     this.firstStartedAt ??= this.options.startedAt ?? now;
     this.phase = {title, startedAt: now};
     return settled + this.live();
@@ -80,14 +83,14 @@ export class LiveView {
     return `${settled}${this.options.paint.green('✔')} Done in ${elapsed(this.options.now() - startedAt)}\n`;
   }
 
-  private settle(outcome: 'done' | 'failed'): string {
+  private settle(outcome: 'done' | 'failed', at = this.options.now()): string {
     const phase = this.phase;
     if (!phase) return '';
     this.phase = undefined;
     const {paint} = this.options;
     const mark = outcome === 'done' ? paint.green('✔') : paint.red('✖');
     // A failed phase keeps its last status: it is what was happening when it failed.
-    return `${REPLACE_LINE}${this.compose(mark, phase.title, outcome === 'failed' ? phase.status : undefined, elapsed(this.options.now() - phase.startedAt))}\n`;
+    return `${REPLACE_LINE}${this.compose(mark, phase.title, outcome === 'failed' ? phase.status : undefined, elapsed(at - phase.startedAt))}\n`;
   }
 
   private live(): string {

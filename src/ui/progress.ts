@@ -54,8 +54,8 @@ function liveProgress(write: (text: string) => void, env: NodeJS.ProcessEnv): Co
     timer = undefined;
   };
   return {
-    step: (m) => {
-      write(view.step(m));
+    step: (m, since) => {
+      write(view.step(m, since));
       // The spinner turns and the time runs while a phase is live; never keeps the process alive.
       timer ??= setInterval(() => write(view.tick()), SPIN_MS);
       timer.unref();

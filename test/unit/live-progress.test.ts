@@ -30,6 +30,18 @@ function view(width = 80) {
 }
 
 describe('the live view: one line per phase, replaced in place', () => {
+  test('a phase named once it is over (the apply, by what it did) counts from when it began: the one before ends there', () => {
+    const {live, advance} = view();
+    let out = live.step('Pushing reg/hello:latest');
+    const applyStarted = advance(800);
+    advance(400);
+    out += live.step('Creating hello in namespace team: revision hello-abc', applyStarted);
+    out += live.step('Waiting for revision hello-abc');
+    advance(1_000);
+    out += live.end('done');
+    expect(screen(out)).toEqual(['✔ Pushing reg/hello:latest  0.8s', '✔ Creating hello in namespace team: revision hello-abc  0.4s', '✔ Waiting for revision hello-abc  1.0s', '✔ Done in 2.2s']);
+  });
+
   test('a step is a live line; its status and the spinner replace it; the next step settles it with ✔ and its time', () => {
     const {live, advance} = view();
     let out = live.step('Building reg/hello:latest');
