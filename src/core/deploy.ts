@@ -85,13 +85,15 @@ export async function deploy(knative: Knative, request: DeployRequest, progress:
   let keptTraffic = false;
   let eventPlan = typeof request.events?.plan === 'function' ? undefined : request.events?.plan;
   const at = new Date().toISOString();
+  const refuseOtherRouting = (current: DeployedFunction | undefined) => {
+    if (!current || current.routing === routing) return;
+    throw new FnError('ROUTING_MISMATCH', 'conflict', `${config.name} is deployed in namespace "${namespace}" with routing "${current.routing}", but this deploy uses "${routing}"`, {
+      suggestion: `set deploy.routing: ${current.routing} in fn.yaml (or pass --routing ${current.routing}), or fn delete ${config.name} first`,
+    });
+  };
   const decideApply: DecideChange = async (current) => {
     before = current;
-    if (current && current.routing !== routing) {
-      throw new FnError('ROUTING_MISMATCH', 'conflict', `${config.name} is deployed in namespace "${namespace}" with routing "${current.routing}", but this deploy uses "${routing}"`, {
-        suggestion: `set deploy.routing: ${current.routing} in fn.yaml (or pass --routing ${current.routing}), or fn delete ${config.name} first`,
-      });
-    }
+    refuseOtherRouting(current);
     // The revision's name covers the template fields other managers set (they stay in the template).
     manifests = current?.templateSetByOthers ? manifestsOnto(current, config, {image: request.image, namespace, routing}) : plain;
     existing = manifests.revisionName === plain.revisionName ? await plainExisting : await knative.revision(namespace, manifests.revisionName!);
@@ -121,6 +123,7 @@ export async function deploy(knative: Knative, request: DeployRequest, progress:
   const first = await knative.update(
     ref,
     async (current, attempt) => {
+      refuseOtherRouting(current);
       const pin = request.allTraffic ? undefined : pinForeignLatest(current, Boolean(request.noTraffic), progress);
       pinned = Boolean(pin);
       return pin ?? decideApply(current, attempt);
