@@ -103,3 +103,24 @@ def test_a_413_closes_the_connection_since_the_rest_of_the_body_was_not_read(run
     assert head.startswith(b"http/1.1 413")
     assert b"connection: close" in head
     assert json.loads(bodies(data)[0]) == {"error": "request body is larger than 10 bytes (FN_MAX_BODY_BYTES)"}
+
+
+def test_pipelined_requests_with_and_without_bodies_each_get_their_own_body(run_function):
+    # A request with neither Content-Length nor Transfer-Encoding has no body, which the invoker does not
+    # wait for; the ones around it on the same connection still get theirs, in order.
+    fn = run_function(
+        """
+        def handle(context):
+            return f"{context.method} {context.path} [{context.text}]"
+        """
+    )
+    payload = (
+        b"GET /a HTTP/1.1\r\nHost: x\r\n\r\n"
+        b"POST /b HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello"
+        b"POST /c HTTP/1.1\r\nHost: x\r\n\r\n"
+        b"GET /d HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n"
+        b"POST /e HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n"
+        b"GET /f HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nxyz"
+    )
+    data = raw_exchange(fn.port, payload, 6)
+    assert bodies(data) == [b"GET /a []", b"POST /b [hello]", b"POST /c []", b"GET /d []", b"POST /e [abcde]", b"GET /f [xyz]"]
