@@ -54,7 +54,9 @@ class FunctionApp:
             return
         except Exception as e:
             status, headers, body = self.failed(scope, e)
-        await respond(send, status, headers, body)
+        start, rest = messages(status, headers, body)
+        await send(start)
+        await send(rest)
 
     async def answer(self, scope: dict, receive: Callable) -> tuple[int, dict, bytes]:
         headers = {name.decode("latin-1"): value.decode("latin-1") for name, value in scope["headers"]}
@@ -161,6 +163,14 @@ class FunctionApp:
 
 
 async def respond(send: Callable, status: int, headers: dict, body: bytes) -> None:
+    start, rest = messages(status, headers, body)
+    await send(start)
+    await send(rest)
+
+
+def messages(status: int, headers: dict, body: bytes) -> tuple[dict, dict]:
+    """The two ASGI messages of an answer (respond() sends them; FunctionApp.__call__ itself, to save a
+    coroutine per request)."""
     raw = []
     for pair in headers.items():  # a loop, not a comprehension: no function frame (this runs per request)
         raw.append(ENCODED.get(pair) or (pair[0].encode("latin-1"), pair[1].encode("latin-1")))
@@ -168,8 +178,7 @@ async def respond(send: Callable, status: int, headers: dict, body: bytes) -> No
         raw.append((b"connection", b"close"))  # the rest of the body was not read
     if status not in (204, 304):
         raw.append((b"content-length", str(len(body)).encode()))
-    await send({"type": "http.response.start", "status": status, "headers": raw})
-    await send({"type": "http.response.body", "body": body})
+    return {"type": "http.response.start", "status": status, "headers": raw}, {"type": "http.response.body", "body": body}
 
 
 def returned_awaitable(result: Any) -> bool:
