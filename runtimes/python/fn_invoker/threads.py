@@ -102,21 +102,33 @@ class Threads:
         batch_scheduling()
         wake = threading.Lock()
         wake.acquire()
+        outcome = None  # of the last call, handed back under the same lock that takes the next
         while True:
+            due = leaving = False
             with self._lock:
+                if outcome is not None:
+                    self._free += 1
+                    self._done.append(outcome)
+                    due, self._delivery_due = not self._delivery_due, True
+                    outcome = None
                 if not self._jobs:
                     self._free -= 1
-                    if self._closed:
+                    leaving = self._closed
+                    if leaving:
                         self._threads -= 1
-                        return
-                    self._sleeping.append(wake)
+                    else:
+                        self._sleeping.append(wake)
                     job = None
                 else:
                     job = self._jobs.popleft()
                     if self._jobs and self._free == 1:
                         self._wake_one()  # someone takes the next job while this one runs
                     self._free -= 1
+            if due:
+                self._ring()  # before the next call runs, however long it takes
             if job is None:
+                if leaving:
+                    return
                 wake.acquire()  # released by _wake_one (which counted this worker free) or close()
                 continue
             future, context, fn, args = job
@@ -126,12 +138,6 @@ class Threads:
                 outcome = (future, None, e)
             except BaseException as e:  # sys.exit() and the like: the request fails, the worker goes on
                 outcome = (future, None, RuntimeError(f"handle() raised {e!r}"))
-            with self._lock:
-                self._free += 1
-                self._done.append(outcome)
-                due, self._delivery_due = not self._delivery_due, True
-            if due:
-                self._ring()
 
     def _ring(self) -> None:
         """Has the loop run _deliver."""
