@@ -13,6 +13,7 @@ Two more hand-offs are avoided where the loop and the workers share a core (a co
   wait for the GIL and switch back.
 - Workers are SCHED_BATCH threads (Linux): waking one does not preempt the loop thread (which holds the
   GIL the worker needs); it runs when the loop waits for I/O or a core is free. Their CPU share is the same.
+  Threads and processes a handler starts inherit the policy.
 """
 
 from __future__ import annotations
