@@ -232,15 +232,24 @@ async function measure(language) {
   ];
 }
 
+// With LANGS, the other languages keep their subsection of bench/RESULTS.md from their last run.
+function lastRun(name) {
+  const results = readFileSync(join(root, 'bench', 'RESULTS.md'), 'utf8');
+  const invoker = results.slice(results.indexOf('<!-- bench:invoker -->'), results.indexOf('<!-- /bench:invoker -->'));
+  const at = invoker.indexOf(`### ${name}\n`);
+  if (at < 0) return [];
+  const next = invoker.indexOf('\n### ', at + 1);
+  return [invoker.slice(at, next < 0 ? undefined : next + 1).trimEnd(), ''];
+}
 const sections = [];
-for (const language of chosen) sections.push(...(await measure(language)));
+for (const language of languages) sections.push(...(chosen.includes(language) ? await measure(language) : lastRun(language.name)));
 // `wrk -v` prints its version and exits non-zero.
 const wrkVersion = spawnSync('wrk', ['-v'], {encoding: 'utf8'}).stdout.split('\n')[0].trim() || 'wrk';
 process.stdout.write(
   [
     '## Invokers: throughput and start-up',
     '',
-    `Command: \`bash bench/invoker/run.sh\`${only ? ` with LANGS=${process.env.LANGS}` : ''} (${wrkVersion.split(' ').slice(0, 2).join(' ')}, 1 thread, 32 connections, ${WRK_SECONDS} s per run after a 1 s warm-up, ${ROUNDS} rounds alternating the servers; start-up = spawn to first 200 answer, median of ${STARTUP_RUNS} runs, alternated).`,
+    `Command: \`bash bench/invoker/run.sh\`${only ? ` with LANGS=${process.env.LANGS} (the other languages' sections are from their last run)` : ''} (${wrkVersion.split(' ').slice(0, 2).join(' ')}, 1 thread, 32 connections, ${WRK_SECONDS} s per run after a 1 s warm-up, ${ROUNDS} rounds alternating the servers; start-up = spawn to first 200 answer, median of ${STARTUP_RUNS} runs, alternated).`,
     `Machine: ${cpus} cores${taskset ? ` (for throughput the server is pinned to CPU ${serverCpu} and wrk to ${wrkCpus})` : ''}, ${new Date().toISOString().slice(0, 10)}.`,
     '',
     "Reading: when other work loads the machine (see each table's load average; more than the cores means the server shares its core), requests/s and latency measure the machine as much as the server, and favour a server with more threads (the sync Python rows run on a thread pool, which the scheduler gives more slices of the shared core). The server's CPU time per request is the figure to compare then: \"by CPU per request\" below is the rate each server would reach on a core of its own, relative to the others'.",

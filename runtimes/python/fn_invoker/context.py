@@ -21,15 +21,15 @@ class Context:
     form (dict for form posts), log (a logging.Logger), cloud_event (cloudevents functions).
     """
 
-    def __init__(self, method: str, target: str, headers: dict[str, str], body: bytes):
+    cloud_event: Any = None  # set for cloudevents functions
+    log = log
+
+    def __init__(self, method: str, path: str, query_string: str, headers: dict[str, str], body: bytes):
         self.method = method
-        path, _, query_string = target.partition("?")
-        self.path = path
+        self.path = path  # as sent: percent-encoded
         self.query_string = query_string
         self.headers = headers
         self.body = body
-        self.cloud_event = None
-        self.log = log
 
     @cached_property
     def query(self) -> dict[str, Any]:

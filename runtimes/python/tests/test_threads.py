@@ -2,6 +2,7 @@
 
 import asyncio
 import contextvars
+import os
 import threading
 import time
 
@@ -60,3 +61,26 @@ def test_an_exception_reaches_the_caller_and_context_variables_are_the_callers()
 
     asyncio.run(main())
     threads.close()
+
+
+@pytest.mark.skipif(not hasattr(os, "SCHED_BATCH"), reason="SCHED_BATCH is Linux's")
+def test_workers_are_batch_threads_so_waking_one_does_not_preempt_the_loop():
+    async def main():
+        threads = Threads(1)
+        policy = await threads.run(lambda: os.sched_getscheduler(0))
+        threads.close()
+        return policy
+
+    assert asyncio.run(main()) == os.SCHED_BATCH
+    assert os.sched_getscheduler(0) != os.SCHED_BATCH  # the loop's own thread is left as it was
+
+
+def test_a_call_running_when_the_pool_closes_still_answers():
+    async def main():
+        threads = Threads(1)
+        running = threads.run(lambda: (time.sleep(0.3), "finished")[1])
+        await asyncio.sleep(0.1)
+        threads.close()  # as the server does once it stopped: results still to come reach the loop
+        return await asyncio.wait_for(running, 5)
+
+    assert asyncio.run(main()) == "finished"
