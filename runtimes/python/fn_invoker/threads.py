@@ -142,9 +142,10 @@ class Threads:
 
     def _ring(self) -> None:
         """Has the loop run _deliver."""
-        if self._bell is not None:
+        bell = self._bell  # once: close() may take it away meanwhile
+        if bell is not None:
             try:
-                self._bell[1].send(b"\0")
+                bell[1].send(b"\0")
                 return
             except BlockingIOError:  # the loop has not read the rings before: it will deliver
                 return
@@ -156,9 +157,10 @@ class Threads:
             pass
 
     def _deliver(self) -> None:
-        if self._bell is not None:
+        bell = self._bell
+        if bell is not None:
             try:
-                self._bell[0].recv(4096)
+                bell[0].recv(4096)
             except OSError:  # BlockingIOError: called before the ring was read, or not rung at all
                 pass
         with self._lock:
