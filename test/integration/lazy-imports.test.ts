@@ -89,7 +89,9 @@ describe('lazy imports', () => {
   const clusterCommands = Object.keys(manifest.commands).filter((id) => 'context' in manifest.commands[id].flags);
   const image = `127.0.0.1:5000/fn/probe@sha256:${'a'.repeat(64)}`;
   const extra: Record<string, string[]> = {
-    deploy: ['--image', image], // without it, deploy builds first (the Docker engine: dockerode)
+    // --image: without it, deploy builds first (the Docker engine: dockerode); --no-wait: the fake API
+    // takes the apply, and no controller would ever make the function Ready.
+    deploy: ['--image', image, '--no-wait'],
     rollout: ['--image', image],
     invoke: ['--target', 'remote'],
     delete: ['--yes'],
