@@ -2,7 +2,7 @@ import {Flags} from '@oclif/core';
 import {resolve} from 'node:path';
 import {editFunctionFile} from '../core/fn-yaml-edit.js';
 import {validateBrokerName} from '../core/event-checks.js';
-import {BACKOFF_POLICIES, type BackoffPolicy} from '../core/eventing.js';
+import {BACKOFF_POLICIES} from '../core/function-schema.js';
 import {addSubscription} from '../core/subscription-edit.js';
 import {FnCommand} from '../ui/base-command.js';
 import {pathFlag, withEnv} from '../ui/flags.js';
@@ -36,7 +36,7 @@ Exit codes: 2 a bad flag value (no "=", an empty attribute or value, an attribut
     ...filterFlags,
     name: Flags.string({description: 'name of the subscription: its Trigger is <function>-<name> (default: from the broker)'}),
     retry: Flags.integer({description: 'delivery: how many times the broker retries an event the function did not take (after the first attempt)', min: 0}),
-    'backoff-policy': Flags.string({description: 'delivery: how the delay between retries grows', options: [...BACKOFF_POLICIES]}),
+    'backoff-policy': Flags.option({description: 'delivery: how the delay between retries grows', options: BACKOFF_POLICIES})(),
     'backoff-delay': Flags.string({description: 'delivery: the delay before the first retry (500ms, 2s, or ISO 8601 such as PT0.5S)'}),
     'dead-letter-sink': Flags.string({description: 'delivery: where an event goes once every attempt failed: a function (Knative Service) name or ksvc:NAME, broker:NAME, or an http(s) URL'}),
     path: pathFlag,
@@ -44,7 +44,7 @@ Exit codes: 2 a bad flag value (no "=", an empty attribute or value, an attribut
 
   async run() {
     const {flags} = await this.parse(Subscribe);
-    const result = await editFunctionFile(resolve(flags.path), 'subscriptions', (edit) => addSubscription(edit, {...flags, 'backoff-policy': flags['backoff-policy'] as BackoffPolicy | undefined}));
+    const result = await editFunctionFile(resolve(flags.path), 'subscriptions', (edit) => addSubscription(edit, flags));
     if (!this.jsonEnabled()) {
       const what = `broker ${result.broker}, ${result.filters} (subscriptions[${result.index}], Trigger ${result.trigger})`;
       if (!result.added) {

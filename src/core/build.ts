@@ -185,7 +185,7 @@ export async function buildAndPush(
   progress: Progress,
 ): Promise<BuildOutcome> {
   const builder = adapters.kind ?? 'docker';
-  // git (three processes: the OCI labels) runs while the inputs are hashed, not after.
+  // git (the OCI labels' commit and remote) runs while the inputs are hashed, not after.
   const sourceInfo = adapters.sourceInfo(dir);
   const prepared = await prepareBuild(dir, config, {...options, builder}, adapters.runtimesDir);
   const {image, plan, inputsHash} = prepared;

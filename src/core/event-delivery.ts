@@ -91,17 +91,3 @@ export function deliveryProblems(functionName: string, broker: string, delivery:
   }
   return out;
 }
-
-/** A delivery as people read it: "retry 3 (exponential, PT1S), dead letters to ksvc:dlq". */
-export function describeDelivery(spec: DeliverySpec | undefined): string | undefined {
-  if (!spec) return undefined;
-  const parts: string[] = [];
-  if (spec.retry !== undefined) {
-    const backoff = [spec.backoffPolicy, spec.backoffDelay].filter(Boolean).join(', ');
-    parts.push(`retry ${spec.retry}${backoff ? ` (${backoff})` : ''}`);
-  }
-  const sink = spec.deadLetterSink;
-  if (sink) parts.push(`dead letters to ${sink.uri ?? `${sink.ref?.kind === 'Broker' ? 'broker' : 'ksvc'}:${sink.ref?.name}`}`);
-  return parts.length ? parts.join(', ') : undefined;
-}
-

@@ -43,13 +43,13 @@ export function eventLabels(functionName: string): Record<string, string> {
   return {[NAME_LABEL]: functionName, [MANAGED_BY_LABEL]: 'fn', [EVENT_FUNCTION_LABEL]: functionName};
 }
 
-/** The label selector of one function's Triggers and PingSources. */
 /** Whether an object is one of fn's for this function: what eventSelector selects. */
 export function isFunctionEventObject(object: {metadata: ObjectMeta}, functionName: string): boolean {
   const labels = object.metadata.labels ?? {};
   return labels[EVENT_FUNCTION_LABEL] === functionName && labels[MANAGED_BY_LABEL] === 'fn';
 }
 
+/** The label selector of one function's Triggers and PingSources. */
 export function eventSelector(functionName: string): string {
   return `${EVENT_FUNCTION_LABEL}=${functionName},${MANAGED_BY_LABEL}=fn`;
 }

@@ -2,7 +2,7 @@
 // and writes, as plain types, and what fn.yaml says about events. Pure: no SDK.
 import type {Condition, ConditionStatus, ObjectMeta} from './knative.js';
 import {condition} from './knative.js';
-import {describeDelivery} from './event-delivery.js';
+import type {BACKOFF_POLICIES} from './function-schema.js';
 
 export const EVENTING_API_VERSION = 'eventing.knative.dev/v1';
 export const SOURCES_API_VERSION = 'sources.knative.dev/v1';
@@ -52,7 +52,6 @@ export interface SubscriptionDelivery {
   /** A Knative Service's name (or ksvc:NAME), broker:NAME, or an http(s) URL (kn's sink forms). */
   deadLetterSink?: string;
 }
-export const BACKOFF_POLICIES = ['exponential', 'linear'] as const;
 export type BackoffPolicy = (typeof BACKOFF_POLICIES)[number];
 
 /** fn.yaml `schedules[]`: a PingSource that sends the function an event on a cron schedule. */
@@ -161,6 +160,19 @@ export function describeFilters(trigger: Pick<Trigger, 'spec'>): string {
   if (trigger.spec.filters?.length) return trigger.spec.filters.map(describeExpression).join(' ');
   const attributes = Object.entries(trigger.spec.filter?.attributes ?? {});
   return attributes.length ? attributes.map(([k, v]) => `${k}=${v}`).join(' ') : '(all events)';
+}
+
+/** A delivery as people read it: "retry 3 (exponential, PT1S), dead letters to ksvc:dlq". */
+export function describeDelivery(spec: DeliverySpec | undefined): string | undefined {
+  if (!spec) return undefined;
+  const parts: string[] = [];
+  if (spec.retry !== undefined) {
+    const backoff = [spec.backoffPolicy, spec.backoffDelay].filter(Boolean).join(', ');
+    parts.push(`retry ${spec.retry}${backoff ? ` (${backoff})` : ''}`);
+  }
+  const sink = spec.deadLetterSink;
+  if (sink) parts.push(`dead letters to ${sink.uri ?? `${sink.ref?.kind === 'Broker' ? 'broker' : 'ksvc'}:${sink.ref?.name}`}`);
+  return parts.length ? parts.join(', ') : undefined;
 }
 
 function describeExpression(e: FilterExpression): string {

@@ -5,6 +5,8 @@ export const RUNTIMES = ['node', 'typescript', 'python', 'go'] as const;
 export const TEMPLATES = ['http', 'cloudevents'] as const;
 export const ROUTING_MODES = ['service', 'route'] as const;
 export const SCALE_METRICS = ['concurrency', 'rps'] as const;
+/** subscriptions[].delivery.backoffPolicy: how the delay between retries grows (Knative's DeliverySpec). */
+export const BACKOFF_POLICIES = ['exponential', 'linear'] as const;
 
 const stringMap = {type: 'object', additionalProperties: {type: 'string'}} as const;
 const keyRef = {
@@ -108,7 +110,7 @@ export const functionSchema = {
             additionalProperties: false,
             properties: {
               retry: {type: 'integer', minimum: 0, maximum: 2147483647},
-              backoffPolicy: {enum: ['exponential', 'linear']},
+              backoffPolicy: {type: 'string', enum: [...BACKOFF_POLICIES]},
               backoffDelay: {type: 'string', minLength: 1},
               deadLetterSink: {type: 'string', minLength: 1},
             },

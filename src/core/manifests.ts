@@ -3,6 +3,7 @@
 // Routing "service": one Knative Service. Routing "route": a Configuration and a standalone Route of
 // the same name, so traffic can be managed apart from the template (e.g. by another team or tool).
 import {sha256Hex} from './sha256.js';
+import {compareText} from './text-order.js';
 import {stringify} from 'yaml';
 import stableStringify from 'fast-json-stable-stringify';
 import {FnError} from './errors.js';
@@ -222,7 +223,7 @@ export function templateHash(template: RevisionTemplate): string {
 }
 
 function sortKeys(record: Record<string, string>): Record<string, string> {
-  return Object.fromEntries(Object.entries(record).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  return Object.fromEntries(Object.entries(record).sort(([a], [b]) => compareText(a, b)));
 }
 
 /** A standalone Route's `latestRevision` entries must name the Configuration they follow. */

@@ -5,7 +5,7 @@ import {describe, expect, test} from '@jest/globals';
 import {childName, eventLabels, eventManifests, eventObjectNames, eventSelector, functionDestination} from '../../src/core/event-manifests.js';
 import type {Schedule, Subscription} from '../../src/core/eventing.js';
 import {parseFunction} from '../../src/core/function.js';
-import {describeDelivery} from '../../src/core/event-delivery.js';
+import {describeDelivery} from '../../src/core/eventing.js';
 
 const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const manifests = (subscriptions: Subscription[] = [], schedules: Schedule[] = [], routing: 'service' | 'route' = 'service', name = 'hello') =>
