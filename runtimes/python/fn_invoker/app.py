@@ -21,7 +21,8 @@ HEALTH = {"/health/liveness": "liveness", "/health/readiness": "readiness"}
 # What handle() usually returns: surely not awaitable, so the (slower) check is skipped.
 PLAIN = frozenset((str, bytes, dict, list, tuple, int, float, bool, type(None)))
 # Header lines answers repeat, encoded once.
-ENCODED = {(name, value): (name.encode(), value.encode()) for name in ("content-type",) for value in (TEXT, JSON, OCTETS)}
+CONTENT_TYPE_LINES = {value: (b"content-type", value.encode()) for value in (TEXT, JSON, OCTETS)}
+ENCODED = {("content-type", value): line for value, line in CONTENT_TYPE_LINES.items()}
 
 
 class ClientGone(Exception):
@@ -59,19 +60,20 @@ class FunctionApp:
         await send(rest)
 
     async def answer(self, scope: dict, receive: Callable) -> tuple[int, dict, bytes]:
-        headers = {name.decode("latin-1"): value.decode("latin-1") for name, value in scope["headers"]}
-        if "content-length" in headers or "transfer-encoding" in headers:
-            try:
-                body = await self.read_body(headers, receive)
-            except HttpError as e:
-                return error_response(e.status_code, str(e))
-        else:
-            body = b""  # neither header: the request has no body (RFC 9112 6.3), so there is nothing to receive
-        context = Context(scope["method"], raw_path(scope).decode("latin-1"), scope["query_string"].decode("latin-1"), headers, body)
+        raw_headers = scope["headers"]
+        context = Context(scope["method"], raw_path(scope).decode("latin-1"), scope["query_string"].decode("latin-1"), raw_headers, b"")
+        for name, _ in raw_headers:
+            # Without either header the request has no body (RFC 9112 6.3): there is nothing to receive.
+            if name == b"content-length" or name == b"transfer-encoding":
+                try:
+                    context.body = await self.read_body(context.headers, receive)
+                except HttpError as e:
+                    return error_response(e.status_code, str(e))
+                break
         if self.adapter is None:
             args: tuple = (context,)
         else:
-            event, structured = self.adapter.read(headers, body)
+            event, structured = self.adapter.read(context.headers, context.body)
             context.cloud_event = event
             args = (context, event)
         # What self.call does, inline: one coroutine less per request.
@@ -171,13 +173,18 @@ async def respond(send: Callable, status: int, headers: dict, body: bytes) -> No
 def messages(status: int, headers: dict, body: bytes) -> tuple[dict, dict]:
     """The two ASGI messages of an answer (respond() sends them; FunctionApp.__call__ itself, to save a
     coroutine per request)."""
+    if status == 200 and len(headers) == 1:  # what handle() mostly gives: its head is built in a third of the time
+        line = CONTENT_TYPE_LINES.get(headers.get("content-type"))
+        if line is not None:
+            raw = [line, (b"content-length", b"%d" % len(body))]
+            return {"type": "http.response.start", "status": 200, "headers": raw}, {"type": "http.response.body", "body": body}
     raw = []
     for pair in headers.items():  # a loop, not a comprehension: no function frame (this runs per request)
         raw.append(ENCODED.get(pair) or (pair[0].encode("latin-1"), pair[1].encode("latin-1")))
     if status == 413:
         raw.append((b"connection", b"close"))  # the rest of the body was not read
     if status not in (204, 304):
-        raw.append((b"content-length", str(len(body)).encode()))
+        raw.append((b"content-length", b"%d" % len(body)))
     return {"type": "http.response.start", "status": status, "headers": raw}, {"type": "http.response.body", "body": body}
 
 

@@ -24,12 +24,17 @@ class Context:
     cloud_event: Any = None  # set for cloudevents functions
     log = log
 
-    def __init__(self, method: str, path: str, query_string: str, headers: dict[str, str], body: bytes):
+    def __init__(self, method: str, path: str, query_string: str, raw_headers: list[tuple[bytes, bytes]], body: bytes):
         self.method = method
         self.path = path  # as sent: percent-encoded
         self.query_string = query_string
-        self.headers = headers
+        self._raw_headers = raw_headers  # the ASGI scope's: lower-case names, bytes
         self.body = body
+
+    @cached_property
+    def headers(self) -> dict[str, str]:
+        # Decoded when first read, not per request: most functions never read them.
+        return {name.decode("latin-1"): value.decode("latin-1") for name, value in self._raw_headers}
 
     @cached_property
     def query(self) -> dict[str, Any]:

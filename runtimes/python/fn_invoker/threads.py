@@ -47,12 +47,16 @@ class Threads:
         if loop is not self._loop:
             self._attach(loop)
         future = loop.create_future()
-        with self._lock:
+        lock = self._lock
+        lock.acquire()  # and release() in finally: half the time of `with` on this path, which runs per request
+        try:
             if self._closed:
                 raise RuntimeError("the thread pool is closed")
             self._jobs.append((future, contextvars.copy_context(), fn, args))
             if self._free == 0:
                 self._wake_one()
+        finally:
+            lock.release()
         return future
 
     def close(self) -> None:
@@ -104,9 +108,11 @@ class Threads:
         wake = threading.Lock()
         wake.acquire()
         outcome = None  # of the last call, handed back under the same lock that takes the next
+        lock = self._lock
         while True:
             due = leaving = False
-            with self._lock:
+            lock.acquire()  # as in run()
+            try:
                 if outcome is not None:
                     self._free += 1
                     self._done.append(outcome)
@@ -125,6 +131,8 @@ class Threads:
                     if self._jobs and self._free == 1:
                         self._wake_one()  # someone takes the next job while this one runs
                     self._free -= 1
+            finally:
+                lock.release()
             if due:
                 self._ring()  # before the next call runs, however long it takes
             if job is None:
