@@ -20,9 +20,8 @@ log = logging.getLogger("fn.invoker")
 HEALTH = {"/health/liveness": "liveness", "/health/readiness": "readiness"}
 # What handle() usually returns: surely not awaitable, so the (slower) check is skipped.
 PLAIN = frozenset((str, bytes, dict, list, tuple, int, float, bool, type(None)))
-# Header lines answers repeat, encoded once.
+# The content-type lines answers repeat, encoded once.
 CONTENT_TYPE_LINES = {value: (b"content-type", value.encode()) for value in (TEXT, JSON, OCTETS)}
-ENCODED = {("content-type", value): line for value, line in CONTENT_TYPE_LINES.items()}
 
 
 class ClientGone(Exception):
@@ -179,8 +178,8 @@ def messages(status: int, headers: dict, body: bytes) -> tuple[dict, dict]:
             raw = [line, (b"content-length", b"%d" % len(body))]
             return {"type": "http.response.start", "status": 200, "headers": raw}, {"type": "http.response.body", "body": body}
     raw = []
-    for pair in headers.items():  # a loop, not a comprehension: no function frame (this runs per request)
-        raw.append(ENCODED.get(pair) or (pair[0].encode("latin-1"), pair[1].encode("latin-1")))
+    for name, value in headers.items():  # a loop, not a comprehension: no function frame (this runs per request)
+        raw.append((name == "content-type" and CONTENT_TYPE_LINES.get(value)) or (name.encode("latin-1"), value.encode("latin-1")))
     if status == 413:
         raw.append((b"connection", b"close"))  # the rest of the body was not read
     if status not in (204, 304):
@@ -199,5 +198,5 @@ def raw_path(scope: dict) -> bytes:
 
 def target(scope: dict) -> str:
     """The request target as the client sent it: the raw path and the query string."""
-    query = scope["query_string"]
-    return (raw_path(scope) + b"?" + query if query else raw_path(scope)).decode("latin-1")
+    path, query = raw_path(scope), scope["query_string"]
+    return (path + b"?" + query if query else path).decode("latin-1")

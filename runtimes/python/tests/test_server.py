@@ -12,8 +12,6 @@ import pytest
 SLEEPY = """
 import time
 
-import pytest
-
 def handle(context):
     if context.path == "/sleep":
         time.sleep(1.0)
